@@ -1,0 +1,20 @@
+"""Two shoppers add to one count without a lock: a read-modify-write race."""
+
+import threading
+
+count = 0
+
+
+def shop(n):
+    global count
+    for _ in range(n):
+        count += 1
+
+
+def main():
+    threads = [threading.Thread(target=shop, args=(3,), name=f"shopper-{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count == 6, f"Lost update: expected 6 items, counted {count}"

@@ -1,0 +1,55 @@
+"""The schedule-exploring engine: run code one thread at a time, switch where a seeded
+strategy says, and report the first schedule that breaks it.
+
+Public API for grader authors::
+
+    from graders.engine import Settings, explore, fail
+
+    def scenario(shop):                       # the module under test, loaded fresh per run
+        ...start threads, join them...
+        if shop.total != 40:
+            fail("lost update", f"expected 40 items, counted {shop.total}")
+
+    result = explore(scenario, ["exercises/data_race/shop.py"], Settings(schedules=200))
+    assert result.ok, result.report()
+
+This package imports neither pytest nor any topic.
+"""
+
+from .explorer import (
+    Exploration,
+    Failure,
+    Settings,
+    decode,
+    encode,
+    explore,
+    explore_target,
+    with_settings,
+)
+from .verdicts import BugClass, CheckFailed, LoadError, fail
+
+
+def label(obj: object, name: str) -> object:
+    """Give a primitive the name reports should use for it (``label(fork, "fork-0")``)."""
+    try:
+        obj.label = name  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    return obj
+
+
+__all__ = [
+    "BugClass",
+    "CheckFailed",
+    "Exploration",
+    "Failure",
+    "LoadError",
+    "Settings",
+    "decode",
+    "encode",
+    "explore",
+    "explore_target",
+    "fail",
+    "label",
+    "with_settings",
+]

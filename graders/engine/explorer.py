@@ -1,0 +1,385 @@
+"""Explore a program over many seeded schedules, shrink the first failure, report it.
+
+Each schedule is one :class:`~graders.engine.scheduler.Run` with the code under test loaded
+fresh. The first failing run is shrunk (its recorded switches removed one group at a time
+while the same bug still shows), so the report shows the few switches that matter. The
+schedule itself is the replay token: replaying it needs neither the seed nor the strategy.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import random
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import lockorder, scheduler, strategies
+from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
+from .report import interleaving
+from .scheduler import Run, RunSettings, Verdict
+from .threads import MainThread
+from .tracing import install_tracer
+from .verdicts import BugClass, LoadError
+
+_real_monotonic = time.monotonic
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard and how to look. Every field has a pytest option or ini key of the same name."""
+
+    schedules: int = 200
+    seed: int = 0
+    strategy: str = "portfolio"
+    max_steps: int = 20_000
+    pct_depth: int = 3
+    preemption_bound: int = 2
+    starvation_bound: int | None = None
+    lock_order: bool = True
+    strict_locks: bool = False
+    watchdog: float = 10.0
+    shrink: bool = True
+    replay: str | None = None
+    first: str | None = None     # a token to try before exploring (the last failure)
+
+    def __post_init__(self) -> None:
+        if self.schedules < 1:
+            raise ValueError("schedules must be at least 1")
+        if self.strategy not in (*strategies.NAMES, "pct3"):
+            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of "
+                             f"{', '.join(strategies.NAMES)}")
+        if self.replay is not None:
+            decode(self.replay)
+
+
+@dataclass
+class Failure:
+    """The first failure found, after shrinking."""
+
+    bug_class: str
+    message: str
+    details: str
+    schedule: int
+    strategy: str
+    seed: int
+    token: str
+    interleaving: str
+    thread: str | None = None
+    python: str = PYTHON
+
+
+@dataclass
+class Exploration:
+    """What an exploration found."""
+
+    settings: Settings
+    schedules_run: int
+    failure: Failure | None
+    complete: bool = False
+    seconds: float = 0.0
+    python: str = PYTHON
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    def report(self, replay_command: str = "--replay {token}") -> str:
+        """The failure in words, or a one-line summary when nothing failed."""
+        if self.failure is None:
+            extra = " (every schedule within the bound)" if self.complete else ""
+            return (f"No failure in {self.schedules_run} schedules{extra}, "
+                    f"seed {self.settings.seed}, Python {self.python}.")
+        f = self.failure
+        lines = [f.message]
+        if f.schedule:
+            lines.append(f"Found on schedule {f.schedule} of {self.settings.schedules} "
+                         f"(strategy {f.strategy}, seed {f.seed}, Python {f.python}).")
+        else:
+            lines.append(f"Found by replaying schedule {f.token} (Python {f.python}).")
+        lines.append("Replay:")
+        lines.append("    " + replay_command.format(token=f.token))
+        if f.details:
+            lines.append(f.details)
+        if f.interleaving:
+            lines.append("Interleaving (last steps; * = the scheduler switched threads here):")
+            lines.append(f.interleaving)
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ schedule tokens
+_TOKEN = re.compile(r"^(default|\d+\.\d+(-\d+\.\d+)*)$")
+
+
+def encode(deviations: Sequence[tuple[int, int]]) -> str:
+    """A schedule as a short, shell-safe token: 'DECISION.THREAD-...' or 'default'."""
+    return "-".join(f"{d}.{t}" for d, t in deviations) or "default"
+
+
+def decode(token: str) -> list[tuple[int, int]]:
+    if not _TOKEN.match(token):
+        raise ValueError(f"{token!r} is not a schedule token (expected something like "
+                         "'12.1-40.0', as printed after 'Replay:')")
+    if token == "default":
+        return []
+    return [(int(d), int(t)) for d, t in (p.split(".") for p in token.split("-"))]
+
+
+# ------------------------------------------------------------------ one run
+class _Explorer:
+    def __init__(self, entry: Callable[..., object], program: Program,
+                 settings: Settings) -> None:
+        self.entry = entry
+        self.program = program
+        self.settings = settings
+        self.run_settings = RunSettings(
+            max_steps=settings.max_steps, starvation_bound=settings.starvation_bound,
+            strict_locks=settings.strict_locks, traced=program.traced,
+            library=program.library, lock_order=settings.lock_order)
+
+    def run_once(self, strategy: Any, seed: int) -> Run:
+        run = Run(strategy, self.run_settings)
+        install_tracer(run, self.program.traced)
+        saved: dict[str, Any] = {}
+        entry = self.entry
+
+        def main_body() -> None:
+            try:
+                modules, restore = self.program.load()
+            except scheduler.Aborted:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any import failure is a load error
+                saved.update(getattr(exc, "_restore", {}))
+                where = _import_site(exc, self.program)
+                run.fail(Verdict(BugClass.LOAD_ERROR, f"{where}{type(exc).__name__}: {exc}"))
+                raise scheduler.Aborted from None
+            saved.update(restore)
+            run.modules = modules  # type: ignore[attr-defined]
+            try:
+                entry(*modules)
+            except LoadError as exc:
+                run.fail(Verdict(BugClass.LOAD_ERROR, str(exc)))
+                raise scheduler.Aborted from None
+            for callback in reversed(run.atexit):
+                callback()
+
+        handle = MainThread()
+        scheduler.active = run
+        try:
+            with seeded_random(seed):
+                ts = run.spawn("MainThread", main_body, False, handle)
+                handle._state = ts
+                run.current = ts
+                ts.gate.release()
+                self._wait(run)
+        finally:
+            scheduler.active = None
+            self.program.unload(saved)
+        strategy.finished(run)
+        return run
+
+    def _wait(self, run: Run) -> None:
+        """Wait for the run to end; a thread stuck outside the engine gets a verdict."""
+        last = -1
+        since = _real_monotonic()
+        try:
+            while not run.finished.acquire(timeout=0.2):
+                if run.steps != last:
+                    last, since = run.steps, _real_monotonic()
+                elif _real_monotonic() - since > self.settings.watchdog:
+                    self._stuck(run)
+                    return
+        except BaseException:
+            run.fail(Verdict(BugClass.BLOCKED_OUTSIDE, "The exploration was interrupted."))
+            raise
+
+    def _stuck(self, run: Run) -> None:
+        ts = run.current
+        frames = sys._current_frames()
+        stack = ""
+        if ts is not None and ts.os_ident in frames:
+            summary = [f for f in traceback.extract_stack(frames[ts.os_ident])
+                       if not self.program.library(f.filename) or "engine" not in f.filename]
+            stack = "".join(traceback.format_list(summary[-6:])).rstrip()
+        name = ts.name if ts is not None else "a thread"
+        run.fail(Verdict(
+            BugClass.BLOCKED_OUTSIDE,
+            f"{name} made no progress for {self.settings.watchdog:g}s inside something the "
+            "engine does not control (a real lock, I/O, a C extension, a busy loop outside "
+            "the code under test).",
+            f"Where it was:\n{stack}" if stack else "", thread=name))
+        if ts is not None and ts.os_ident is not None:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(ts.os_ident), ctypes.py_object(scheduler.Aborted))
+        run.finished.acquire(timeout=2.0)
+
+    # ------------------------------------------------------------- explore
+    def explore(self) -> Exploration:
+        s = self.settings
+        start = _real_monotonic()
+        with stand_ins_installed():
+            if s.replay is not None:
+                return self._replay_only(start)
+            result = self._search()
+        result.seconds = _real_monotonic() - start
+        return result
+
+    def _replay_only(self, start: float) -> Exploration:
+        strategy = strategies.Replay(decode(self.settings.replay or ""))
+        run = self.run_once(strategy, 0)
+        result = Exploration(self.settings, 1, None)
+        if run.verdict is not None:
+            result.failure = self._failure(run, 0, strategy, 0)
+        elif self.settings.lock_order and (cycle := lockorder.find_cycle(run)):
+            result.failure = self._lock_order_failure(run, cycle, 0, strategy, 0)
+        if strategy.diverged:
+            result.notes.append("Note: the code changed since this schedule was recorded, so "
+                                "the replay could not follow it exactly.")
+        result.seconds = _real_monotonic() - start
+        return result
+
+    def _search(self) -> Exploration:
+        s = self.settings
+        if s.first is not None:
+            try:
+                first = strategies.Replay(decode(s.first))
+            except ValueError:
+                first = None
+            if first is not None:
+                run = self.run_once(first, 0)
+                if run.verdict is not None and run.verdict.bug_class != BugClass.LOAD_ERROR:
+                    result = Exploration(s, 1, self._failure(run, 0, first, 0))
+                    result.notes.append("(This is the schedule that failed last time; it was "
+                                        "tried first.)")
+                    return result
+        exhaustive = (strategies.Exhaustive(s.seed, s.preemption_bound)
+                      if s.strategy == "exhaustive" else None)
+        pending: tuple[Run, str, int, Any, int] | None = None
+        steps_hint = 200
+        ran = 0
+        for i in range(s.schedules):
+            seed = random.Random(f"{s.seed}:{i}").getrandbits(32)
+            if exhaustive is not None:
+                strategy: Any = exhaustive
+            else:
+                strategy = strategies.make(s.strategy, seed, i, s)
+                if isinstance(strategy, strategies.PCT):
+                    strategy.steps_hint = steps_hint
+            strategy.begin(i)
+            run = self.run_once(strategy, seed)
+            ran += 1
+            steps_hint = max(steps_hint if i else 1, run.decisions)
+            if run.verdict is not None:
+                if run.verdict.bug_class == BugClass.LOAD_ERROR:
+                    raise LoadError(run.verdict.message)
+                return Exploration(s, ran, self._failure(run, i + 1, strategy, seed))
+            if pending is None and s.lock_order and (cycle := lockorder.find_cycle(run)):
+                pending = (run, cycle, i + 1, strategy, seed)
+            if exhaustive is not None and exhaustive.complete:
+                break
+        if pending is not None:
+            run, cycle, index, strategy, seed = pending
+            failure = self._lock_order_failure(run, cycle, index, strategy, seed)
+            return Exploration(s, ran, failure)
+        return Exploration(s, ran, None,
+                           complete=bool(exhaustive is not None and exhaustive.complete))
+
+    # ------------------------------------------------------------- reporting
+    def _shrink(self, run: Run) -> Run:
+        """Drop recorded switches while the same bug still shows; keep the smallest run."""
+        assert run.verdict is not None
+        bug = run.verdict.bug_class
+        if not self.settings.shrink or bug in (BugClass.STARVATION, BugClass.BLOCKED_OUTSIDE):
+            return run
+        best = run
+        budget = 200
+        chunk = max(1, len(best.deviations) // 2)
+        while budget > 0 and best.deviations:
+            progressed = False
+            devs = best.deviations
+            i = len(devs)
+            while i > 0 and budget > 0:
+                lo = max(0, i - chunk)
+                candidate = devs[:lo] + devs[i:]
+                trial = self.run_once(strategies.Replay(candidate), 0)
+                budget -= 1
+                if trial.verdict is not None and trial.verdict.bug_class == bug and len(
+                        trial.deviations) < len(best.deviations):
+                    best = trial
+                    progressed = True
+                    break
+                i = lo
+            if not progressed:
+                if chunk == 1:
+                    break
+                chunk = max(1, chunk // 2)
+        return best
+
+    def _failure(self, run: Run, index: int, strategy: Any, seed: int) -> Failure:
+        found = run
+        run = self._shrink(run)
+        assert run.verdict is not None and found.verdict is not None
+        v = run.verdict
+        return Failure(v.bug_class, v.message, v.details, index, strategy.label(), seed,
+                       encode(run.deviations), interleaving(run), v.thread)
+
+    def _lock_order_failure(self, run: Run, cycle: str, index: int, strategy: Any,
+                            seed: int) -> Failure:
+        message = ("Possible deadlock: locks are taken in a cycle, so some schedule can leave "
+                   "each thread waiting for the next (no explored schedule deadlocked yet).")
+        return Failure(BugClass.LOCK_ORDER, message, cycle + ".", index, strategy.label(),
+                       seed, encode(run.deviations), "")
+
+
+def _import_site(exc: BaseException, program: Program) -> str:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if program.traced(f.filename)]
+    if frames:
+        f = frames[-1]
+        return f"{f.filename}, line {f.lineno}, while importing: "
+    return ""
+
+
+# ------------------------------------------------------------------ public functions
+def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
+            settings: Settings | None = None, *,
+            fresh: Sequence[str] = DEFAULT_FRESH) -> Exploration:
+    """Run ``entry(*modules)`` over many schedules; ``files`` are loaded fresh and traced.
+
+    Raises :class:`LoadError` when the code under test cannot be loaded.
+    """
+    if scheduler.active is not None:
+        raise RuntimeError("explorations do not nest")
+    program = Program(files, fresh)
+    return _Explorer(entry, program, settings or Settings()).explore()
+
+
+def explore_target(spec: str, settings: Settings | None = None) -> Exploration:
+    """Explore ``PATH/TO/FILE.py:FUNCTION``: the function runs as the main thread."""
+    path, sep, func = spec.rpartition(":")
+    if not sep or not path or not func:
+        raise LoadError(f"{spec!r}: expected PATH/TO/FILE.py:FUNCTION")
+    if not func.isidentifier():
+        raise LoadError(f"{spec!r}: {func!r} is not a function name")
+
+    def entry(module: Any) -> None:
+        target = getattr(module, func, None)
+        if target is None:
+            raise LoadError(f"{path}: no function named {func!r}")
+        if not callable(target):
+            raise LoadError(f"{path}: {func!r} is not a function")
+        target()
+
+    return explore(entry, [path], settings)
+
+
+def with_settings(settings: Settings, **changes: Any) -> Settings:
+    """A copy of ``settings`` with some fields changed (None values are ignored)."""
+    return replace(settings, **{k: v for k, v in changes.items() if v is not None})

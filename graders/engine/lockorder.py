@@ -1,0 +1,60 @@
+"""The lock-order graph: a deadlock that no explored run hit, but some run could.
+
+Each time a thread takes lock B while holding lock A, the run records the edge A -> B. A
+cycle whose edges come from different threads, with no lock that every one of those threads
+held at the time (a "gate" that serialises them), can deadlock under some schedule. Locks
+that another thread released (used as signals, as readerwriterlock does) and locks made by
+libraries are left out: their order says nothing about deadlock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .scheduler import Run
+from .waitfor import label_of
+
+
+def find_cycle(run: Run) -> str | None:
+    """A description of a lock-order cycle in ``run``, or None."""
+    edges: dict[int, list[tuple[Any, Any, Any, frozenset[int]]]] = {}
+    objs: dict[int, Any] = {}
+    for a, b, ts, held in run.lock_edges:
+        if id(a) in run.foreign_released or id(b) in run.foreign_released or a is b:
+            continue
+        edges.setdefault(id(a), []).append((a, b, ts, held))
+        objs[id(a)] = a
+        objs[id(b)] = b
+    for start in sorted(objs, key=lambda k: _order(objs[k])):
+        found = _search(start, start, edges, [], set())
+        if found:
+            lines = [f"{ts.name} took {label_of(run, a)} and then {label_of(run, b)}"
+                     for a, b, ts, _ in found]
+            return "; ".join(lines)
+    return None
+
+
+def _order(obj: Any) -> tuple[str, int]:
+    site = getattr(obj, "site", None) or ("", 0)
+    return (site[0], site[1])
+
+
+def _search(start: int, node: int, edges: dict[int, list[Any]], path: list[Any],
+            threads: set[int]) -> list[Any] | None:
+    for edge in edges.get(node, []):
+        a, b, ts, held = edge
+        if ts.tid in threads:
+            continue
+        if any(id(b) == id(p[0]) for p in path[1:]):
+            continue
+        new_path = [*path, edge]
+        if id(b) == start:
+            if len(new_path) >= 2 and not frozenset.intersection(
+                    *[e[3] for e in new_path]) - {id(e[0]) for e in new_path}:
+                return new_path
+            continue
+        if len(new_path) < 8:
+            found = _search(start, id(b), edges, new_path, threads | {ts.tid})
+            if found:
+                return found
+    return None

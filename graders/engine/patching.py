@@ -1,0 +1,201 @@
+"""Install the stand-ins only while exploring, and load the code under test fresh each run.
+
+The stand-ins replace attributes of the real ``threading``, ``time``, ``queue`` and
+``concurrent.futures`` modules for the duration of an exploration and are restored after,
+whatever happens. The code under test, its sibling modules and libraries that bind
+primitives at import (``readerwriterlock``'s ``lock_factory=threading.Lock`` default) are
+imported anew inside every run, after the stand-ins are in place, so a lock made at import
+belongs to that run and no state leaks from one schedule into the next.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import concurrent.futures.thread
+import os
+import queue
+import random
+import sys
+import sysconfig
+import threading
+import time
+import types
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from . import primitives, queues, threads, timing
+from .verdicts import LoadError
+
+_MISSING = object()
+
+#: Third-party libraries that bind threading primitives when imported.
+DEFAULT_FRESH = ("readerwriterlock",)
+
+
+def _plan() -> list[tuple[Any, str, Any]]:
+    return [
+        (threading, "Thread", threads.Thread),
+        (threading, "Timer", threads.Timer),
+        (threading, "Lock", primitives.Lock),
+        (threading, "RLock", primitives.RLock),
+        (threading, "Condition", primitives.Condition),
+        (threading, "Semaphore", primitives.Semaphore),
+        (threading, "BoundedSemaphore", primitives.BoundedSemaphore),
+        (threading, "Event", primitives.Event_),
+        (threading, "Barrier", primitives.Barrier),
+        (threading, "current_thread", threads.current_thread),
+        (threading, "currentThread", threads.current_thread),
+        (threading, "main_thread", threads.main_thread),
+        (threading, "get_ident", threads.get_ident),
+        (threading, "get_native_id", threads.get_ident),
+        (threading, "enumerate", threads.enumerate_),
+        (threading, "active_count", threads.active_count),
+        (threading, "activeCount", threads.active_count),
+        (threading, "_register_atexit", threads.register_atexit),
+        (time, "sleep", timing.sleep),
+        (time, "monotonic", timing.monotonic),
+        (time, "perf_counter", timing.perf_counter),
+        (time, "time", timing.time),
+        (time, "monotonic_ns", timing.monotonic_ns),
+        (time, "perf_counter_ns", timing.perf_counter_ns),
+        (time, "time_ns", timing.time_ns),
+        (queue, "SimpleQueue", queues.SimpleQueue),
+        (queue, "time", timing.monotonic),
+        (concurrent.futures, "ThreadPoolExecutor", queues.ThreadPoolExecutor),
+        (concurrent.futures.thread, "ThreadPoolExecutor", queues.ThreadPoolExecutor),
+    ]
+
+
+@contextmanager
+def stand_ins_installed() -> Iterator[None]:
+    """Replace the real primitives with the engine's for the duration of the block."""
+    saved = [(mod, name, mod.__dict__.get(name, _MISSING)) for mod, name, _ in _plan()]
+    try:
+        for mod, name, value in _plan():
+            setattr(mod, name, value)
+        yield
+    finally:
+        for mod, name, value in saved:
+            if value is _MISSING:
+                mod.__dict__.pop(name, None)
+            else:
+                setattr(mod, name, value)
+
+
+_STDLIB = tuple(
+    os.path.realpath(p) + os.sep
+    for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"]})
+_SITE = tuple(
+    os.path.realpath(p) + os.sep
+    for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+_ENGINE = os.path.dirname(os.path.realpath(__file__)) + os.sep
+
+
+class Program:
+    """The code under test: files traced and loaded fresh in every run."""
+
+    def __init__(self, files: Sequence[str | os.PathLike[str]],
+                 fresh: Sequence[str] = DEFAULT_FRESH) -> None:
+        self.paths = [Path(f).resolve() for f in files]
+        self.fresh = tuple(fresh)
+        self.dirs = tuple(sorted({str(p.parent) + os.sep for p in self.paths}))
+        self._code: dict[Path, types.CodeType] = {}
+        self._traced_cache: dict[str, bool] = {}
+        self._library_cache: dict[str, bool] = {}
+        for path in self.paths:
+            self._code[path] = self._compile(path)
+        self.names = [self._module_name(p) for p in self.paths]
+
+    @staticmethod
+    def _compile(path: Path) -> types.CodeType:
+        if not path.is_file():
+            raise LoadError(f"{path}: file not found")
+        try:
+            source = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"{path}: cannot read it ({exc.strerror})") from None
+        try:
+            return compile(source, str(path), "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            where = f"{path}, line {exc.lineno}" if exc.lineno else str(path)
+            raise LoadError(f"{where}: {exc.msg} (SyntaxError)") from None
+        except ValueError as exc:
+            raise LoadError(f"{path}: {exc}") from None
+
+    @staticmethod
+    def _module_name(path: Path) -> str:
+        name = path.stem
+        if not name.isidentifier():
+            raise LoadError(f"{path}: the file name is not a valid module name")
+        if name in sys.stdlib_module_names:
+            raise LoadError(
+                f"{path}: the file name hides the standard library module {name!r}; rename it")
+        return name
+
+    def traced(self, filename: str) -> bool:
+        """True for files of the code under test (and modules beside them)."""
+        hit = self._traced_cache.get(filename)
+        if hit is None:
+            hit = self._traced_cache[filename] = filename.startswith(self.dirs) and not (
+                os.path.basename(filename).startswith(("test_", "conftest")))
+        return hit
+
+    def library(self, filename: str) -> bool:
+        """True for the standard library, installed packages and the engine itself."""
+        hit = self._library_cache.get(filename)
+        if hit is None:
+            real = os.path.realpath(filename)
+            if self.traced(filename):
+                hit = False
+            else:
+                hit = real.startswith(_SITE) or real.startswith(_STDLIB) or real.startswith(
+                    _ENGINE) or filename.startswith("<")
+            self._library_cache[filename] = hit
+        return hit
+
+    # ----------------------------------------------------------- per run
+    def _stale(self, name: str, module: object) -> bool:
+        if name in self.names or name.split(".")[0] in self.fresh:
+            return True
+        file = getattr(module, "__file__", None)
+        return isinstance(file, str) and file.startswith(self.dirs)
+
+    def load(self) -> tuple[list[types.ModuleType], dict[str, Any]]:
+        """Import the code under test anew; returns the modules and what to restore."""
+        saved = {name: mod for name, mod in list(sys.modules.items()) if self._stale(name, mod)}
+        for name in saved:
+            del sys.modules[name]
+        for d in reversed(self.dirs):
+            sys.path.insert(0, d.rstrip(os.sep))
+        modules = []
+        for path, name in zip(self.paths, self.names, strict=True):
+            module = types.ModuleType(name)
+            module.__file__ = str(path)
+            sys.modules[name] = module
+            exec(self._code[path], module.__dict__)
+            modules.append(module)
+        return modules, saved
+
+    def unload(self, saved: dict[str, Any]) -> None:
+        for name, mod in list(sys.modules.items()):
+            if self._stale(name, mod):
+                del sys.modules[name]
+        sys.modules.update(saved)
+        for d in self.dirs:
+            try:
+                sys.path.remove(d.rstrip(os.sep))
+            except ValueError:
+                pass
+
+
+@contextmanager
+def seeded_random(seed: int) -> Iterator[None]:
+    """The program's ``random`` calls give the same numbers in every replay of a run."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(state)

@@ -1,0 +1,153 @@
+"""``queue.SimpleQueue`` and ``concurrent.futures.ThreadPoolExecutor`` over the stand-ins.
+
+``queue.Queue``, ``LifoQueue`` and ``PriorityQueue`` need no stand-in: the standard library
+builds them from ``threading.Lock`` and ``threading.Condition`` looked up when each queue is
+made, so they run on the engine's primitives (and keep their own errors) while it is
+installed. ``SimpleQueue`` is written in C and ``ThreadPoolExecutor`` binds module globals at
+import, so both are rebuilt here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue as _real_queue
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
+
+from .primitives import Condition, Lock
+from .threads import Thread, register_atexit
+
+
+class SimpleQueue:
+    """``queue.SimpleQueue``: an unbounded FIFO queue."""
+
+    def __init__(self) -> None:
+        self._items: deque[Any] = deque()
+        self._ready = Condition(Lock())
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        with self._ready:
+            self._items.append(item)
+            self._ready.notify()
+
+    def put_nowait(self, item: Any) -> None:
+        self.put(item, block=False)
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if timeout is not None and timeout < 0:
+            raise ValueError("'timeout' must be a non-negative number")
+        with self._ready:
+            if not block:
+                if not self._items:
+                    raise _real_queue.Empty
+                return self._items.popleft()
+            if not self._ready.wait_for(lambda: self._items, timeout):
+                raise _real_queue.Empty
+            return self._items.popleft()
+
+    def get_nowait(self) -> Any:
+        return self.get(block=False)
+
+    def empty(self) -> bool:
+        with self._ready:
+            return not self._items
+
+    def qsize(self) -> int:
+        with self._ready:
+            return len(self._items)
+
+
+_pool_counter = itertools.count()
+
+
+class ThreadPoolExecutor(Executor):
+    """``concurrent.futures.ThreadPoolExecutor``: workers start as work arrives."""
+
+    def __init__(self, max_workers: int | None = None, thread_name_prefix: str = "",
+                 initializer: Callable[..., object] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> None:
+        if max_workers is None:
+            # The standard library sizes the pool from the CPU count; a fixed size keeps
+            # verdicts the same on every machine (this is what a 4-core machine gets).
+            max_workers = 8
+        if max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
+        self._max_workers = max_workers
+        self._prefix = thread_name_prefix or f"ThreadPoolExecutor-{next(_pool_counter)}"
+        self._initializer = initializer
+        self._initargs = initargs
+        self._work: SimpleQueue = SimpleQueue()
+        self._threads: list[Thread] = []
+        self._idle = 0
+        self._lock = Lock()
+        self._shutdown = False
+        self._broken: str | None = None
+        register_atexit(self._at_exit)
+
+    def _at_exit(self) -> None:
+        """Like the standard library's exit hook: idle workers are told to stop."""
+        if not self._shutdown:
+            self.shutdown(wait=True)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            if self._broken:
+                from concurrent.futures.thread import BrokenThreadPool
+
+                raise BrokenThreadPool(self._broken)
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            future: Future[Any] = Future()
+            self._work.put((future, fn, args, kwargs))
+            if self._idle > 0:
+                self._idle -= 1
+            elif len(self._threads) < self._max_workers:
+                worker = Thread(name=f"{self._prefix}_{len(self._threads)}", target=self._worker)
+                self._threads.append(worker)
+                worker.start()
+            return future
+
+    def _worker(self) -> None:
+        if self._initializer is not None:
+            try:
+                self._initializer(*self._initargs)
+            except BaseException:
+                with self._lock:
+                    self._broken = "A thread initializer failed, the thread pool is not usable anymore"
+                return
+        while True:
+            item = self._work.get()
+            if item is None:
+                self._work.put(None)
+                return
+            future, fn, args, kwargs = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
+            del item, future
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._shutdown = True
+            if cancel_futures:
+                while True:
+                    try:
+                        item = self._work.get_nowait()
+                    except _real_queue.Empty:
+                        break
+                    if item is not None:
+                        item[0].cancel()
+            self._work.put(None)
+        if wait:
+            for t in self._threads:
+                t.join()

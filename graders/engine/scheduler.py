@@ -1,0 +1,377 @@
+"""One controlled run: the program's threads are real OS threads that take turns.
+
+Exactly one controlled thread holds the baton at any moment. At every scheduling point (a
+traced instruction, an operation on a stand-in primitive) the running thread asks the
+strategy who runs next and, if it is someone else, hands the baton over and parks on its own
+gate. Because the scheduler knows every blocked thread and what it waits for, a deadlock is
+seen the moment the last runnable thread blocks, and virtual time advances only when the
+strategy says so: no wall clock is involved in any verdict.
+"""
+
+from __future__ import annotations
+
+import _thread
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .verdicts import BugClass
+
+_allocate = _thread.allocate_lock
+_get_ident = _thread.get_ident
+
+NEW, RUNNABLE, BLOCKED, DONE = "new", "runnable", "blocked", "done"
+
+#: The run being explored in this process, if any (explorations do not nest).
+active: Run | None = None
+
+
+def here() -> tuple[Run, ThreadState] | None:
+    """The active run and the calling controlled thread, or None outside any controlled run."""
+    run = active
+    if run is None:
+        return None
+    ts = run.by_ident.get(_get_ident())
+    if ts is None:
+        return None
+    return run, ts
+
+
+class Aborted(BaseException):
+    """Unwinds a controlled thread once its run has a verdict (or the program has exited)."""
+
+
+@dataclass
+class Verdict:
+    """The first thing that went wrong in a run."""
+
+    bug_class: str
+    message: str
+    details: str = ""
+    thread: str | None = None
+
+
+class ThreadState:
+    """The engine's view of one controlled thread."""
+
+    def __init__(self, run: Run, tid: int, name: str, body: Callable[[], object],
+                 daemon: bool, handle: Any) -> None:
+        self.run = run
+        self.tid = tid
+        self.name = name
+        self.body = body
+        self.daemon = daemon
+        self.handle = handle          # the stand-in Thread object the program sees
+        self.status = RUNNABLE
+        self.gate = _allocate()
+        self.gate.acquire()
+        self.queue: WaitQueue | None = None
+        self.deadline: float | None = None
+        self.wake_value: object = None
+        self.held: list[Any] = []     # lock-like objects this thread holds, oldest first
+        self.os_ident: int | None = None
+        self.done_queue = WaitQueue(handle, "join")
+
+    def __repr__(self) -> str:
+        return f"<{self.name} {self.status}>"
+
+
+class WaitQueue:
+    """Threads parked on one primitive, oldest first: the one place where threads wait.
+
+    Every stand-in (locks, conditions, semaphores, events, joins, barriers) parks its
+    threads here, so "who waits for what" and "who was overtaken how often" have a single
+    source for deadlock and starvation reports.
+    """
+
+    __slots__ = ("contenders", "kind", "owner", "waiters")
+
+    def __init__(self, owner: object, kind: str) -> None:
+        self.owner = owner            # the primitive the program sees
+        self.kind = kind              # "lock", "condition", "semaphore", "event", "join", ...
+        self.waiters: list[ThreadState] = []
+        self.contenders: dict[ThreadState, int] = {}   # thread -> times overtaken
+
+    def statistics(self) -> dict[str, object]:
+        """A snapshot for reports: who waits here, and how often each was overtaken."""
+        return {
+            "kind": self.kind,
+            "waiting": [t.name for t in self.waiters],
+            "overtaken": {t.name: n for t, n in self.contenders.items()},
+        }
+
+
+@dataclass
+class RunSettings:
+    max_steps: int
+    starvation_bound: int | None
+    strict_locks: bool
+    traced: Callable[[str], bool]
+    library: Callable[[str], bool]
+    lock_order: bool
+
+
+@dataclass(slots=True)
+class Event:
+    """One entry of the run's log: who ran where, or which primitive they touched."""
+
+    tid: int
+    code: Any = None
+    offset: int = -1
+    note: str | None = None       # "acquire", "blocked", "switch", "start" ...
+    obj: object = None
+    preempted: bool = False
+
+
+@dataclass
+class Outcome:
+    verdict: Verdict | None
+    deviations: list[tuple[int, int]]
+    events: list[Event]
+    steps: int
+    decisions: int
+    threads: list[ThreadState]
+    lock_edges: list[Any] = field(default_factory=list)
+    foreign_released: set[int] = field(default_factory=set)
+    exited_cleanly: bool = True
+
+
+class Run:
+    """Runs one schedule of one program under one strategy."""
+
+    def __init__(self, strategy: Any, settings: RunSettings) -> None:
+        self.strategy = strategy
+        self.settings = settings
+        self.threads: list[ThreadState] = []
+        self.by_ident: dict[int, ThreadState] = {}
+        self.current: ThreadState | None = None
+        self.now = 0.0
+        self.steps = 0
+        self.decisions = 0
+        self.deviations: list[tuple[int, int]] = []
+        self.events: list[Event] = []
+        self.verdict: Verdict | None = None
+        self.aborting = False
+        self.exiting = False
+        self.finished = _allocate()
+        self.finished.acquire()
+        self.atexit: list[Callable[[], object]] = []
+        self.lock_edges: list[Any] = []
+        self.foreign_released: set[int] = set()
+        self.thread_counter = 0
+        self.main: ThreadState | None = None
+        self.check_starvation = settings.starvation_bound is not None and getattr(
+            strategy, "fair", False)
+
+    # ----------------------------------------------------------------- threads
+    def spawn(self, name: str, body: Callable[[], object], daemon: bool,
+              handle: Any) -> ThreadState:
+        """Create a controlled thread; it runs when the strategy first picks it."""
+        ts = ThreadState(self, len(self.threads), name, body, daemon, handle)
+        self.threads.append(ts)
+        if self.main is None:
+            self.main = ts
+        _thread.start_new_thread(self._os_main, (ts,))
+        return ts
+
+    def _os_main(self, ts: ThreadState) -> None:
+        ts.os_ident = _get_ident()
+        self.by_ident[ts.os_ident] = ts
+        ts.gate.acquire()
+        try:
+            if not self.aborting:
+                tracer = self.tracer_for(ts)
+                sys.settrace(tracer)
+                ts.body()
+        except Aborted:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - any escape from a thread is a verdict
+            sys.settrace(None)
+            if not self.aborting:
+                self.fail_with_exception(ts, exc)
+        finally:
+            sys.settrace(None)
+            self.by_ident.pop(ts.os_ident, None)
+            self._thread_done(ts)
+
+    tracer_for: Callable[[ThreadState], Any]
+
+    def _thread_done(self, ts: ThreadState) -> None:
+        ts.status = DONE
+        for waiter in list(ts.done_queue.waiters):
+            self.wake(waiter, True)
+        if not self.aborting and all(t.status == DONE for t in self.threads if not t.daemon):
+            # The program exits: daemon threads are stopped where they stand, as at
+            # interpreter exit.
+            self.exiting = True
+            self.aborting = True
+        nxt = self._next_after_done()
+        if nxt is None:
+            self.finished.release()
+            return
+        self.current = nxt
+        nxt.gate.release()
+
+    def _next_after_done(self) -> ThreadState | None:
+        if not self.aborting:
+            nxt = self._pick(None)
+            if nxt is not None:
+                return nxt
+            if any(t.status != DONE for t in self.threads):
+                self._deadlock()
+        for t in self.threads:
+            if t.status != DONE:
+                return t
+        return None
+
+    # --------------------------------------------------------- the baton
+    def yield_point(self, ts: ThreadState, event: Event) -> None:
+        """A scheduling point in the running thread ``ts``: maybe let another thread run."""
+        if self.aborting:
+            raise Aborted
+        self.steps += 1
+        if self.steps > self.settings.max_steps:
+            self.events.append(event)
+            self._livelock()
+            raise Aborted
+        self.events.append(event)
+        nxt = self._pick(ts)
+        if nxt is not ts:
+            self._transfer(ts, nxt)
+
+    def _pick(self, ts: ThreadState | None) -> ThreadState | None:
+        options = [t for t in self.threads if t.status == RUNNABLE]
+        timed = None
+        for t in self.threads:
+            if t.status == BLOCKED and t.deadline is not None and (
+                    timed is None or t.deadline < timed.deadline):
+                timed = t
+        if timed is not None:
+            options.append(timed)
+        if not options:
+            return None
+        if ts is not None and ts.status == RUNNABLE:
+            default = ts
+        else:
+            default = options[0]
+        if len(options) == 1:
+            chosen = default
+        else:
+            chosen = self.strategy.choose(self, options, default, ts)
+            if chosen is not default:
+                self.deviations.append((self.decisions, chosen.tid))
+            self.decisions += 1
+        if chosen.status == BLOCKED:
+            self._advance_clock(chosen.deadline)
+        return chosen
+
+    def choose_waiter(self, waiters: list[ThreadState]) -> ThreadState:
+        """Where the stdlib leaves the order open (which waiter a notify wakes)."""
+        if len(waiters) == 1:
+            return waiters[0]
+        chosen = self.strategy.choose(self, list(waiters), waiters[0], None)
+        if chosen is not waiters[0]:
+            self.deviations.append((self.decisions, chosen.tid))
+        self.decisions += 1
+        return chosen
+
+    def _transfer(self, ts: ThreadState, nxt: ThreadState) -> None:
+        if ts.status == RUNNABLE:
+            self.events.append(Event(nxt.tid, note="switch", preempted=True))
+        self.current = nxt
+        nxt.gate.release()
+        ts.gate.acquire()
+        if self.aborting:
+            raise Aborted
+
+    def _advance_clock(self, deadline: float | None) -> None:
+        assert deadline is not None
+        if deadline > self.now:
+            self.now = deadline
+        for t in self.threads:
+            if t.status == BLOCKED and t.deadline is not None and t.deadline <= self.now:
+                self.wake(t, False)
+
+    # --------------------------------------------------------- blocking
+    def block(self, ts: ThreadState, queue: WaitQueue | None, deadline: float | None,
+              obj: object = None) -> object:
+        """Park ``ts`` until woken (returns the waker's value) or timed out (False)."""
+        if deadline is not None and deadline <= self.now:
+            return False
+        ts.status = BLOCKED
+        ts.queue = queue
+        ts.deadline = deadline
+        ts.wake_value = None
+        if queue is not None:
+            queue.waiters.append(ts)
+        self.events.append(Event(ts.tid, note="blocked", obj=obj if obj is not None else (
+            queue.owner if queue is not None else None)))
+        nxt = self._pick(ts)
+        if nxt is None:
+            self._deadlock()
+            raise Aborted
+        if nxt is not ts:
+            self._transfer(ts, nxt)
+        return ts.wake_value
+
+    def wake(self, ts: ThreadState, value: object) -> None:
+        if ts.queue is not None:
+            ts.queue.waiters.remove(ts)
+            ts.queue = None
+        ts.deadline = None
+        ts.status = RUNNABLE
+        ts.wake_value = value
+
+    # --------------------------------------------------------- verdicts
+    def fail(self, verdict: Verdict) -> None:
+        """Record the run's verdict (the first one wins) and start unwinding every thread."""
+        if self.verdict is None and not self.exiting:
+            self.verdict = verdict
+        self.aborting = True
+
+    def fail_with_exception(self, ts: ThreadState, exc: BaseException) -> None:
+        from .verdicts import CheckFailed
+
+        if isinstance(exc, CheckFailed):
+            self.fail(Verdict(exc.bug_class, exc.message, thread=ts.name))
+            return
+        bug = BugClass.ASSERTION if isinstance(exc, AssertionError) else BugClass.EXCEPTION
+        where = _student_traceback(exc, self.settings.traced)
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if bug is BugClass.ASSERTION:
+            message = f"Check failed: {exc}" if str(exc) else "A check's assertion failed."
+        else:
+            message = f"{ts.name} raised {text}"
+        self.fail(Verdict(bug, message, details=where, thread=ts.name))
+
+    def _deadlock(self) -> None:
+        from .waitfor import describe_deadlock
+
+        bug, message, details = describe_deadlock(self)
+        self.fail(Verdict(bug, message, details))
+
+    def _livelock(self) -> None:
+        from .waitfor import describe_livelock
+
+        self.fail(Verdict(BugClass.LIVELOCK, *describe_livelock(self)))
+
+    # ---------------------------------------------------------- the driver
+    def outcome(self) -> Outcome:
+        return Outcome(self.verdict, self.deviations, self.events, self.steps, self.decisions,
+                       self.threads, self.lock_edges, self.foreign_released)
+
+
+def _student_traceback(exc: BaseException, traced: Callable[[str], bool]) -> str:
+    """The traceback trimmed to the frames of the code under test (engine frames dropped)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if traced(f.filename)]
+    if not frames:
+        return ""
+    lines = ["Traceback (code under test, most recent call last):"]
+    for f in frames:
+        lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
+        if f.line:
+            lines.append(f"    {f.line.strip()}")
+    lines.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+    return "\n".join(lines)

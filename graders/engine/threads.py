@@ -1,0 +1,225 @@
+"""Stand-ins for ``threading.Thread`` and the module functions that talk about threads.
+
+A stand-in Thread is a real OS thread underneath, but it runs only when the scheduler hands
+it the baton. Names, idents and daemon flags follow the standard library's rules, with
+idents numbered by creation so that reports are the same on every run.
+"""
+
+from __future__ import annotations
+
+import threading as _real_threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from . import scheduler
+from .primitives import Event_, _deadline, step
+from .scheduler import ThreadState
+
+_IDENT_BASE = 0x7F0000
+
+
+def _ctx() -> tuple[scheduler.Run, ThreadState]:
+    ctx = scheduler.here()
+    if ctx is None:
+        raise RuntimeError("this thread was made while the engine explored a program and "
+                           "cannot be used outside that run")
+    return ctx
+
+
+class Thread:
+    """``threading.Thread`` with the same constructor, methods and errors."""
+
+    _initialized = False
+
+    def __init__(self, group: None = None, target: Callable[..., object] | None = None,
+                 name: str | None = None, args: Iterable[Any] = (),
+                 kwargs: Mapping[str, Any] | None = None, *, daemon: bool | None = None) -> None:
+        assert group is None, "group argument must be None for now"
+        run, ts = _ctx()
+        run.thread_counter += 1
+        if name is None:
+            name = f"Thread-{run.thread_counter}"
+            if target is not None:
+                try:
+                    name += f" ({target.__name__})"
+                except AttributeError:
+                    pass
+        self._target = target
+        self._name = str(name)
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs or {})
+        self._daemonic = ts.handle.daemon if daemon is None else bool(daemon)
+        self._state: ThreadState | None = None
+        self._started = False
+        self._initialized = True
+
+    # ------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        if not self._initialized:
+            raise RuntimeError("thread.__init__() not called")
+        if self._started:
+            raise RuntimeError("threads can only be started once")
+        run, _ts = step(self, "start")
+        self._started = True
+        self._state = run.spawn(self._name, self._bootstrap, self._daemonic, self)
+
+    def _bootstrap(self) -> None:
+        self.run()
+
+    def run(self) -> None:
+        try:
+            if self._target is not None:
+                self._target(*self._args, **self._kwargs)
+        finally:
+            del self._target, self._args, self._kwargs
+
+    def join(self, timeout: float | None = None) -> None:
+        if not self._initialized:
+            raise RuntimeError("Thread.__init__() not called")
+        if not self._started:
+            raise RuntimeError("cannot join thread before it is started")
+        run, ts = step(self, "join")
+        if self._state is ts:
+            raise RuntimeError("cannot join current thread")
+        target = self._state
+        assert target is not None
+        if target.status != scheduler.DONE:
+            run.block(ts, target.done_queue, _deadline(run, timeout), obj=self)
+
+    def is_alive(self) -> bool:
+        if self._state is None:
+            return False
+        step(self, "is_alive")
+        return self._state.status != scheduler.DONE
+
+    # ------------------------------------------------------------- attributes
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = str(value)
+        if self._state is not None:
+            self._state.name = self._name
+
+    @property
+    def ident(self) -> int | None:
+        return None if self._state is None else _IDENT_BASE + self._state.tid
+
+    native_id = ident
+
+    @property
+    def daemon(self) -> bool:
+        return self._daemonic
+
+    @daemon.setter
+    def daemon(self, daemonic: bool) -> None:
+        if not self._initialized:
+            raise RuntimeError("Thread.__init__() not called")
+        if self._started:
+            raise RuntimeError("cannot set daemon status of active thread")
+        self._daemonic = daemonic
+
+    def isDaemon(self) -> bool:
+        return self.daemon
+
+    def setDaemon(self, daemonic: bool) -> None:
+        self.daemon = daemonic
+
+    def getName(self) -> str:
+        return self.name
+
+    def setName(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        status = "initial"
+        if self._started:
+            status = "started"
+        if self._state is not None and self._state.status == scheduler.DONE:
+            status = "stopped"
+        if self._daemonic:
+            status += " daemon"
+        if self.ident is not None:
+            status += f" {self.ident}"
+        return f"<{type(self).__name__}({self._name}, {status})>"
+
+
+class MainThread(Thread):
+    """The program's first thread (the one the engine calls the entry point in)."""
+
+    def __init__(self) -> None:
+        self._target = None
+        self._name = "MainThread"
+        self._args = ()
+        self._kwargs = {}
+        self._daemonic = False
+        self._state = None
+        self._started = True
+        self._initialized = True
+
+
+class Timer(Thread):
+    """``threading.Timer``: run ``function`` after ``interval`` (virtual) seconds."""
+
+    def __init__(self, interval: float, function: Callable[..., object],
+                 args: Iterable[Any] | None = None,
+                 kwargs: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self.interval = interval
+        self.function = function
+        self.args = args if args is not None else []
+        self.kwargs = kwargs if kwargs is not None else {}
+        self.finished = Event_()
+
+    def cancel(self) -> None:
+        self.finished.set()
+
+    def run(self) -> None:
+        self.finished.wait(self.interval)
+        if not self.finished.is_set():
+            self.function(*self.args, **self.kwargs)
+        self.finished.set()
+
+
+# ------------------------------------------------------------------ module functions
+def current_thread() -> Any:
+    ctx = scheduler.here()
+    if ctx is None:
+        return _real_threading.current_thread()
+    return ctx[1].handle
+
+
+def main_thread() -> Any:
+    ctx = scheduler.here()
+    if ctx is None or ctx[0].main is None:
+        return _real_threading.main_thread()
+    return ctx[0].main.handle
+
+
+def get_ident() -> int:
+    ctx = scheduler.here()
+    if ctx is None:
+        return _real_threading.get_ident()
+    return _IDENT_BASE + ctx[1].tid
+
+
+def enumerate_() -> list[Any]:
+    ctx = scheduler.here()
+    if ctx is None:
+        return _real_threading.enumerate()
+    return [t.handle for t in ctx[0].threads if t.status != scheduler.DONE]
+
+
+def active_count() -> int:
+    return len(enumerate_())
+
+
+def register_atexit(func: Callable[..., object], *arg: Any, **kwargs: Any) -> None:
+    """``threading._register_atexit``: called when the main thread ends, before the join."""
+    ctx = scheduler.here()
+    if ctx is None:
+        _real_threading._register_atexit(func, *arg, **kwargs)  # type: ignore[attr-defined]
+        return
+    ctx[0].atexit.append(lambda: func(*arg, **kwargs))

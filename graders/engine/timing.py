@@ -1,0 +1,80 @@
+"""Virtual time: ``time.sleep`` costs no wall time and timeouts expire when the strategy says.
+
+A sleeping thread wakes either when no other thread can run or earlier, when the strategy
+decides the others were slow: both are things real machines do, so a ``sleep`` meant to
+"let the other thread finish first" is caught instead of trusted.
+"""
+
+from __future__ import annotations
+
+import time as _real_time
+
+from . import scheduler
+from .primitives import step
+
+_EPOCH = 1_767_225_600.0      # the wall clock a program sees at virtual time zero
+_MONOTONIC_BASE = 1_000.0
+
+_real = {
+    "sleep": _real_time.sleep,
+    "monotonic": _real_time.monotonic,
+    "perf_counter": _real_time.perf_counter,
+    "time": _real_time.time,
+    "monotonic_ns": _real_time.monotonic_ns,
+    "perf_counter_ns": _real_time.perf_counter_ns,
+    "time_ns": _real_time.time_ns,
+}
+
+
+class _Sleep:
+    """Marks a sleeping thread in reports ("sleeps until t=...")."""
+
+
+SLEEP = _Sleep()
+
+
+def sleep(secs: float) -> None:
+    ctx = scheduler.here()
+    if ctx is None:
+        _real["sleep"](secs)
+        return
+    secs = float(secs)
+    if secs < 0:
+        raise ValueError("sleep length must be non-negative")
+    run, ts = step(SLEEP, "sleep")
+    if secs > 0:
+        run.block(ts, None, run.now + secs, obj=SLEEP)
+
+
+def _clock(name: str, base: float) -> object:
+    real = _real[name]
+
+    def clock() -> float:
+        run = scheduler.active
+        if run is None or scheduler.here() is None:
+            return real()
+        return base + run.now
+
+    clock.__name__ = name
+    return clock
+
+
+def _clock_ns(name: str, base: float) -> object:
+    real = _real[name]
+
+    def clock_ns() -> int:
+        run = scheduler.active
+        if run is None or scheduler.here() is None:
+            return real()
+        return int((base + run.now) * 1_000_000_000)
+
+    clock_ns.__name__ = name
+    return clock_ns
+
+
+monotonic = _clock("monotonic", _MONOTONIC_BASE)
+perf_counter = _clock("perf_counter", _MONOTONIC_BASE)
+time = _clock("time", _EPOCH)
+monotonic_ns = _clock_ns("monotonic_ns", _MONOTONIC_BASE)
+perf_counter_ns = _clock_ns("perf_counter_ns", _MONOTONIC_BASE)
+time_ns = _clock_ns("time_ns", _EPOCH)

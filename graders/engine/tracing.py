@@ -1,0 +1,72 @@
+"""Scheduling points inside the code under test: one per shared-state instruction.
+
+``sys.settrace`` with ``f_trace_opcodes`` calls back before every bytecode instruction of the
+traced files (and never for the standard library or the engine: their frames get no local
+tracer). Instructions that only shuffle a frame's own stack and locals cannot be observed by
+another thread, so a switch before them is the same as a switch before the next instruction
+that can: they are merged into it. What remains (loads and stores of globals, attributes and
+items, calls, arithmetic that may call user code, ...) is where the strategy may switch.
+"""
+
+from __future__ import annotations
+
+import dis
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from .scheduler import Event, Run, ThreadState
+
+#: Instructions that touch nothing but the running frame: no other thread can tell whether
+#: they ran before or after a switch.
+LOCAL_ONLY = frozenset({
+    "CACHE", "COPY", "COPY_FREE_VARS", "END_FOR", "EXTENDED_ARG", "JUMP", "JUMP_BACKWARD",
+    "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_FORWARD", "JUMP_NO_INTERRUPT", "KW_NAMES",
+    "LOAD_CLOSURE", "LOAD_CONST", "LOAD_FAST", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_CHECK",
+    "LOAD_FAST_LOAD_FAST", "LOAD_SMALL_INT", "MAKE_CELL", "NOP", "NOT_TAKEN", "POP_ITER",
+    "POP_JUMP_BACKWARD_IF_FALSE", "POP_JUMP_BACKWARD_IF_NONE",
+    "POP_JUMP_BACKWARD_IF_NOT_NONE", "POP_JUMP_BACKWARD_IF_TRUE",
+    "POP_JUMP_FORWARD_IF_FALSE", "POP_JUMP_FORWARD_IF_NONE", "POP_JUMP_FORWARD_IF_NOT_NONE",
+    "POP_JUMP_FORWARD_IF_TRUE", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_NONE",
+    "POP_JUMP_IF_NOT_NONE", "POP_JUMP_IF_TRUE", "POP_TOP", "PRECALL", "PUSH_NULL", "RESUME",
+    "RETURN_CONST", "RETURN_VALUE", "STORE_FAST", "STORE_FAST_LOAD_FAST",
+    "STORE_FAST_STORE_FAST", "SWAP",
+})
+
+
+def shared_offsets(code: CodeType) -> frozenset[int]:
+    """Offsets of the instructions in ``code`` that another thread could observe."""
+    return frozenset(
+        ins.offset for ins in dis.get_instructions(code) if ins.opname not in LOCAL_ONLY)
+
+
+def install_tracer(run: Run, traced: Callable[[str], bool]) -> None:
+    """Give ``run`` a per-thread trace function factory for the files ``traced`` accepts."""
+    cache: dict[CodeType, frozenset[int] | None] = {}
+
+    def tracer_for(ts: ThreadState) -> Any:
+        yield_point = run.yield_point
+        tid = ts.tid
+
+        def local(frame: FrameType, event: str, arg: object) -> Any:
+            if event == "opcode":
+                code = frame.f_code
+                offset = frame.f_lasti
+                if offset in cache[code]:  # type: ignore[operator]
+                    yield_point(ts, Event(tid, code, offset))
+            return local
+
+        def global_(frame: FrameType, event: str, arg: object) -> Any:
+            code = frame.f_code
+            points = cache.get(code, 0)
+            if points == 0:
+                points = cache[code] = shared_offsets(code) if traced(code.co_filename) else None
+            if points is None:
+                return None
+            frame.f_trace_lines = False
+            frame.f_trace_opcodes = True
+            return local
+
+        return global_
+
+    run.tracer_for = tracer_for  # type: ignore[method-assign]
