@@ -199,6 +199,10 @@ class Run:
     tracer_for: Callable[[ThreadState], Any]
 
     def _thread_done(self, ts: ThreadState) -> None:
+        if ts.queue is not None:          # unwound while parked: leave the queue
+            ts.queue.waiters.remove(ts)
+            ts.queue = None
+        ts.deadline = None
         ts.status = DONE
         for waiter in list(ts.done_queue.waiters):
             self.wake(waiter, True)
