@@ -26,6 +26,7 @@ from .explorer import (
     explore_target,
     with_settings,
 )
+from .probes import held_locks, in_run, thread_name, threads_started
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
 
@@ -50,6 +51,10 @@ __all__ = [
     "explore",
     "explore_target",
     "fail",
+    "held_locks",
+    "in_run",
     "label",
+    "thread_name",
+    "threads_started",
     "with_settings",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ctypes
 import random
-import re
 import sys
 import time
 import traceback
@@ -99,6 +98,13 @@ class Exploration:
                     f"seed {self.settings.seed}, Python {self.python}.")
         f = self.failure
         lines = [f.message]
+        if not f.token:
+            lines.append(f"Checked over {self.schedules_run} schedules (seed "
+                         f"{self.settings.seed}, Python {f.python}).")
+            if f.details:
+                lines.append(f.details)
+            lines.extend(self.notes)
+            return "\n".join(lines)
         if f.schedule:
             lines.append(f"Found on schedule {f.schedule} of {self.settings.schedules} "
                          f"(strategy {f.strategy}, seed {f.seed}, Python {f.python}).")
@@ -116,21 +122,21 @@ class Exploration:
 
 
 # ------------------------------------------------------------------ schedule tokens
-_TOKEN = re.compile(r"^(default|\d+\.\d+(-\d+\.\d+)*)$")
+#: Longer switch lists are replaced by the seeded strategy's own token.
+SHORT_TOKEN = 24
 
 
-def encode(deviations: Sequence[tuple[int, int]]) -> str:
-    """A schedule as a short, shell-safe token: 'DECISION.THREAD-...' or 'default'."""
-    return "-".join(f"{d}.{t}" for d, t in deviations) or "default"
+def encode(deviations: Sequence[tuple[int, int]], strategy: Any = None) -> str:
+    """The shortest exact replay token for a run: its switches, or its seeded strategy."""
+    seeded = strategy.token() if strategy is not None else None
+    if seeded is not None and len(deviations) > SHORT_TOKEN:
+        return seeded
+    return strategies.switches_token(deviations)
 
 
-def decode(token: str) -> list[tuple[int, int]]:
-    if not _TOKEN.match(token):
-        raise ValueError(f"{token!r} is not a schedule token (expected something like "
-                         "'12.1-40.0', as printed after 'Replay:')")
-    if token == "default":
-        return []
-    return [(int(d), int(t)) for d, t in (p.split(".") for p in token.split("-"))]
+def decode(token: str) -> Any:
+    """The strategy that replays ``token``; ValueError for anything that is not a token."""
+    return strategies.from_token(token)
 
 
 # ------------------------------------------------------------------ one run
@@ -233,14 +239,14 @@ class _Explorer:
         return result
 
     def _replay_only(self, start: float) -> Exploration:
-        strategy = strategies.Replay(decode(self.settings.replay or ""))
+        strategy = decode(self.settings.replay or "")
         run = self.run_once(strategy, 0)
         result = Exploration(self.settings, 1, None)
         if run.verdict is not None:
             result.failure = self._failure(run, 0, strategy, 0)
         elif self.settings.lock_order and (cycle := lockorder.find_cycle(run)):
             result.failure = self._lock_order_failure(run, cycle, 0, strategy, 0)
-        if strategy.diverged:
+        if getattr(strategy, "diverged", False):
             result.notes.append("Note: the code changed since this schedule was recorded, so "
                                 "the replay could not follow it exactly.")
         result.seconds = _real_monotonic() - start
@@ -250,7 +256,7 @@ class _Explorer:
         s = self.settings
         if s.first is not None:
             try:
-                first = strategies.Replay(decode(s.first))
+                first = decode(s.first)
             except ValueError:
                 first = None
             if first is not None:
@@ -297,7 +303,8 @@ class _Explorer:
         """Drop recorded switches while the same bug still shows; keep the smallest run."""
         assert run.verdict is not None
         bug = run.verdict.bug_class
-        if not self.settings.shrink or bug in (BugClass.STARVATION, BugClass.BLOCKED_OUTSIDE):
+        if not self.settings.shrink or bug in (BugClass.STARVATION, BugClass.BLOCKED_OUTSIDE,
+                                               BugClass.LIVELOCK):
             return run
         best = run
         budget = 200
@@ -328,15 +335,17 @@ class _Explorer:
         run = self._shrink(run)
         assert run.verdict is not None and found.verdict is not None
         v = run.verdict
+        replayed = run is not found or isinstance(strategy, strategies.Replay)
+        token = encode(run.deviations, None if replayed else strategy)
         return Failure(v.bug_class, v.message, v.details, index, strategy.label(), seed,
-                       encode(run.deviations), interleaving(run), v.thread)
+                       token, interleaving(run), v.thread)
 
     def _lock_order_failure(self, run: Run, cycle: str, index: int, strategy: Any,
                             seed: int) -> Failure:
         message = ("Possible deadlock: locks are taken in a cycle, so some schedule can leave "
                    "each thread waiting for the next (no explored schedule deadlocked yet).")
         return Failure(BugClass.LOCK_ORDER, message, cycle + ".", index, strategy.label(),
-                       seed, encode(run.deviations), "")
+                       seed, encode(run.deviations, strategy), "")
 
 
 def _import_site(exc: BaseException, program: Program) -> str:

@@ -26,7 +26,7 @@ def find_cycle(run: Run) -> str | None:
         objs[id(a)] = a
         objs[id(b)] = b
     for start in sorted(objs, key=lambda k: _order(objs[k])):
-        found = _search(start, start, edges, [], set())
+        found = _search(start, start, edges, [], set(), run.gate_values)
         if found:
             lines = [f"{ts.name} took {label_of(run, a)} and then {label_of(run, b)}"
                      for a, b, ts, _ in found]
@@ -39,8 +39,15 @@ def _order(obj: Any) -> tuple[str, int]:
     return (site[0], site[1])
 
 
+def _gated(cycle: list[Any], gate_values: dict[int, int]) -> bool:
+    """True when something every thread of the cycle held keeps the cycle from closing:
+    a lock outside the cycle, or a semaphore with fewer permits than the cycle has threads."""
+    common = frozenset.intersection(*[e[3] for e in cycle]) - {id(e[0]) for e in cycle}
+    return any(gate_values.get(g, 1) < len(cycle) for g in common)
+
+
 def _search(start: int, node: int, edges: dict[int, list[Any]], path: list[Any],
-            threads: set[int]) -> list[Any] | None:
+            threads: set[int], gate_values: dict[int, int]) -> list[Any] | None:
     for edge in edges.get(node, []):
         a, b, ts, held = edge
         if ts.tid in threads:
@@ -49,12 +56,11 @@ def _search(start: int, node: int, edges: dict[int, list[Any]], path: list[Any],
             continue
         new_path = [*path, edge]
         if id(b) == start:
-            if len(new_path) >= 2 and not frozenset.intersection(
-                    *[e[3] for e in new_path]) - {id(e[0]) for e in new_path}:
+            if len(new_path) >= 2 and not _gated(new_path, gate_values):
                 return new_path
             continue
         if len(new_path) < 8:
-            found = _search(start, id(b), edges, new_path, threads | {ts.tid})
+            found = _search(start, id(b), edges, new_path, threads | {ts.tid}, gate_values)
             if found:
                 return found
     return None

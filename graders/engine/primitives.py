@@ -94,7 +94,7 @@ class _OwnedLock(_Primitive):
     def _contend(self, run: Run, ts: ThreadState) -> None:
         self._queue.contenders.setdefault(ts, 0)
 
-    def _won(self, run: Run, ts: ThreadState) -> None:
+    def _won(self, run: Run, ts: ThreadState, could_wait_forever: bool = True) -> None:
         contenders = self._queue.contenders
         contenders.pop(ts, None)
         bound = run.settings.starvation_bound
@@ -110,10 +110,12 @@ class _OwnedLock(_Primitive):
                     "A thread that is always overtaken never makes progress, even though the "
                     "program as a whole does.", thread=other.name))
                 raise Aborted
-        if self.user_made and run.settings.lock_order:
+        # An acquire that gives up (timeout, non-blocking) cannot be part of a deadlock.
+        if could_wait_forever and self.user_made and run.settings.lock_order:
+            gates = frozenset(map(id, ts.held)) | frozenset(map(id, ts.sems))
             for held in ts.held:
                 if getattr(held, "user_made", False):
-                    run.lock_edges.append((held, self, ts, frozenset(map(id, ts.held))))
+                    run.lock_edges.append((held, self, ts, gates))
         ts.held.append(self)
         self._owner = ts
 
@@ -200,7 +202,7 @@ class Lock(_OwnedLock):
         run, ts = step(self, "acquire")
         if not self._wait_until_free(run, ts, blocking, _deadline(run, t)):
             return False
-        self._won(run, ts)
+        self._won(run, ts, blocking and t is None)
         return True
 
     acquire_lock = acquire
@@ -240,7 +242,7 @@ class RLock(_OwnedLock):
         if not self._wait_until_free(run, ts, blocking, _deadline(run, t)):
             return False
         self._count = 1
-        self._won(run, ts)
+        self._won(run, ts, blocking and t is None)
         return True
 
     def release(self) -> None:
@@ -387,6 +389,7 @@ class Semaphore(_Primitive):
         if value < 0:
             raise ValueError("semaphore initial value must be >= 0")
         self._value = value
+        self._initial = value
         self._created("semaphore")
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
@@ -406,6 +409,8 @@ class Semaphore(_Primitive):
         for other in contenders:
             contenders[other] += 1
         self._value -= 1
+        ts.sems.append(self)
+        run.gate_values[id(self)] = self._initial
         return True
 
     __enter__ = acquire
@@ -416,8 +421,13 @@ class Semaphore(_Primitive):
     def release(self, n: int = 1) -> None:
         if n < 1:
             raise ValueError("n must be one or more")
-        run, _ts = step(self, "release")
+        run, ts = step(self, "release")
         self._increase(n)
+        for _ in range(n):
+            holder = ts if self in ts.sems else next(
+                (t for t in run.threads if self in t.sems), None)
+            if holder is not None:
+                holder.sems.remove(self)
         for waiter in list(self._queue.waiters):
             run.wake(waiter, True)
 

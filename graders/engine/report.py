@@ -102,6 +102,9 @@ def interleaving(run: Run, last: int = 14) -> str:
             last_event.pop(ev.tid, None)
             continue
         last_event[ev.tid] = ev
+        if ev.code is not None and ev.code.co_name != "<module>" and _line(
+                ev.code, ev.offset) == ev.code.co_firstlineno:
+            continue    # the 'def' line: frame bookkeeping (unwinding), not a statement
         key, text = _describe(run, ev)
         mark = ev.tid in preempt_next
         preempt_next.discard(ev.tid)
@@ -109,7 +112,7 @@ def interleaving(run: Run, last: int = 14) -> str:
             continue
         rows.append([ev.tid, key, text, mark, None])
     marks = [i for i, r in enumerate(rows) if r[3]]
-    if marks and len(rows) - marks[0] + 3 > last:
+    if 0 < len(marks) <= 6 and len(rows) - marks[0] + 3 > last:
         start = max(0, marks[0] - 3)
         if len(rows) - start <= last + 10:
             rows = rows[start:]

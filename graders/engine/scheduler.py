@@ -71,6 +71,7 @@ class ThreadState:
         self.deadline: float | None = None
         self.wake_value: object = None
         self.held: list[Any] = []     # lock-like objects this thread holds, oldest first
+        self.sems: list[Any] = []     # semaphores it acquired and has not released
         self.os_ident: int | None = None
         self.done_queue = WaitQueue(handle, "join")
 
@@ -161,6 +162,10 @@ class Run:
         self.lock_edges: list[Any] = []
         self.foreign_released: set[int] = set()
         self.thread_counter = 0
+        self.stepped: set[int] = set()
+        self.budget = max(1, settings.max_steps // 4)
+        self.grace = False
+        self.gate_values: dict[int, int] = {}    # id(semaphore) -> its initial value
         self.main: ThreadState | None = None
         self.check_starvation = settings.starvation_bound is not None and getattr(
             strategy, "fair", False)
@@ -236,10 +241,21 @@ class Run:
         if self.aborting:
             raise Aborted
         self.steps += 1
-        if self.steps > self.settings.max_steps:
-            self.events.append(event)
-            self._livelock()
-            raise Aborted
+        self.stepped.add(ts.tid)
+        if self.steps > self.budget:
+            if not self.grace:
+                # An unfair strategy (PCT, sequential...) can starve a thread on purpose, and
+                # a correct program that polls would never finish under it. So a quarter of
+                # the budget in, every run goes on under a fair strategy (the unfair ones
+                # hand over to a random walk) with the full budget before a livelock is
+                # called. The same rule for every strategy keeps replays exact.
+                self.grace = True
+                self.budget += self.settings.max_steps
+                self.strategy = self.strategy.fair_successor()
+            else:
+                self.events.append(event)
+                self._livelock()
+                raise Aborted
         self.events.append(event)
         nxt = self._pick(ts)
         if nxt is not ts:
@@ -247,13 +263,17 @@ class Run:
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
         options = [t for t in self.threads if t.status == RUNNABLE]
-        timed = None
-        for t in self.threads:
-            if t.status == BLOCKED and t.deadline is not None and (
-                    timed is None or t.deadline < timed.deadline):
-                timed = t
-        if timed is not None:
-            options.append(timed)
+        # Time may pass while threads are runnable (they were slow), but only once each of
+        # them has taken a step since it last passed: no thread sits still forever while
+        # the clock runs.
+        if not options or all(t.tid in self.stepped for t in options):
+            timed = None
+            for t in self.threads:
+                if t.status == BLOCKED and t.deadline is not None and (
+                        timed is None or t.deadline < timed.deadline):
+                    timed = t
+            if timed is not None:
+                options.append(timed)
         if not options:
             return None
         if ts is not None and ts.status == RUNNABLE:
@@ -269,6 +289,7 @@ class Run:
             self.decisions += 1
         if chosen.status == BLOCKED:
             self._advance_clock(chosen.deadline)
+            self.stepped.clear()
         return chosen
 
     def choose_waiter(self, waiters: list[ThreadState]) -> ThreadState:

@@ -10,6 +10,7 @@ default; that list *is* the schedule, and replaying it is one more strategy.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -32,7 +33,12 @@ class Strategy(Protocol):
 
 class _Base:
     name = "base"
-    fair = False
+    fair = False      # fair in the limit: the only kind whose starvation verdicts count
+    unfair = False    # starves threads on purpose: a livelock needs a fair second look
+
+    def fair_successor(self) -> _Base:
+        """Who goes on once a quarter of the step budget is spent (see Run.yield_point)."""
+        return RandomWalk(self.seed ^ 0x5EED) if self.unfair else self
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
@@ -47,11 +53,16 @@ class _Base:
     def label(self) -> str:
         return self.name
 
+    def token(self) -> str | None:
+        """The replay token that rebuilds this very run, or None (replay the switches)."""
+        return f"{self.name}.{self.seed}"
+
 
 class Sequential(_Base):
     """No switch unless the running thread blocks or ends: the schedule a quiet CPU gives."""
 
     name = "sequential"
+    unfair = True
 
     def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
                current: ThreadState | None) -> ThreadState:
@@ -78,6 +89,7 @@ class PCT(_Base):
     """
 
     name = "pct"
+    unfair = True
 
     def __init__(self, seed: int, depth: int = 3, steps_hint: int = 200) -> None:
         super().__init__(seed)
@@ -90,6 +102,7 @@ class PCT(_Base):
     def begin(self, index: int) -> None:
         self.priority = {}
         self.count = 0
+        self.hint_used = self.steps_hint
         self.changes = sorted(self.rng.randint(1, self.steps_hint)
                               for _ in range(self.depth - 1))
 
@@ -106,13 +119,22 @@ class PCT(_Base):
             self.changes.pop(0)
             if current is not None:
                 self.priority[current.tid] = len(self.changes) / (self.depth + 1)
-        return max(options, key=self._priority)
+        chosen = max(options, key=self._priority)
+        if chosen.status != RUNNABLE and any(t.status == RUNNABLE for t in options):
+            # A sleeper woken before runnable threads ("the others were slow"). Left on top,
+            # a thread that polls (sleeps in a loop) would win every time and the threads it
+            # waits for would never run: a false livelock. It drops below everyone instead.
+            self.priority[chosen.tid] = min(self.priority.values()) - 1
+        return chosen
 
     def finished(self, run: Run) -> None:
         self.steps_hint = max(self.steps_hint // 2, run.decisions, 1)
 
     def label(self) -> str:
         return f"pct(d={self.depth})"
+
+    def token(self) -> str:
+        return f"pct.{self.depth}.{self.hint_used}.{self.seed}"
 
 
 class Lockstep(_Base):
@@ -144,6 +166,9 @@ class Lockstep(_Base):
     def label(self) -> str:
         return f"lockstep(q={self.quantum})"
 
+    def token(self) -> str:
+        return f"lockstep.{self.quantum}.{self.seed}"
+
 
 class Replay(_Base):
     """Follows a recorded schedule: the listed deviations, the default everywhere else."""
@@ -151,10 +176,16 @@ class Replay(_Base):
     name = "replay"
     fair = True   # a replayed run is judged exactly as the run it reproduces
 
+    def fair_successor(self) -> _Base:
+        return self   # the recorded schedule already holds the fair second look
+
     def __init__(self, deviations: Sequence[tuple[int, int]]) -> None:
         super().__init__(0)
         self.plan = dict(deviations)
         self.diverged = False
+
+    def token(self) -> None:
+        return None
 
     def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
                current: ThreadState | None) -> ThreadState:
@@ -177,6 +208,7 @@ class Exhaustive(_Base):
     """
 
     name = "exhaustive"
+    unfair = True
 
     def __init__(self, seed: int, bound: int = 2) -> None:
         super().__init__(seed)
@@ -219,6 +251,9 @@ class Exhaustive(_Base):
     def label(self) -> str:
         return f"exhaustive(preemptions<={self.bound})"
 
+    def token(self) -> None:
+        return None
+
 
 NAMES = ("portfolio", "random", "pct", "lockstep", "exhaustive", "sequential")
 
@@ -240,3 +275,37 @@ def make(name: str, seed: int, index: int, settings: Any) -> _Base:
     if name == "sequential":
         return Sequential(seed)
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(NAMES)}")
+
+
+_SEEDED = re.compile(r"^(random|sequential)\.(\d+)$|^pct\.(\d+)\.(\d+)\.(\d+)$|"
+                     r"^lockstep\.(\d+)\.(\d+)$")
+_SWITCHES = re.compile(r"^(default|\d+\.\d+(-\d+\.\d+)*)$")
+
+
+def from_token(token: str) -> _Base:
+    """The strategy that replays a token: a list of switches, or a seeded strategy."""
+    token = token.strip()
+    if _SWITCHES.match(token):
+        if token == "default":
+            return Replay([])
+        return Replay([(int(d), int(t)) for d, t in (p.split(".") for p in token.split("-"))])
+    m = _SEEDED.match(token)
+    if m is None:
+        raise ValueError(f"{token!r} is not a schedule token (expected what a report prints "
+                         "after 'Replay:', such as '12.1-40.0' or 'pct.3.200.1729')")
+    if m.group(1) == "random":
+        return RandomWalk(int(m.group(2)))
+    if m.group(1) == "sequential":
+        return Sequential(int(m.group(2)))
+    if m.group(3) is not None:
+        pct = PCT(int(m.group(5)), depth=int(m.group(3)), steps_hint=int(m.group(4)))
+        pct.begin(0)
+        return pct
+    lockstep = Lockstep(int(m.group(7)))
+    lockstep.quantum = lockstep.left = int(m.group(6))
+    return lockstep
+
+
+def switches_token(deviations: Sequence[tuple[int, int]]) -> str:
+    """A schedule as its switches: 'DECISION.THREAD-...' ('default' when there are none)."""
+    return "-".join(f"{d}.{t}" for d, t in deviations) or "default"

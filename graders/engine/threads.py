@@ -36,8 +36,9 @@ class Thread:
                  kwargs: Mapping[str, Any] | None = None, *, daemon: bool | None = None) -> None:
         assert group is None, "group argument must be None for now"
         run, ts = _ctx()
-        run.thread_counter += 1
-        if name is None:
+        if not name:
+            # Like the stdlib: only unnamed threads (None or "") use up a number.
+            run.thread_counter += 1
             name = f"Thread-{run.thread_counter}"
             if target is not None:
                 try:

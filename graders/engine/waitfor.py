@@ -176,7 +176,7 @@ def describe_livelock(run: Run) -> tuple[str, str]:
     for ev in run.events[-2000:]:
         recent[ev.tid] = recent.get(ev.tid, 0) + 1
     busy = [t.name for t in alive if recent.get(t.tid)]
-    message = (f"No progress: the program took {run.settings.max_steps:,} steps without "
+    message = (f"No progress: the program took {run.budget:,} steps without "
                "finishing (an endless loop, or threads that keep reacting to each other: "
                "a livelock).")
     details = []

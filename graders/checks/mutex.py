@@ -1,0 +1,80 @@
+"""mutex: the tally is exact, the lock is never held during slow work, cooks overlap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graders.engine import Exploration, Settings, explore, fail, held_locks, thread_name
+
+from . import check
+from .support import never_seen, require, student_file
+
+COOKS, DISHES = 2, 2
+
+
+def _kitchen(folder: Path, settings: Settings, probe: Any = None) -> Exploration:
+    def scenario(kitchen: Any) -> None:
+        run_kitchen = require(kitchen, "run_kitchen", ["cooks", "dishes"])
+        require(kitchen, "prepare_dish", ["cook"])
+        if probe is not None:
+            kitchen.prepare_dish = probe(kitchen.prepare_dish)
+        served = run_kitchen(COOKS, DISHES)
+        expected = COOKS * DISHES
+        if served != expected:
+            fail("lost update", f"Lost update: {COOKS} cooks served {DISHES} dishes each, so "
+                 f"the tally should be {expected}; it is {served}.")
+
+    return explore(scenario, [student_file(folder, "kitchen.py")], settings)
+
+
+@check("mutex")
+def exact_tally(folder: Path, settings: Settings) -> Exploration:
+    """The tally of dishes served is exact on every schedule."""
+    return _kitchen(folder, settings)
+
+
+@check("mutex")
+def short_critical_section(folder: Path, settings: Settings) -> Exploration:
+    """No cook prepares a dish while holding a lock."""
+
+    def probe(prepare: Any) -> Any:
+        def watched(cook: Any) -> Any:
+            held = held_locks()
+            if held:
+                fail("slow work under lock",
+                     f"{thread_name()} prepared a dish while holding {held[0]}, so every "
+                     "other cook had to wait for the whole dish. Only the update of the "
+                     "tally needs the lock.")
+            return prepare(cook)
+        return watched
+
+    return _kitchen(folder, settings, probe)
+
+
+@check("mutex")
+def cooks_overlap(folder: Path, settings: Settings) -> Exploration:
+    """In some schedule two cooks prepare dishes at the same time."""
+    inside = [0]
+    most = [0]
+
+    def probe(prepare: Any) -> Any:
+        inside[0] = 0
+
+        def watched(cook: Any) -> Any:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            try:
+                return prepare(cook)
+            finally:
+                inside[0] -= 1
+        return watched
+
+    result = _kitchen(folder, settings, probe)
+    if most[0] >= 2:
+        return result
+    return never_seen(
+        result, "no overlap",
+        f"The cooks never prepared dishes at the same time in {result.schedules_run} "
+        "schedules: something still makes them take turns for the whole dish.",
+        "A mutex should protect only the shared tally; the slow work can run in parallel.")

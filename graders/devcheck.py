@@ -1,0 +1,94 @@
+"""The dev check: every grader catches its starter and passes its solution.
+
+For each topic: the untouched starter fails with the topic's bug class; the reference
+solution passes every check; each wrong fix fails with the class the catalogue lists; each
+alternative fix passes. The first failing check decides a folder's class. It also checks
+the topic folders look alike, so adding a topic is copying a folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders.catalog import Topic, topic
+from graders.checking import CheckOutcome, run_topic
+from graders.engine import Settings
+
+PASS = "pass"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One folder of one topic and what it must do."""
+
+    topic: str
+    variant: str          # "starter", "solution", "wrong/NAME", "alternative/NAME"
+    folder: Path
+    expect: str           # PASS or the bug class it must fail with
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    ok: bool
+    got: str
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+
+
+def layout_problems(t: Topic) -> list[str]:
+    """What is missing or unlisted in the topic's folders."""
+    problems = []
+    ex, sol = t.exercise_dir(), t.solution_dir()
+    for need in ["README.md", f"test_{t.name}.py", *t.files]:
+        if not (ex / need).is_file():
+            problems.append(f"{ex / need} is missing")
+    for name in t.files:
+        if not (sol / name).is_file():
+            problems.append(f"{sol / name} is missing")
+        elif (ex / name).is_file() and "TODO" not in (ex / name).read_text():
+            problems.append(f"{ex / name} marks no place to edit (no TODO)")
+    for kind, listed in (("wrong", t.wrong), ("alternative", t.alternative)):
+        on_disk = {p.name for p in (sol / kind).iterdir() if p.is_dir()} if (
+            sol / kind).is_dir() else set()
+        for name in sorted(set(listed) - on_disk):
+            problems.append(f"{sol / kind / name} is listed in topics.toml but missing")
+        for name in sorted(on_disk - set(listed)):
+            problems.append(f"{sol / kind / name} is not listed in topics.toml")
+    if len(t.wrong) < 3:
+        problems.append(f"{t.name}: at least 3 wrong fixes are needed, {len(t.wrong)} listed")
+    if len(t.alternative) < 2:
+        problems.append(f"{t.name}: at least 2 alternative fixes are needed, "
+                        f"{len(t.alternative)} listed")
+    return problems
+
+
+def cases(t: Topic) -> Iterator[Case]:
+    yield Case(t.name, "starter", t.exercise_dir(), t.bug_class)
+    yield Case(t.name, "solution", t.solution_dir(), PASS)
+    for name, bug in t.wrong.items():
+        yield Case(t.name, f"wrong/{name}", t.solution_dir() / "wrong" / name, bug)
+    for name in t.alternative:
+        yield Case(t.name, f"alternative/{name}", t.solution_dir() / "alternative" / name, PASS)
+
+
+def verify(case: Case, settings: Settings | None = None) -> CaseResult:
+    """Run every check of the case's topic on its folder and compare with the expectation."""
+    outcomes = run_topic(topic(case.topic), case.folder, settings)
+    first = next((o for o in outcomes if not o.passed), None)
+    got = PASS if first is None else str(first.bug_class)
+    return CaseResult(case, got == case.expect, got, outcomes)
+
+
+def run(topic_names: list[str], jobs: int = 1,
+        settings: Settings | None = None) -> Iterator[CaseResult]:
+    """Verify every case of the named topics, ``jobs`` processes at a time, in order."""
+    all_cases = [c for name in topic_names for c in cases(topic(name))]
+    if jobs <= 1:
+        for c in all_cases:
+            yield verify(c, settings)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(verify, all_cases, [settings] * len(all_cases))

@@ -1,0 +1,40 @@
+"""Questions a check may ask from inside a run: who am I, what do I hold, who was started.
+
+Checks use these to build witnesses instead of timing: a probe wrapped around a slow call
+asks whether the caller holds a lock; a probe that counts callers inside at once proves
+overlap.
+"""
+
+from __future__ import annotations
+
+from . import scheduler
+from .waitfor import label_of
+
+
+def _ctx() -> tuple[scheduler.Run, scheduler.ThreadState]:
+    ctx = scheduler.here()
+    if ctx is None:
+        raise RuntimeError("probes work only inside a run of the engine")
+    return ctx
+
+
+def in_run() -> bool:
+    """True when called from a thread the engine controls."""
+    return scheduler.here() is not None
+
+
+def held_locks() -> list[str]:
+    """Names of the locks the calling thread holds, oldest first."""
+    run, ts = _ctx()
+    return [label_of(run, lock) for lock in ts.held]
+
+
+def threads_started() -> list[str]:
+    """Names of the threads the program started in this run (the main thread excluded)."""
+    run, _ts = _ctx()
+    return [t.name for t in run.threads[1:]]
+
+
+def thread_name() -> str:
+    """The calling thread's name."""
+    return _ctx()[1].name
