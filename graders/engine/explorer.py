@@ -8,7 +8,9 @@ schedule itself is the replay token: replaying it needs neither the seed nor the
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import os
 import random
 import sys
 import time
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import lockorder, scheduler, strategies
+from . import lockorder, monitoring, scheduler, strategies
 from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
 from .report import interleaving
 from .scheduler import Run, RunSettings, Verdict
@@ -146,6 +148,7 @@ class _Explorer:
         self.entry = entry
         self.program = program
         self.settings = settings
+        self.monitored = monitoring.AVAILABLE and not os.environ.get("GRADERS_SETTRACE")
         self.run_settings = RunSettings(
             max_steps=settings.max_steps, starvation_bound=settings.starvation_bound,
             strict_locks=settings.strict_locks, traced=program.traced,
@@ -153,14 +156,18 @@ class _Explorer:
 
     def run_once(self, strategy: Any, seed: int) -> Run:
         run = Run(strategy, self.run_settings)
-        install_tracer(run, self.program.traced)
+        if self.monitored:
+            run.tracer_for = lambda ts: None  # type: ignore[method-assign]
+        else:
+            install_tracer(run, self.program.traced)
         saved: dict[str, Any] = {}
         entry = self.entry
 
         def main_body() -> None:
             try:
                 modules, restore = self.program.load()
-            except scheduler.Aborted:
+            except scheduler.Aborted as exc:   # a verdict while importing (a deadlock...)
+                saved.update(getattr(exc, "_restore", {}))
                 raise
             except Exception as exc:  # noqa: BLE001 - any import failure is a load error
                 saved.update(getattr(exc, "_restore", {}))
@@ -181,11 +188,14 @@ class _Explorer:
         scheduler.active = run
         try:
             with seeded_random(seed):
+                drawn = random.getstate()
                 ts = run.spawn("MainThread", main_body, False, handle)
                 handle._state = ts
                 run.current = ts
                 ts.gate.release()
                 self._wait(run)
+                # Did the program draw from ``random``? Then only this seed replays it.
+                run.used_random = random.getstate() != drawn  # type: ignore[attr-defined]
         finally:
             scheduler.active = None
             self.program.unload(saved)
@@ -231,17 +241,25 @@ class _Explorer:
     def explore(self) -> Exploration:
         s = self.settings
         start = _real_monotonic()
-        with stand_ins_installed():
+        with stand_ins_installed(), self._scheduling_points():
             if s.replay is not None:
                 return self._replay_only(start)
             result = self._search()
         result.seconds = _real_monotonic() - start
         return result
 
+    def _scheduling_points(self) -> Any:
+        """sys.monitoring where it exists (3.12+), else per-thread sys.settrace (3.11)."""
+        if not self.monitored:
+            return contextlib.nullcontext()
+        return monitoring.monitored(self.program.code_objects(), self.program.traced)
+
     def _replay_only(self, start: float) -> Exploration:
         strategy = decode(self.settings.replay or "")
-        run = self.run_once(strategy, 0)
+        run = self.run_once(strategy, strategy.seed)
         result = Exploration(self.settings, 1, None)
+        if run.verdict is not None and run.verdict.bug_class == BugClass.LOAD_ERROR:
+            raise LoadError(run.verdict.message)   # as a search does: not a verdict
         if run.verdict is not None:
             result.failure = self._failure(run, 0, strategy, 0)
         elif self.settings.lock_order and (cycle := lockorder.find_cycle(run)):
@@ -260,7 +278,7 @@ class _Explorer:
             except ValueError:
                 first = None
             if first is not None:
-                run = self.run_once(first, 0)
+                run = self.run_once(first, first.seed)
                 if run.verdict is not None and run.verdict.bug_class != BugClass.LOAD_ERROR:
                     result = Exploration(s, 1, self._failure(run, 0, first, 0))
                     result.notes.append("(This is the schedule that failed last time; it was "
@@ -337,6 +355,10 @@ class _Explorer:
         v = run.verdict
         replayed = run is not found or isinstance(strategy, strategies.Replay)
         token = encode(run.deviations, None if replayed else strategy)
+        if not replayed and getattr(run, "used_random", False) and strategy.token():
+            # A list of switches replays with random seeded 0, not with this run's seed:
+            # only the seeded strategy's token gives the program the same random numbers.
+            token = strategy.token()
         return Failure(v.bug_class, v.message, v.details, index, strategy.label(), seed,
                        token, interleaving(run), v.thread)
 

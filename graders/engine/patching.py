@@ -104,9 +104,14 @@ class Program:
         self._code: dict[Path, types.CodeType] = {}
         self._traced_cache: dict[str, bool] = {}
         self._library_cache: dict[str, bool] = {}
+        self._stale_seen: dict[str, tuple[object, bool]] = {}
         for path in self.paths:
             self._code[path] = self._compile(path)
         self.names = [self._module_name(p) for p in self.paths]
+
+    def code_objects(self) -> list[types.CodeType]:
+        """The compiled files under test (the same code objects run in every run)."""
+        return list(self._code.values())
 
     @staticmethod
     def _compile(path: Path) -> types.CodeType:
@@ -162,26 +167,45 @@ class Program:
         file = getattr(module, "__file__", None)
         return isinstance(file, str) and file.startswith(self.dirs)
 
+    def _stale_names(self) -> list[str]:
+        """The names in sys.modules that ``_stale`` picks, remembered per module object.
+
+        Hundreds of modules are loaded and almost none change between runs; checking each one
+        anew cost a Python call per module per run, twice, once of them under the tracer.
+        """
+        seen = self._stale_seen
+        names = []
+        for name, mod in list(sys.modules.items()):
+            hit = seen.get(name)
+            if hit is None or hit[0] is not mod:
+                hit = seen[name] = (mod, self._stale(name, mod))
+            if hit[1]:
+                names.append(name)
+        return names
+
     def load(self) -> tuple[list[types.ModuleType], dict[str, Any]]:
         """Import the code under test anew; returns the modules and what to restore."""
-        saved = {name: mod for name, mod in list(sys.modules.items()) if self._stale(name, mod)}
+        saved = {name: sys.modules[name] for name in self._stale_names()}
         for name in saved:
             del sys.modules[name]
         for d in reversed(self.dirs):
             sys.path.insert(0, d.rstrip(os.sep))
         modules = []
-        for path, name in zip(self.paths, self.names, strict=True):
-            module = types.ModuleType(name)
-            module.__file__ = str(path)
-            sys.modules[name] = module
-            exec(self._code[path], module.__dict__)
-            modules.append(module)
+        try:
+            for path, name in zip(self.paths, self.names, strict=True):
+                module = types.ModuleType(name)
+                module.__file__ = str(path)
+                sys.modules[name] = module
+                exec(self._code[path], module.__dict__)
+                modules.append(module)
+        except BaseException as exc:
+            exc._restore = saved  # type: ignore[attr-defined]  # the caller puts them back
+            raise
         return modules, saved
 
     def unload(self, saved: dict[str, Any]) -> None:
-        for name, mod in list(sys.modules.items()):
-            if self._stale(name, mod):
-                del sys.modules[name]
+        for name in self._stale_names():
+            del sys.modules[name]
         sys.modules.update(saved)
         for d in self.dirs:
             try:

@@ -188,7 +188,8 @@ class Run:
         try:
             if not self.aborting:
                 tracer = self.tracer_for(ts)
-                sys.settrace(tracer)
+                if tracer is not None:   # None: sys.monitoring delivers the points
+                    sys.settrace(tracer)
                 ts.body()
         except Aborted:
             pass
@@ -260,6 +261,19 @@ class Run:
         nxt = self._pick(ts)
         if nxt is not ts:
             self._transfer(ts, nxt)
+            # The instruction runs now, after the switch back: the report shows it here.
+            self.events.append(event)
+
+    def loop_step(self, ts: ThreadState, event: Event) -> None:
+        """A loop's back jump in code that touched nothing shared: never a switch, but a step
+        against the budget, so ``while True: pass`` ends in a verdict instead of hanging."""
+        if self.aborting:
+            raise Aborted
+        if self.steps >= self.budget:
+            self.yield_point(ts, event)   # the budget's own rules: grace, then a verdict
+            return
+        self.steps += 1
+        self.events.append(event)
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
         options = [t for t in self.threads if t.status == RUNNABLE]
@@ -394,9 +408,18 @@ def _student_traceback(exc: BaseException, traced: Callable[[str], bool]) -> str
     if not frames:
         return ""
     lines = ["Traceback (code under test, most recent call last):"]
-    for f in frames:
-        lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
-        if f.line:
-            lines.append(f"    {f.line.strip()}")
+    repeats = 0
+    for i, f in enumerate(frames):
+        # Like Python's own tracebacks: a frame repeated (deep recursion) is shown 3 times.
+        same = i > 0 and (f.filename, f.lineno, f.name) == (
+            frames[i - 1].filename, frames[i - 1].lineno, frames[i - 1].name)
+        repeats = repeats + 1 if same else 0
+        if repeats < 3:
+            lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
+            if f.line:
+                lines.append(f"    {f.line.strip()}")
+        if repeats >= 3 and (i + 1 == len(frames) or (f.filename, f.lineno, f.name) != (
+                frames[i + 1].filename, frames[i + 1].lineno, frames[i + 1].name)):
+            lines.append(f"  [Previous line repeated {repeats - 2} more times]")
     lines.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
     return "\n".join(lines)

@@ -80,6 +80,28 @@ class RandomWalk(_Base):
         return options[self.rng.randrange(len(options))]
 
 
+class Contend(_Base):
+    """Switch away from a thread the moment it holds a lock, to one that holds fewer.
+
+    Every thread then gets to take its first lock before anyone takes a second, which is
+    exactly how a lock-ordering deadlock closes: dining philosophers deadlock on the first
+    run of this strategy, however few meals they eat.
+    """
+
+    name = "contend"
+    unfair = True
+
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        if current is None or current.status != RUNNABLE or not current.held:
+            return default
+        fewer = [t for t in options if t is not current and t.status == RUNNABLE
+                 and len(t.held) < len(current.held)]
+        if not fewer:
+            return default
+        return fewer[self.rng.randrange(len(fewer))]
+
+
 class PCT(_Base):
     """Probabilistic concurrency testing: random priorities, ``depth - 1`` change points.
 
@@ -255,7 +277,7 @@ class Exhaustive(_Base):
         return None
 
 
-NAMES = ("portfolio", "random", "pct", "lockstep", "exhaustive", "sequential")
+NAMES = ("portfolio", "random", "pct", "lockstep", "contend", "exhaustive", "sequential")
 
 
 def make(name: str, seed: int, index: int, settings: Any) -> _Base:
@@ -263,9 +285,11 @@ def make(name: str, seed: int, index: int, settings: Any) -> _Base:
     if name == "portfolio":
         if index == 0:
             return Sequential(seed)
-        name = ("pct", "random", "pct3", "lockstep")[(index - 1) % 4]
+        name = ("contend", "pct", "random", "pct3", "lockstep")[(index - 1) % 5]
     if name == "random":
         return RandomWalk(seed)
+    if name == "contend":
+        return Contend(seed)
     if name == "pct":
         return PCT(seed, depth=2)
     if name == "pct3":
@@ -277,7 +301,7 @@ def make(name: str, seed: int, index: int, settings: Any) -> _Base:
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(NAMES)}")
 
 
-_SEEDED = re.compile(r"^(random|sequential)\.(\d+)$|^pct\.(\d+)\.(\d+)\.(\d+)$|"
+_SEEDED = re.compile(r"^(random|sequential|contend)\.(\d+)$|^pct\.(\d+)\.(\d+)\.(\d+)$|"
                      r"^lockstep\.(\d+)\.(\d+)$")
 _SWITCHES = re.compile(r"^(default|\d+\.\d+(-\d+\.\d+)*)$")
 
@@ -297,6 +321,8 @@ def from_token(token: str) -> _Base:
         return RandomWalk(int(m.group(2)))
     if m.group(1) == "sequential":
         return Sequential(int(m.group(2)))
+    if m.group(1) == "contend":
+        return Contend(int(m.group(2)))
     if m.group(3) is not None:
         pct = PCT(int(m.group(5)), depth=int(m.group(3)), steps_hint=int(m.group(4)))
         pct.begin(0)

@@ -34,33 +34,58 @@ LOCAL_ONLY = frozenset({
 })
 
 
+#: Jumps that close a loop. A loop of local-only instructions (``while True: pass``) never
+#: reaches a scheduling point; each of its passes still counts against the step budget.
+LOOP_BACK = frozenset({
+    "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "POP_JUMP_BACKWARD_IF_FALSE",
+    "POP_JUMP_BACKWARD_IF_NONE", "POP_JUMP_BACKWARD_IF_NOT_NONE", "POP_JUMP_BACKWARD_IF_TRUE",
+})
+
+
 def shared_offsets(code: CodeType) -> frozenset[int]:
     """Offsets of the instructions in ``code`` that another thread could observe."""
     return frozenset(
         ins.offset for ins in dis.get_instructions(code) if ins.opname not in LOCAL_ONLY)
 
 
+def _points(code: CodeType) -> dict[int, bool]:
+    """Offset -> True for a scheduling point, False for the back jump of a loop that has no
+    scheduling point (a step against the budget only; loops with one are counted there)."""
+    shared = shared_offsets(code)
+    points = dict.fromkeys(shared, True)
+    for ins in dis.get_instructions(code):
+        if ins.opname in LOOP_BACK and isinstance(ins.argval, int) and not any(
+                ins.argval <= o < ins.offset for o in shared):
+            points[ins.offset] = False
+    return points
+
+
 def install_tracer(run: Run, traced: Callable[[str], bool]) -> None:
     """Give ``run`` a per-thread trace function factory for the files ``traced`` accepts."""
-    cache: dict[CodeType, frozenset[int] | None] = {}
+    cache: dict[CodeType, dict[int, bool] | None] = {}
 
     def tracer_for(ts: ThreadState) -> Any:
         yield_point = run.yield_point
+        loop_step = run.loop_step
         tid = ts.tid
 
         def local(frame: FrameType, event: str, arg: object) -> Any:
             if event == "opcode":
                 code = frame.f_code
                 offset = frame.f_lasti
-                if offset in cache[code]:  # type: ignore[operator]
-                    yield_point(ts, Event(tid, code, offset))
+                points = cache[code]
+                if offset in points:  # type: ignore[operator]
+                    if points[offset]:  # type: ignore[index]
+                        yield_point(ts, Event(tid, code, offset))
+                    else:
+                        loop_step(ts, Event(tid, code, offset))
             return local
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
             code = frame.f_code
             points = cache.get(code, 0)
             if points == 0:
-                points = cache[code] = shared_offsets(code) if traced(code.co_filename) else None
+                points = cache[code] = _points(code) if traced(code.co_filename) else None
             if points is None:
                 return None
             frame.f_trace_lines = False

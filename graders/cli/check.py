@@ -1,0 +1,71 @@
+"""``python -m graders check TOPIC [--path DIR]``: run a topic's checks against any folder.
+
+The same checks grade the starter, the reference solution or a student's copy. Exit 0 when
+every check passes, 1 when one fails (with the report and the topic's first hint), 2 for a
+usage error (unknown topic, missing folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from graders.catalog import CatalogError, topic
+from graders.checking import run_check
+from graders.engine import Settings, with_settings
+
+from . import EXIT_FAILURE, EXIT_OK, PROG, UsageError
+from .explore import _token, _whole
+from .output import Output
+
+HELP = "run a topic's checks against a folder (the starter, a solution, a student's copy)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("topic", help="the topic's name, e.g. data_race")
+    parser.add_argument("--path", type=Path, metavar="DIR",
+                        help="the folder holding the topic's files (default exercises/TOPIC)")
+    parser.add_argument("--only", metavar="CHECK", help="run just this check")
+    parser.add_argument("--hidden", action="store_true",
+                        help="also run the topic's hidden checks")
+    parser.add_argument("--schedules", type=_whole(1), metavar="N")
+    parser.add_argument("--seed", type=_whole(0), metavar="S")
+    parser.add_argument("--replay", type=_token, metavar="TOKEN",
+                        help="replay one schedule (use with --only)")
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    try:
+        t = topic(args.topic)
+    except CatalogError as exc:
+        raise UsageError(str(exc)) from None
+    folder = args.path if args.path is not None else Path("exercises") / t.name
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    names = [c.name for c in t.checks if args.hidden or not c.hidden]
+    if args.only is not None:
+        if args.only not in {c.name for c in t.checks}:
+            raise UsageError(f"topic {t.name!r} has no check {args.only!r}; its checks are: "
+                             f"{', '.join(c.name for c in t.checks)}")
+        names = [args.only]
+    if args.replay is not None and args.only is None:
+        raise UsageError("--replay needs --only CHECK: a schedule belongs to one check")
+    settings = with_settings(Settings(), schedules=args.schedules, seed=args.seed,
+                             replay=args.replay)
+    earned = total = 0
+    failed = False
+    for name in names:
+        outcome = run_check(t.name, name, folder, settings)
+        total += outcome.points
+        earned += outcome.earned
+        if outcome.passed:
+            out.success(f"PASS {name} ({outcome.points}/{outcome.points})")
+            continue
+        failed = True
+        out.failure(f"FAIL {name} (0/{outcome.points})")
+        command = (f"{PROG} check {t.name} --path {shlex.quote(str(folder))} --only {name} "
+                   "--replay {token}")
+        out.report(outcome.message(command, hint=t.hints[0] if t.hints else None))
+    out.plain(f"{t.name}: {earned}/{total} points")
+    return EXIT_FAILURE if failed else EXIT_OK

@@ -1,0 +1,119 @@
+"""``python -m graders explore FILE.py:FUNCTION``: run a function over many seeded schedules.
+
+Exit 0 when no schedule failed (one summary line), 1 with the engine's report when one did
+(its replay command is the exact command line that reproduces the failure), 2 for a usage or
+load error. ``--real-threads N`` also runs the function N times on real threads in a child
+process and prints what they showed as ``real threads: ...``; the exit code follows the
+engine's verdict only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+
+from graders.engine import BugClass, Settings, explore_target, with_settings
+from graders.engine.explorer import decode
+from graders.engine.strategies import NAMES as STRATEGIES
+
+from . import EXIT_FAILURE, EXIT_OK, PROG, UsageError
+from .output import Output
+
+HELP = "run PATH/TO/FILE.py:FUNCTION over many seeded thread schedules"
+_DEFAULTS = Settings()
+
+
+def _whole(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} is less than {minimum}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not more than 0")
+    return value
+
+
+def _token(text: str) -> str:
+    try:
+        decode(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _strategy(text: str) -> str:
+    if text not in STRATEGIES:
+        raise argparse.ArgumentTypeError(
+            f"unknown strategy {text!r}; choose one of {', '.join(STRATEGIES)}")
+    return text
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("target", metavar="FILE.py:FUNCTION",
+                        help="the function to run as the main thread, e.g. "
+                             "benchmarks/programs/racy_counter.py:main")
+    parser.add_argument("--schedules", type=_whole(1), metavar="N",
+                        help=f"how many schedules to try (default {_DEFAULTS.schedules})")
+    parser.add_argument("--seed", type=_whole(0), metavar="S",
+                        help=f"seed of the strategies (default {_DEFAULTS.seed})")
+    parser.add_argument("--strategy", type=_strategy, metavar="NAME",
+                        help=f"one of {', '.join(STRATEGIES)} "
+                             f"(default {_DEFAULTS.strategy})")
+    parser.add_argument("--replay", type=_token, metavar="TOKEN",
+                        help="run exactly one recorded schedule, as printed after 'Replay:'")
+    parser.add_argument("--max-steps", type=_whole(1), metavar="N",
+                        help="steps one run may take before it counts as a livelock "
+                             f"(default {_DEFAULTS.max_steps})")
+    parser.add_argument("--real-threads", type=_whole(0), default=0, metavar="N",
+                        help="also run the function N times on real threads (a second "
+                             "signal; the exit code follows the engine)")
+    parser.add_argument("--real-threads-timeout", type=_seconds, default=10.0,
+                        metavar="SECONDS",
+                        help="a real-thread run taking longer is reported as a hang "
+                             "(default 10)")
+
+
+def replay_command(args: argparse.Namespace) -> str:
+    """The command line that reproduces a failure; '{token}' stands for the schedule."""
+    words = [PROG, "explore", shlex.quote(args.target)]
+    if args.max_steps is not None:
+        words += ["--max-steps", str(args.max_steps)]
+    command = " ".join(words).replace("{", "{{").replace("}", "}}")
+    return command + " --replay {token}"
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    try:
+        settings = with_settings(Settings(), schedules=args.schedules, seed=args.seed,
+                                 strategy=args.strategy, replay=args.replay,
+                                 max_steps=args.max_steps)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    result = explore_target(args.target, settings)
+    failure = result.failure
+    if failure is not None and failure.bug_class == BugClass.LOAD_ERROR:
+        # a replay reports a load error as its verdict instead of raising it
+        raise UsageError(failure.message)
+    if failure is None:
+        out.success(result.report())
+    else:
+        out.report(result.report(replay_command=replay_command(args)))
+        out.note(f"bug class: {failure.bug_class}")
+    if args.real_threads:
+        from graders.engine.realthreads import run_real_threads
+
+        real = run_real_threads(args.target, args.real_threads, args.real_threads_timeout)
+        out.note(real.summary())
+    return EXIT_OK if failure is None else EXIT_FAILURE

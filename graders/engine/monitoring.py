@@ -1,0 +1,93 @@
+"""Scheduling points through ``sys.monitoring`` (CPython 3.12 and newer).
+
+On 3.12+ ``sys.settrace`` is rebuilt on ``sys.monitoring``, and opcode events switched on
+from a frame's 'call' event reach a function only from its second run: the first run of the
+code under test went by with a fifth of its scheduling points, so a replay (a first run)
+differed from the search that found it. Here the instruction events are switched on for the
+code objects of the files under test before any of them runs, and for modules imported
+beside them when they start. Instructions that are not scheduling points switch themselves
+off (``DISABLE``), so only the points cost a call. The events are process-wide; the
+callback finds the calling controlled thread, and ignores every other thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import CodeType
+from typing import Any
+
+from . import scheduler
+from .scheduler import Event
+from .tracing import _points
+
+AVAILABLE = hasattr(sys, "monitoring")
+
+
+def _nested(code: CodeType) -> Iterator[CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            yield from _nested(const)
+
+
+@contextmanager
+def monitored(codes: list[CodeType], traced: Any) -> Iterator[None]:
+    """Deliver the scheduling points of ``codes`` (and of traced code that starts later)."""
+    mon = sys.monitoring  # type: ignore[attr-defined]
+    events = mon.events
+    tool = next((t for t in (mon.DEBUGGER_ID, 3, 4, 5) if mon.get_tool(t) is None), None)
+    if tool is None:
+        raise RuntimeError("no free sys.monitoring tool id (a debugger or coverage tool "
+                           "holds them all)")
+    mon.use_tool_id(tool, "graders")
+    points: dict[CodeType, dict[int, bool]] = {}
+    get_ident = scheduler._get_ident
+    disable = mon.DISABLE
+
+    def instrument(code: CodeType) -> None:
+        for c in _nested(code):
+            if c not in points:
+                points[c] = _points(c)
+                mon.set_local_events(tool, c, events.INSTRUCTION)
+
+    def on_start(code: CodeType, offset: int) -> Any:
+        if code in points:
+            return None
+        if not traced(code.co_filename):
+            return disable
+        instrument(code)
+        return None
+
+    def on_instruction(code: CodeType, offset: int) -> Any:
+        kind = points[code].get(offset)
+        if kind is None:
+            return disable          # touches only its own frame: never a scheduling point
+        run = scheduler.active
+        if run is None:
+            return None
+        ts = run.by_ident.get(get_ident())
+        if ts is None:
+            return None
+        if kind:
+            run.yield_point(ts, Event(ts.tid, code, offset))
+        else:
+            run.loop_step(ts, Event(ts.tid, code, offset))
+        return None
+
+    try:
+        mon.register_callback(tool, events.PY_START, on_start)
+        mon.register_callback(tool, events.INSTRUCTION, on_instruction)
+        for code in codes:
+            instrument(code)
+        mon.set_events(tool, events.PY_START)
+        yield
+    finally:
+        mon.set_events(tool, 0)
+        for code in points:
+            mon.set_local_events(tool, code, 0)
+        mon.register_callback(tool, events.PY_START, None)
+        mon.register_callback(tool, events.INSTRUCTION, None)
+        mon.free_tool_id(tool)
+        mon.restart_events()

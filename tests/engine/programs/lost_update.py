@@ -1,0 +1,20 @@
+"""Two threads add to a shared counter without a lock: updates get lost."""
+
+import threading
+
+count = 0
+
+
+def add(n):
+    global count
+    for _ in range(n):
+        count += 1
+
+
+def main():
+    threads = [threading.Thread(target=add, args=(3,), name=f"adder-{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count == 6, f"Lost update: expected 6, counted {count}"

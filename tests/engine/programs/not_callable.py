@@ -1,0 +1,3 @@
+"""'main' is a number, not a function."""
+
+main = 42

@@ -1,0 +1,68 @@
+"""Scenarios about time: sleeps and clocks are virtual while the engine explores."""
+
+import threading
+import time
+
+
+def huge_sleep():
+    time.sleep(10**9)
+    return "woke"
+
+
+def monotonic_advances_by_sleep():
+    m0, t0, p0 = time.monotonic(), time.time(), time.perf_counter()
+    n0 = time.monotonic_ns()
+    time.sleep(5)
+    m1, t1, p1 = time.monotonic(), time.time(), time.perf_counter()
+    n1 = time.monotonic_ns()
+    time.sleep(0)
+    time.sleep(0.25)
+    m2 = time.monotonic()
+    return [m1 - m0, t1 - t0, p1 - p0, n1 - n0, m2 - m1, time.monotonic() - m2]
+
+
+def negative_sleep():
+    try:
+        time.sleep(-1)
+    except ValueError as exc:
+        return str(exc)
+    return "no error"
+
+
+def sleeping_threads_wake_in_order():
+    woke = []
+
+    def sleeper(secs):
+        time.sleep(secs)
+        woke.append(secs)
+
+    ts = [threading.Thread(target=sleeper, args=(s,)) for s in (3, 1, 2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return woke
+
+
+def timeouts_cost_virtual_time():
+    lock = threading.Lock()
+    lock.acquire()
+    start = time.monotonic()
+    got = lock.acquire(timeout=30)
+    waited = time.monotonic() - start
+    ev = threading.Event()
+    ev.wait(100)
+    return [got, waited, time.monotonic() - start]
+
+
+def long_sleeps_in_threads():
+    def nap():
+        for _ in range(3):
+            time.sleep(10**6)
+
+    ts = [threading.Thread(target=nap) for _ in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return "done"

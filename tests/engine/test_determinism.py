@@ -1,0 +1,119 @@
+"""Same code and seed, same report; and every failure's token replays to the same report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graders.engine import BugClass, Settings, decode, explore_target
+
+pytestmark = pytest.mark.timeout(60)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: (target, settings, the bug class it must show)
+FAILING = [
+    ("lost_update.py:main", {}, BugClass.ASSERTION),
+    ("check_then_act.py:main", {}, BugClass.ASSERTION),
+    ("philosophers.py:main", {}, BugClass.DEADLOCK),
+    ("self_deadlock.py:in_worker", {}, BugClass.SELF_DEADLOCK),
+    ("if_not_while.py:main", {}, BugClass.EXCEPTION),
+    ("sleep_not_lock.py:main", {}, BugClass.ASSERTION),
+    ("worker_errors.py:main", {}, BugClass.EXCEPTION),
+    ("cannot_exit.py:main", {}, BugClass.DEADLOCK),
+    ("endless.py:main", {"max_steps": 2000}, BugClass.LIVELOCK),
+    ("starvation.py:main", {"strategy": "random", "starvation_bound": 3}, BugClass.STARVATION),
+    ("lock_order.py:serialized", {"schedules": 30}, BugClass.LOCK_ORDER),
+    ("lucky_draw.py:main", {}, BugClass.EXCEPTION),
+]
+IDS = [f"{t.split(':')[0][:-3]}-{t.split(':')[1]}" for t, _, _ in FAILING]
+
+
+def body(report: str) -> list[str]:
+    """The report without its second line, which says how the failure was found."""
+    lines = report.splitlines()
+    return lines[:1] + lines[2:]
+
+
+@pytest.mark.parametrize(("target", "settings", "bug"), FAILING, ids=IDS)
+def test_same_seed_same_report(kit, target, settings, bug):
+    first = kit.explore(target, seed=7, **settings)
+    second = kit.explore(target, seed=7, **settings)
+    assert first.failure is not None and first.failure.bug_class == bug, first.report()
+    assert second.report() == first.report()
+    assert second.schedules_run == first.schedules_run
+
+
+@pytest.mark.parametrize(("target", "settings", "bug"), FAILING, ids=IDS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_replay_round_trip(kit, target, settings, bug, seed):
+    found = kit.explore(target, seed=seed, **settings)
+    assert found.failure is not None, f"no failure to replay in {found.schedules_run} runs"
+    assert found.failure.bug_class == bug
+    token = found.failure.token
+    decode(token)    # a token the Settings accept
+    replayed = kit.explore(target, replay=token, **settings)
+    assert replayed.failure is not None, f"replaying {token} found nothing"
+    assert replayed.failure.bug_class == bug
+    assert replayed.failure.token == token
+    assert replayed.schedules_run == 1
+    assert body(replayed.report()) == body(found.report())
+    assert replayed.report().splitlines()[1].startswith(f"Found by replaying schedule {token}")
+    # A replay is a replay: twice the same.
+    again = kit.explore(target, replay=token, **settings)
+    assert again.report() == replayed.report()
+
+
+def test_a_passing_exploration_reports_the_same_summary(kit):
+    a = kit.explore("check_then_act.py:fixed", schedules=30, seed=3)
+    b = kit.explore("check_then_act.py:fixed", schedules=30, seed=3)
+    assert a.ok and b.ok
+    assert a.report() == b.report() == "No failure in 30 schedules, seed 3, Python {}.".format(
+        f"{sys.version_info.major}.{sys.version_info.minor}")
+
+
+def test_different_seeds_explore_differently(kit):
+    """The seed matters: not every seed finds the lost update on the same schedule."""
+    found_on = {kit.explore("lost_update.py:main", seed=s).failure.schedule for s in range(6)}
+    assert len(found_on) > 1
+
+
+_CHILD = """
+import sys
+from graders.engine import Settings, explore_target
+result = explore_target(sys.argv[1], Settings(seed=5))
+sys.stdout.write(result.report())
+"""
+
+
+@pytest.mark.parametrize("target", ["philosophers.py:main", "lost_update.py:main"])
+def test_same_report_in_fresh_processes_with_different_hash_seeds(kit, target):
+    """Nothing in a report depends on object addresses or string hashing."""
+    reports = []
+    for hash_seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        child = subprocess.run([sys.executable, "-c", _CHILD, kit.spec(target)], env=env,
+                               capture_output=True, text=True, timeout=50, check=False)
+        assert child.returncode == 0, child.stderr
+        reports.append(child.stdout)
+    assert reports[0] == reports[1]
+    assert reports[0] == kit.explore(target, seed=5).report()
+
+
+def test_replay_needs_neither_seed_nor_strategy(kit):
+    found = kit.explore("philosophers.py:main", seed=2, strategy="random")
+    token = found.failure.token
+    replayed = explore_target(kit.spec("philosophers.py:main"),
+                              Settings(replay=token, seed=99, strategy="pct"))
+    assert body(replayed.report()) == body(found.report())
+
+
+@pytest.mark.parametrize("token", ["", "12", "1.2.3-x", "banana", "random.", "3.1 4.0"])
+def test_a_malformed_token_is_refused_up_front(token):
+    with pytest.raises(ValueError, match="not a schedule token"):
+        Settings(replay=token)

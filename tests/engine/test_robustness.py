@@ -1,0 +1,88 @@
+"""Bad input never hangs the engine, and no OS thread outlives an exploration.
+
+No assertion here looks at the wall clock; the timeout marks are only a backstop that turns
+a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+
+from graders.engine import BugClass, Settings, explore
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.mark.parametrize("scenario", ["threads_start_threads", "daemons_left_running",
+                                      "never_joined", "huge_sleeps", "unfinished_executor"])
+def test_untidy_but_correct_programs_pass(kit, scenario, no_stray_threads):
+    result = kit.explore(f"untidy.py:{scenario}", schedules=40)
+    assert result.ok, result.report()
+    assert result.schedules_run == 40
+    no_stray_threads()
+
+
+@pytest.mark.parametrize(("target", "settings", "bug"), [
+    ("endless.py:main", {"max_steps": 1000}, BugClass.LIVELOCK),
+    ("endless.py:main_spins", {"max_steps": 1000}, BugClass.LIVELOCK),
+    ("worker_errors.py:deep_recursion", {}, BugClass.EXCEPTION),
+    ("worker_errors.py:deep_recursion_in_main", {}, BugClass.EXCEPTION),
+    ("philosophers.py:main", {}, BugClass.DEADLOCK),
+    ("cannot_exit.py:main", {}, BugClass.DEADLOCK),
+    ("self_deadlock.py:in_worker", {}, BugClass.SELF_DEADLOCK),
+    ("if_not_while.py:main", {}, BugClass.EXCEPTION),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_failing_programs_end_with_a_verdict_and_leave_no_thread(kit, target, settings, bug,
+                                                                   no_stray_threads):
+    result = kit.explore(target, schedules=30, **settings)
+    assert result.failure is not None and result.failure.bug_class == bug, result.report()
+    no_stray_threads()
+
+
+def test_an_endless_loop_ends_by_the_step_budget_not_the_watchdog(kit):
+    """With the watchdog far away, only the step budget can end these runs."""
+    for target in ("endless.py:main", "endless.py:main_spins"):
+        result = kit.explore(target, schedules=3, max_steps=300, watchdog=3600)
+        assert result.failure.bug_class == BugClass.LIVELOCK, result.report()
+
+
+def test_many_explorations_in_a_row_leave_no_thread(kit, no_stray_threads):
+    for target in ("lost_update.py:main", "philosophers.py:main", "untidy.py:never_joined",
+                   "queues_api.py:executor_without_shutdown", "cannot_exit.py:main"):
+        kit.explore(target, schedules=20)
+    no_stray_threads()
+
+
+def test_threads_left_blocked_at_a_verdict_are_released(kit, no_stray_threads):
+    """A deadlock leaves three philosophers and the main thread parked on the engine's
+    gates; each must be woken and unwound once the verdict is in."""
+    frames_before = len(sys._current_frames())
+    result = kit.explore("philosophers.py:main", schedules=200)
+    assert result.failure.bug_class == BugClass.DEADLOCK
+    no_stray_threads()
+    assert len(sys._current_frames()) <= frames_before
+
+
+def test_nested_explorations_are_refused():
+    inner = {}
+
+    def entry() -> None:
+        try:
+            explore(lambda: None, [], Settings(schedules=1))
+        except RuntimeError as exc:
+            inner["error"] = str(exc)
+
+    result = explore(entry, [], Settings(schedules=1))
+    assert result.ok, result.report()
+    assert inner == {"error": "explorations do not nest"}
+
+
+def test_the_test_process_threads_are_untouched(kit):
+    """The exploring thread is a real thread before and after, with its real name."""
+    me = threading.current_thread()
+    kit.explore("lost_update.py:main", schedules=5)
+    assert threading.current_thread() is me
+    assert all(t.is_alive() for t in threading.enumerate())

@@ -1,0 +1,232 @@
+"""Each verdict on a small program: the bug class, and the words a student would read."""
+
+from __future__ import annotations
+
+import pytest
+
+from graders.engine import BugClass
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def failure_of(kit, target, **settings):
+    result = kit.explore(target, **settings)
+    assert result.failure is not None, f"{target}: no failure in {result.schedules_run} runs"
+    return result, result.failure
+
+
+# ------------------------------------------------------------------ races
+
+
+def test_lost_update(kit):
+    result, f = failure_of(kit, "lost_update.py:main")
+    assert f.bug_class == BugClass.ASSERTION
+    prefix = "Check failed: Lost update: expected 6, counted "
+    assert f.message.startswith(prefix)
+    assert int(f.message.removeprefix(prefix)) < 6
+    report = result.report()
+    assert "count += 1" in report
+    assert "paused before it writes count" in report
+
+
+def test_check_then_act(kit):
+    _, f = failure_of(kit, "check_then_act.py:main")
+    assert f.bug_class == BugClass.ASSERTION
+    assert f.message == "Check failed: Overdrawn: the balance is -60"
+    assert "if balance >= amount:" in f.interleaving
+
+
+def test_check_then_act_under_a_lock_passes(kit):
+    result = kit.explore("check_then_act.py:fixed")
+    assert result.ok, result.report()
+
+
+# ------------------------------------------------------------------ deadlocks
+
+
+def test_three_dining_philosophers_deadlock_names_the_cycle(kit):
+    _, f = failure_of(kit, "philosophers.py:main")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert f.message == ("Deadlock: philosopher-0 -> philosopher-1 -> philosopher-2 -> "
+                         "philosopher-0 each wait for the next, in a cycle.")
+    lines = f.details.splitlines()
+    for i in range(3):
+        mine, theirs = i, (i + 1) % 3
+        assert (f"philosopher-{i} holds forks[{mine}] and waits for forks[{theirs}], "
+                f"held by philosopher-{theirs}.") in lines
+    assert "MainThread waits for philosopher-0 to finish (join)." in lines
+
+
+def test_philosophers_with_ordered_forks_pass(kit):
+    result = kit.explore("philosophers.py:ordered")
+    assert result.ok, result.report()
+
+
+def test_self_deadlock_on_a_lock_taken_twice(kit):
+    _, f = failure_of(kit, "self_deadlock.py:main")
+    assert f.bug_class == BugClass.SELF_DEADLOCK
+    assert f.message == ("Self-deadlock: MainThread tried to take lock again while already "
+                         "holding it.")
+    assert "RLock" in f.details
+    assert f.schedule == 1     # no interleaving needed: the first schedule shows it
+
+
+def test_self_deadlock_in_a_worker_names_the_worker(kit):
+    _, f = failure_of(kit, "self_deadlock.py:in_worker")
+    assert f.bug_class == BugClass.SELF_DEADLOCK
+    assert f.message.startswith("Self-deadlock: recorder tried to take lock again")
+    assert f.thread == "recorder"
+
+
+def test_an_rlock_taken_twice_is_fine(kit):
+    result = kit.explore("self_deadlock.py:reentrant", schedules=20)
+    assert result.ok, result.report()
+
+
+def test_program_that_cannot_exit(kit):
+    _, f = failure_of(kit, "cannot_exit.py:main")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert f.message == ("The program cannot exit: the main thread has finished but listener "
+                         "will wait forever.")
+    assert "listener waits for ready to be set." in f.details
+
+
+def test_a_daemon_waiting_forever_does_not_keep_the_program_alive(kit):
+    result = kit.explore("cannot_exit.py:daemon_is_fine", schedules=20)
+    assert result.ok, result.report()
+
+
+# ------------------------------------------------------------------ lock order
+
+
+@pytest.mark.parametrize("settings", [{}, {"schedules": 1, "strategy": "sequential"}],
+                         ids=["portfolio", "one-sequential-run"])
+def test_lock_order_cycle_is_flagged_although_no_run_deadlocks(kit, settings):
+    result, f = failure_of(kit, "lock_order.py:serialized", **settings)
+    assert f.bug_class == BugClass.LOCK_ORDER
+    assert f.message.startswith("Possible deadlock: locks are taken in a cycle")
+    assert "no explored schedule deadlocked" in f.message
+    assert f.details == ("forward took lock_a and then lock_b; "
+                         "backward took lock_b and then lock_a.")
+    assert result.schedules_run == settings.get("schedules", 200)
+
+
+def test_opposite_orders_under_a_common_gate_are_not_flagged(kit):
+    result = kit.explore("lock_order.py:with_gate")
+    assert result.ok, result.report()
+
+
+def test_opposite_orders_that_can_overlap_do_deadlock(kit):
+    _, f = failure_of(kit, "lock_order.py:concurrent")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert "forward holds lock_a and waits for lock_b, held by backward." in f.details
+
+
+def test_lock_order_check_can_be_switched_off(kit):
+    result = kit.explore("lock_order.py:serialized", schedules=20, lock_order=False)
+    assert result.ok, result.report()
+
+
+# ------------------------------------------------------------------ no progress
+
+
+def test_spinning_on_a_flag_nobody_sets_is_a_livelock(kit):
+    _, f = failure_of(kit, "endless.py:main", max_steps=2000)
+    assert f.bug_class == BugClass.LIVELOCK
+    assert f.message.startswith("No progress: the program took")
+    assert "an endless loop" in f.message
+    assert "Still running at the end: spinner." in f.details
+    assert "MainThread waits for spinner to finish (join)." in f.details
+
+
+def test_an_endless_loop_of_local_work_is_a_livelock_too(kit):
+    """'while True: pass' touches nothing shared, so it has no scheduling point at all; the
+    step budget must still see it (not a wall-clock watchdog, which takes seconds)."""
+    _, f = failure_of(kit, "endless.py:main_spins", max_steps=500, watchdog=120)
+    assert f.bug_class == BugClass.LIVELOCK
+    assert "Still running at the end: MainThread." in f.details
+    assert "while True:" in f.interleaving
+
+
+# ------------------------------------------------------------------ exceptions
+
+
+def test_exception_in_a_worker(kit):
+    _, f = failure_of(kit, "worker_errors.py:main")
+    assert f.bug_class == BugClass.EXCEPTION
+    assert f.thread == "parser"
+    assert f.message == ("parser raised ValueError: invalid literal for int() with base 10: "
+                         "'not a number'")
+    tb = f.details.splitlines()
+    assert tb[0] == "Traceback (code under test, most recent call last):"
+    assert tb[-1] == "ValueError: invalid literal for int() with base 10: 'not a number'"
+    assert "in work" in f.details and "in parse" in f.details
+    assert 'parse("not a number")' in f.details
+    assert "graders" not in f.details and "threading.py" not in f.details
+
+
+def test_base_exception_subclass_in_a_worker(kit):
+    _, f = failure_of(kit, "worker_errors.py:base_exception")
+    assert f.bug_class == BugClass.EXCEPTION
+    assert f.message == "halter raised Halt: stop right here"
+    assert "in halt" in f.details
+    assert "graders" not in f.details
+
+
+def test_exception_in_the_main_thread(kit):
+    _, f = failure_of(kit, "worker_errors.py:in_main")
+    assert f.bug_class == BugClass.EXCEPTION
+    assert f.message.startswith("MainThread raised ValueError")
+
+
+@pytest.mark.parametrize("scenario", ["deep_recursion", "deep_recursion_in_main"])
+def test_deep_recursion_is_a_recursion_error_with_a_short_traceback(kit, scenario):
+    _, f = failure_of(kit, f"worker_errors.py:{scenario}", schedules=20)
+    assert f.bug_class == BugClass.EXCEPTION
+    assert "RecursionError" in f.message
+    assert "more times]" in f.details
+    assert len(f.details.splitlines()) < 20
+
+
+# ------------------------------------------------------------------ conditions and timing
+
+
+def test_if_instead_of_while_around_condition_wait(kit):
+    _, f = failure_of(kit, "if_not_while.py:main")
+    assert f.bug_class == BugClass.EXCEPTION
+    assert f.message in ("consumer-0 raised IndexError: pop from empty list",
+                         "consumer-1 raised IndexError: pop from empty list")
+    assert "taken.append(items.pop())" in f.details
+
+
+def test_while_around_condition_wait_passes(kit):
+    result = kit.explore("if_not_while.py:fixed")
+    assert result.ok, result.report()
+
+
+@pytest.mark.parametrize("strategy", ["portfolio", "random", "pct"])
+def test_a_sleep_instead_of_a_join_still_fails(kit, strategy):
+    """Virtual time lets the strategy wake the sleeper before the worker is done."""
+    _, f = failure_of(kit, "sleep_not_lock.py:main", strategy=strategy)
+    assert f.bug_class == BugClass.ASSERTION
+    assert "the worker had not finished after the sleep" in f.message
+
+
+def test_joining_instead_of_sleeping_passes(kit):
+    result = kit.explore("sleep_not_lock.py:fixed")
+    assert result.ok, result.report()
+
+
+# ------------------------------------------------------------------ starvation
+
+
+def test_starvation_of_a_thread_that_is_always_overtaken(kit):
+    _, f = failure_of(kit, "starvation.py:main", strategy="random", starvation_bound=3)
+    assert f.bug_class == BugClass.STARVATION
+    assert f.thread == "modest"
+    assert f.message == "modest waited for lock while other threads took it 4 times in a row."
+
+
+def test_no_starvation_verdict_without_a_bound(kit):
+    result = kit.explore("starvation.py:main", strategy="random", schedules=50)
+    assert result.ok, result.report()
