@@ -1,0 +1,32 @@
+"""Course CI's promise, topic by topic: every grader fails its untouched starter with the
+topic's bug class, passes its solution and every alternative fix, and fails every listed
+wrong fix with the listed class."""
+
+from __future__ import annotations
+
+import pytest
+
+from graders import devcheck
+from graders.catalog import topics
+
+TOPICS = list(topics())
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_topic_layout(name: str) -> None:
+    assert devcheck.layout_problems(topics()[name]) == []
+
+
+@pytest.mark.parametrize("case", [c for t in TOPICS for c in devcheck.cases(topics()[t])],
+                         ids=lambda c: f"{c.topic}:{c.variant}")
+def test_case_behaves_as_listed(case: devcheck.Case) -> None:
+    result = devcheck.verify(case)
+    failing = next((o for o in result.outcomes if not o.passed), None)
+    detail = failing.message() if failing is not None else "every check passed"
+    assert result.ok, f"expected {case.expect}, got {result.got}:\n{detail}"
+
+
+def test_dev_check_command_passes() -> None:
+    from graders.cli import main
+
+    assert main(["dev-check", "data_race", "--jobs", "1"]) == 0
