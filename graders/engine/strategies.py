@@ -102,6 +102,41 @@ class Contend(_Base):
         return fewer[self.rng.randrange(len(fewer))]
 
 
+class SyncBias(_Base):
+    """Mostly keep the running thread, but right after it touched a primitive (took a lock,
+    waited, notified, set an event) switch, preferably to a thread that holds no lock.
+
+    Lost wake-ups and an ``if`` around ``Condition.wait`` need another thread to act in the
+    narrow gap just after a notify or a release; this strategy aims its switches there.
+    """
+
+    name = "sync"
+    unfair = True
+    P_SYNC, P_OTHER = 0.9, 0.05
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.held: dict[int, int] = {}
+
+    def begin(self, index: int) -> None:
+        self.held = {}
+
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        if current is None or current.status != RUNNABLE:
+            return options[self.rng.randrange(len(options))]
+        took = len(current.held) > self.held.get(current.tid, 0)
+        self.held[current.tid] = len(current.held)
+        last = run.events[-2] if len(run.events) >= 2 else None
+        sync = took or (last is not None and last.tid == current.tid and last.note is not None)
+        if self.rng.random() >= (self.P_SYNC if sync else self.P_OTHER):
+            return default
+        others = [t for t in options if t is not current]
+        if sync:
+            others = [t for t in others if not t.held] or others
+        return others[self.rng.randrange(len(others))] if others else default
+
+
 class PCT(_Base):
     """Probabilistic concurrency testing: random priorities, ``depth - 1`` change points.
 
@@ -277,7 +312,8 @@ class Exhaustive(_Base):
         return None
 
 
-NAMES = ("portfolio", "random", "pct", "lockstep", "contend", "exhaustive", "sequential")
+NAMES = ("portfolio", "random", "pct", "lockstep", "contend", "sync", "exhaustive",
+         "sequential")
 
 
 def make(name: str, seed: int, index: int, settings: Any) -> _Base:
@@ -285,11 +321,13 @@ def make(name: str, seed: int, index: int, settings: Any) -> _Base:
     if name == "portfolio":
         if index == 0:
             return Sequential(seed)
-        name = ("contend", "pct", "random", "pct3", "lockstep")[(index - 1) % 5]
+        name = ("contend", "sync", "pct", "random", "pct3", "lockstep")[(index - 1) % 6]
     if name == "random":
         return RandomWalk(seed)
     if name == "contend":
         return Contend(seed)
+    if name == "sync":
+        return SyncBias(seed)
     if name == "pct":
         return PCT(seed, depth=2)
     if name == "pct3":
@@ -301,7 +339,7 @@ def make(name: str, seed: int, index: int, settings: Any) -> _Base:
     raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(NAMES)}")
 
 
-_SEEDED = re.compile(r"^(random|sequential|contend)\.(\d+)$|^pct\.(\d+)\.(\d+)\.(\d+)$|"
+_SEEDED = re.compile(r"^(random|sequential|contend|sync)\.(\d+)$|^pct\.(\d+)\.(\d+)\.(\d+)$|"
                      r"^lockstep\.(\d+)\.(\d+)$")
 _SWITCHES = re.compile(r"^(default|\d+\.\d+(-\d+\.\d+)*)$")
 
@@ -323,6 +361,8 @@ def from_token(token: str) -> _Base:
         return Sequential(int(m.group(2)))
     if m.group(1) == "contend":
         return Contend(int(m.group(2)))
+    if m.group(1) == "sync":
+        return SyncBias(int(m.group(2)))
     if m.group(3) is not None:
         pct = PCT(int(m.group(5)), depth=int(m.group(3)), steps_hint=int(m.group(4)))
         pct.begin(0)
