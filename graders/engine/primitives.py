@@ -146,7 +146,12 @@ class _OwnedLock(_Primitive):
         while self._owner is not None:
             if not blocking:
                 return False
-            if self._owner is ts and deadline is None and id(self) not in run.foreign_released:
+            # Only for the program's own locks: a library may use a Lock as a binary semaphore
+            # that another thread releases (readerwriterlock's first reader takes the lock
+            # that the last reader gives back), so a thread can find it "held by itself" and
+            # still be let go. A true self-deadlock there ends as a one-thread wait-for cycle.
+            if (self._owner is ts and deadline is None and self.user_made
+                    and id(self) not in run.foreign_released):
                 from .waitfor import label_of
 
                 run.fail(Verdict(
@@ -180,11 +185,25 @@ class _OwnedLock(_Primitive):
         raise NotImplementedError
 
 
+def _stdlib_error(call: Any) -> str:
+    try:
+        call()
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError("the real call was expected to fail")
+
+
+# The real lock's own words, which change between versions ("timeout value must be
+# positive" up to 3.12, "... a non-negative number" from 3.13).
+_NONBLOCKING_TIMEOUT = _stdlib_error(lambda: _thread.allocate_lock().acquire(False, 1))
+_NEGATIVE_TIMEOUT = _stdlib_error(lambda: _thread.allocate_lock().acquire(True, -2))
+
+
 def _check_lock_args(blocking: bool, timeout: float) -> float | None:
     if not blocking and timeout != -1:
-        raise ValueError("can't specify a timeout for a non-blocking call")
+        raise ValueError(_NONBLOCKING_TIMEOUT)
     if timeout < 0 and timeout != -1:
-        raise ValueError("timeout value must be positive")
+        raise ValueError(_NEGATIVE_TIMEOUT)
     return None if timeout == -1 else float(timeout)
 
 
@@ -484,9 +503,11 @@ class Event_(_Primitive):
 
     def wait(self, timeout: float | None = None) -> bool:
         run, ts = step(self, "wait")
-        if not self._flag:
-            run.block(ts, self._queue, _deadline(run, timeout))
-        return self._flag
+        if self._flag:
+            return True
+        # True when set() woke it, even if the flag was cleared again before this thread
+        # ran (as the stdlib's Event does); False when the timeout expired.
+        return bool(run.block(ts, self._queue, _deadline(run, timeout)))
 
     def __repr__(self) -> str:
         return f"<threading.Event at {id(self):#x}: {'set' if self._flag else 'unset'}>"

@@ -43,6 +43,10 @@ class Aborted(BaseException):
     """Unwinds a controlled thread once its run has a verdict (or the program has exited)."""
 
 
+#: How often a thread may catch Aborted and carry on before it is parked (Run._unwind).
+UNWIND_LIMIT = 10_000
+
+
 @dataclass
 class Verdict:
     """The first thing that went wrong in a run."""
@@ -74,6 +78,7 @@ class ThreadState:
         self.sems: list[Any] = []     # semaphores it acquired and has not released
         self.os_ident: int | None = None
         self.done_queue = WaitQueue(handle, "join")
+        self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -195,7 +200,10 @@ class Run:
             pass
         except BaseException as exc:  # noqa: BLE001 - any escape from a thread is a verdict
             sys.settrace(None)
-            if not self.aborting:
+            # ...except SystemExit in a thread that is not the main one: threading's own
+            # excepthook lets it end the thread quietly.
+            quiet_exit = isinstance(exc, SystemExit) and ts is not self.main
+            if not self.aborting and not quiet_exit:
                 self.fail_with_exception(ts, exc)
         finally:
             sys.settrace(None)
@@ -240,7 +248,7 @@ class Run:
     def yield_point(self, ts: ThreadState, event: Event) -> None:
         """A scheduling point in the running thread ``ts``: maybe let another thread run."""
         if self.aborting:
-            raise Aborted
+            self._unwind(ts)
         self.steps += 1
         self.stepped.add(ts.tid)
         if self.steps > self.budget:
@@ -268,12 +276,28 @@ class Run:
         """A loop's back jump in code that touched nothing shared: never a switch, but a step
         against the budget, so ``while True: pass`` ends in a verdict instead of hanging."""
         if self.aborting:
-            raise Aborted
+            self._unwind(ts)
         if self.steps >= self.budget:
             self.yield_point(ts, event)   # the budget's own rules: grace, then a verdict
             return
         self.steps += 1
         self.events.append(event)
+
+    def _unwind(self, ts: ThreadState) -> None:
+        """Raise Aborted in ``ts``, which runs on after the run ended. Code that catches it in
+        a loop (a bare ``except:`` around a sleep) comes straight back here, forever; far past
+        any real unwinding (finally blocks, with statements) the thread is retired instead:
+        counted as ended so the run can finish, and parked for good so that it never runs
+        the program's code again (with the real primitives back, after the exploration)."""
+        ts.unwinds += 1
+        if ts.unwinds > UNWIND_LIMIT:
+            sys.settrace(None)
+            self.by_ident.pop(ts.os_ident, None)  # type: ignore[arg-type]
+            self._thread_done(ts)
+            parked = _allocate()
+            parked.acquire()
+            parked.acquire()          # never released: this OS thread stops here
+        raise Aborted
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
         options = [t for t in self.threads if t.status == RUNNABLE]

@@ -185,31 +185,41 @@ class Timer(Thread):
 
 
 # ------------------------------------------------------------------ module functions
+# The real functions, kept now: while exploring, ``threading.get_ident`` and the others are
+# these stand-ins, so looking them up on the module then would call back here, forever
+# (threads the engine does not control, such as a real pool's workers, still call them).
+_real_current_thread = _real_threading.current_thread
+_real_main_thread = _real_threading.main_thread
+_real_get_ident = _real_threading.get_ident
+_real_enumerate = _real_threading.enumerate
+_real_register_atexit = _real_threading._register_atexit  # type: ignore[attr-defined]
+
+
 def current_thread() -> Any:
     ctx = scheduler.here()
     if ctx is None:
-        return _real_threading.current_thread()
+        return _real_current_thread()
     return ctx[1].handle
 
 
 def main_thread() -> Any:
     ctx = scheduler.here()
     if ctx is None or ctx[0].main is None:
-        return _real_threading.main_thread()
+        return _real_main_thread()
     return ctx[0].main.handle
 
 
 def get_ident() -> int:
     ctx = scheduler.here()
     if ctx is None:
-        return _real_threading.get_ident()
+        return _real_get_ident()
     return _IDENT_BASE + ctx[1].tid
 
 
 def enumerate_() -> list[Any]:
     ctx = scheduler.here()
     if ctx is None:
-        return _real_threading.enumerate()
+        return _real_enumerate()
     return [t.handle for t in ctx[0].threads if t.status != scheduler.DONE]
 
 
@@ -221,6 +231,6 @@ def register_atexit(func: Callable[..., object], *arg: Any, **kwargs: Any) -> No
     """``threading._register_atexit``: called when the main thread ends, before the join."""
     ctx = scheduler.here()
     if ctx is None:
-        _real_threading._register_atexit(func, *arg, **kwargs)  # type: ignore[attr-defined]
+        _real_register_atexit(func, *arg, **kwargs)
         return
     ctx[0].atexit.append(lambda: func(*arg, **kwargs))

@@ -11,6 +11,7 @@ items, calls, arithmetic that may call user code, ...) is where the strategy may
 from __future__ import annotations
 
 import dis
+import functools
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
@@ -48,6 +49,9 @@ def shared_offsets(code: CodeType) -> frozenset[int]:
         ins.offset for ins in dis.get_instructions(code) if ins.opname not in LOCAL_ONLY)
 
 
+# Cached across runs and explorations: a run's code objects are the same every run (the
+# file is compiled once), and disassembling them anew cost a fixed share of each run.
+@functools.lru_cache(maxsize=4096)
 def _points(code: CodeType) -> dict[int, bool]:
     """Offset -> True for a scheduling point, False for the back jump of a loop that has no
     scheduling point (a step against the budget only; loops with one are counted there)."""

@@ -26,7 +26,7 @@ FAILING = [
     ("worker_errors.py:main", {}, BugClass.EXCEPTION),
     ("cannot_exit.py:main", {}, BugClass.DEADLOCK),
     ("endless.py:main", {"max_steps": 2000}, BugClass.LIVELOCK),
-    ("starvation.py:main", {"strategy": "random", "starvation_bound": 3}, BugClass.STARVATION),
+    ("starvation.py:main", {"strategy": "random", "starvation_bound": 2}, BugClass.STARVATION),
     ("lock_order.py:serialized", {"schedules": 30}, BugClass.LOCK_ORDER),
     ("lucky_draw.py:main", {}, BugClass.EXCEPTION),
 ]
@@ -117,3 +117,33 @@ def test_replay_needs_neither_seed_nor_strategy(kit):
 def test_a_malformed_token_is_refused_up_front(token):
     with pytest.raises(ValueError, match="not a schedule token"):
         Settings(replay=token)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(("target", "settings", "bug"), FAILING, ids=IDS)
+def test_replay_round_trip_over_many_seeds(kit, target, settings, bug):
+    """The quick round trip above, over ten more seeds (found schedules, shrinking and
+    tokens all differ from seed to seed)."""
+    for seed in range(2, 12):
+        found = kit.explore(target, seed=seed, **settings)
+        assert found.failure is not None and found.failure.bug_class == bug, (seed, found.report())
+        replayed = kit.explore(target, replay=found.failure.token, **settings)
+        assert replayed.failure is not None, (seed, found.failure.token)
+        assert body(replayed.report()) == body(found.report()), (seed, found.failure.token)
+
+
+def test_the_last_failure_is_tried_first(kit):
+    found = kit.explore("philosophers.py:main", seed=4)
+    again = kit.explore("philosophers.py:main", seed=4, first=found.failure.token)
+    assert again.schedules_run == 1
+    assert again.failure.bug_class == BugClass.DEADLOCK
+    assert again.failure.details == found.failure.details
+    assert "(This is the schedule that failed last time; it was tried first.)" in again.notes
+
+
+@pytest.mark.parametrize("first", ["default", "not a token"])
+def test_a_remembered_schedule_that_passes_or_is_garbage_changes_nothing(kit, first):
+    plain = kit.explore("lost_update.py:main", seed=4)
+    primed = kit.explore("lost_update.py:main", seed=4, first=first)
+    assert body(primed.report()) == body(plain.report())

@@ -10,6 +10,7 @@ up as a readable diff rather than only as "differs from real threads".
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,19 +30,33 @@ def scenarios(file: str) -> list[str]:
 
 ALL_SCENARIOS = [s for f in FIDELITY_PROGRAMS for s in scenarios(f)]
 
+#: Scenarios that order their threads with a sleep. Real threads keep that order in
+#: practice; the engine keeps it only on the schedule where no thread is slow, because its
+#: other schedules rightly treat a sleep as no guarantee.
+SEQUENTIAL_ONLY = {"signals.py:event_pulse_wakes_waiter"}
+
 
 @pytest.mark.timeout(60)
+# On real threads, pytest's thread-exception hook notes the SystemExit that the standard
+# library's own hook ignores.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 @pytest.mark.parametrize("target", ALL_SCENARIOS)
 def test_same_as_real_threads(kit, target):
     expected = kit.on_real_threads(target)
-    result, seen = kit.observe(target, schedules=12, strategy="portfolio")
+    runs = 1 if target in SEQUENTIAL_ONLY else 12
+    strategy = "sequential" if target in SEQUENTIAL_ONLY else "portfolio"
+    result, seen = kit.observe(target, schedules=runs, strategy=strategy)
     assert result.ok, result.report()
-    assert len(seen) == result.schedules_run == 12
+    assert len(seen) == result.schedules_run == runs
     differing = [s for s in seen if s != expected]
     assert not differing, f"real threads: {expected!r}\nengine: {differing[0]!r}"
 
 
 THREAD_STARTED_TWICE = "RuntimeError: threads can only be started once"
+# The one message here that differs between versions: 3.13 reworded it.
+NEGATIVE_TIMEOUT = ("ValueError: timeout value must be a non-negative number"
+                    if sys.version_info >= (3, 13) else
+                    "ValueError: timeout value must be positive")
 NOT_INITIALIZED = "RuntimeError: Thread.__init__() not called"
 
 LITERAL = {
@@ -58,6 +73,8 @@ LITERAL = {
     "threads_api.py:daemon_setter": [
         True, "RuntimeError: cannot set daemon status of active thread", True],
     "threads_api.py:subclass_run": [("worker-0", 0), ("worker-1", 10), ("worker-2", 20)],
+    "threads_api.py:worker_sys_exit": [False, []],
+    "threads_api.py:thread_local_data": ["main", ["False", "False", "worker-0", "worker-1"]],
     "threads_api.py:subclass_forgot_init": [
         "RuntimeError: thread.__init__() not called", NOT_INITIALIZED, NOT_INITIALIZED],
     # Lock and RLock
@@ -65,8 +82,7 @@ LITERAL = {
     "locks_api.py:lock_timeout": [False, True],
     "locks_api.py:lock_bad_arguments": [
         "ValueError: can't specify a timeout for a non-blocking call",
-        "ValueError: timeout value must be positive",
-        "ValueError: timeout value must be positive", False],
+        NEGATIVE_TIMEOUT, NEGATIVE_TIMEOUT, False],
     "locks_api.py:lock_release_unlocked": ["RuntimeError: release unlocked lock"] * 2,
     "locks_api.py:rlock_reentry": [True, True, True, "nested",
                                    "RuntimeError: cannot release un-acquired lock"],
@@ -92,6 +108,8 @@ LITERAL = {
         "ValueError: n must be one or more", False],
     "signals.py:bounded_semaphore_too_many": ["ValueError: Semaphore released too many times"] * 2,
     "signals.py:event_basics": [False, False, False, True, True, True, False, False],
+    "signals.py:event_pulse_wakes_waiter": [True],
+    "signals.py:barrier_reset_while_waiting": [["broken", "broken"], False, 0],
     "signals.py:barrier_indices_and_action": [[0, 0, 1, 1, 2, 2], ["tripped", "tripped"], 3, 0,
                                               False],
     "signals.py:barrier_abort": [["BrokenBarrierError", "BrokenBarrierError"], True,
@@ -129,7 +147,7 @@ def test_literal_answers(kit, target):
 
 
 @pytest.mark.timeout(60)
-def test_stand_ins_are_what_the_program_sees(kit, tmp_path):
+def test_stand_ins_are_what_the_program_sees():
     """Inside a run, threading's names are the engine's; outside, the real ones."""
     import threading
 

@@ -29,10 +29,24 @@ def test_missing_file_through_explore(tmp_path):
     assert "gone.py" in message and "file not found" in message
 
 
-def test_syntax_error_names_file_and_line(kit):
-    message = load_error(lambda: kit.explore("syntax_error.py:main", schedules=1))
-    assert "syntax_error.py, line 6" in message
-    assert "SyntaxError" in message
+SYNTAX_ERROR = """\
+import threading
+
+
+def main():
+    threading.Thread(target=print).start()
+    if True
+        pass
+"""
+
+
+def test_syntax_error_names_file_and_line(tmp_path):
+    # Written here rather than kept in programs/: linters would stumble over it.
+    broken = tmp_path / "broken.py"
+    broken.write_text(SYNTAX_ERROR)
+    message = load_error(lambda: explore_target(f"{broken}:main", Settings(schedules=1)))
+    assert message.startswith(f"{broken}, line 6: ")
+    assert message.endswith("(SyntaxError)")
 
 
 def test_missing_function(kit):
@@ -74,9 +88,12 @@ def test_file_named_like_a_stdlib_module(tmp_path):
     assert "hides the standard library module 'queue'" in message
 
 
-def test_the_engine_still_works_after_load_errors(kit):
-    for target in ("syntax_error.py:main", "raises_at_import.py:main"):
-        with pytest.raises(LoadError):
-            kit.explore(target, schedules=1)
+def test_the_engine_still_works_after_load_errors(kit, tmp_path):
+    broken = tmp_path / "broken.py"
+    broken.write_text(SYNTAX_ERROR)
+    with pytest.raises(LoadError):
+        explore_target(f"{broken}:main", Settings(schedules=1))
+    with pytest.raises(LoadError):
+        kit.explore("raises_at_import.py:main", schedules=1)
     result = kit.explore("check_then_act.py:fixed", schedules=10)
     assert result.ok, result.report()

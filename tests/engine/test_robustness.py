@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 
 import pytest
 
@@ -85,4 +86,61 @@ def test_the_test_process_threads_are_untouched(kit):
     me = threading.current_thread()
     kit.explore("lost_update.py:main", schedules=5)
     assert threading.current_thread() is me
-    assert all(t.is_alive() for t in threading.enumerate())
+    assert me.name == threading.main_thread().name == "MainThread"
+
+
+@pytest.mark.parametrize(("scenario", "bug"), [("daemon_at_exit", None),
+                                               ("worker_outlives_a_failure", "assertion")])
+def test_a_thread_that_catches_everything_cannot_hold_up_the_run(kit, scenario, bug):
+    """A bare 'except:' in a loop also catches the exception that ends a thread when the
+    run is over. The run must still end at once (the watchdog is far away here), with the
+    right verdict, and such a thread must never run the program's code again: it is parked
+    inside the engine (the only OS thread an exploration may leave behind)."""
+    before = set(sys._current_frames())
+    result = kit.explore(f"swallower.py:{scenario}", schedules=20, watchdog=3600)
+    assert (result.failure.bug_class if result.failure else None) == bug, result.report()
+
+    def running_code() -> list[str]:
+        """Where the OS threads that appeared since the start are, unless parked."""
+        return [f"{f.f_code.co_filename}:{f.f_lineno}"
+                for i, f in sys._current_frames().items()
+                if i not in before and f.f_code.co_name != "_unwind"]
+
+    for _ in range(250):        # threads that are still ending need a moment
+        if not running_code():
+            break
+        time.sleep(0.02)
+    assert not running_code()
+
+
+def test_threads_outside_the_run_still_get_real_answers():
+    """While the stand-ins are installed, a thread the engine does not control (a real pool's
+    worker finishing, a library's helper thread) still asks threading who it is."""
+    go, done = threading.Event(), threading.Event()     # real ones: made before exploring
+    seen = {}
+
+    def bystander() -> None:
+        go.wait()
+        try:
+            seen["ident"] = threading.get_ident() == me
+            seen["current"] = threading.current_thread().name
+            seen["main"] = threading.main_thread().name
+            seen["enumerate"] = "bystander" in [t.name for t in threading.enumerate()]
+            seen["count"] = threading.active_count() >= 2
+        finally:
+            done.set()
+
+    me = None
+    t = threading.Thread(target=bystander, name="bystander")
+    t.start()
+    me = t.ident
+
+    def entry() -> None:
+        go.set()
+        done.wait(30)       # a real wait, outside the engine's control, and short
+
+    result = explore(entry, [], Settings(schedules=1, watchdog=60))
+    t.join()
+    assert result.ok, result.report()
+    assert seen == {"ident": True, "current": "bystander", "main": "MainThread",
+                    "enumerate": True, "count": True}

@@ -38,7 +38,7 @@ def test_timeouts_cost_virtual_time_only(kit):
 
 @pytest.mark.timeout(60)
 def test_negative_sleep_keeps_the_stdlib_error(kit):
-    result, seen = kit.observe("virtual_time.py:negative_sleep")
+    _, seen = kit.observe("virtual_time.py:negative_sleep")
     assert seen == ["sleep length must be non-negative"]
     assert kit.on_real_threads("virtual_time.py:negative_sleep") == seen[0]
 

@@ -8,22 +8,18 @@ gate = threading.Lock()
 
 
 def a_then_b():
-    with lock_a:
-        with lock_b:
-            pass
+    with lock_a, lock_b:
+        pass
 
 
 def b_then_a():
-    with lock_b:
-        with lock_a:
-            pass
+    with lock_b, lock_a:
+        pass
 
 
 def gated(first, second):
-    with gate:
-        with first:
-            with second:
-                pass
+    with gate, first, second:
+        pass
 
 
 def serialized():

@@ -18,3 +18,23 @@ def main():
     for t in threads:
         t.join()
     assert count == 6, f"Lost update: expected 6, counted {count}"
+
+
+lock = threading.Lock()
+
+
+def add_locked(n):
+    global count
+    for _ in range(n):
+        with lock:
+            count += 1
+
+
+def locked():
+    threads = [threading.Thread(target=add_locked, args=(2,), name=f"adder-{i}")
+               for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count == 4, f"Lost update: expected 4, counted {count}"

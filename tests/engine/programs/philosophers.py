@@ -9,9 +9,8 @@ def dine(i, ordered):
     first, second = i, (i + 1) % 3
     if ordered and first > second:
         first, second = second, first
-    with forks[first]:
-        with forks[second]:
-            pass
+    with forks[first], forks[second]:
+        pass
 
 
 def main():

@@ -151,3 +151,23 @@ def executor_worker_names():
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crew") as pool:
         pool.submit(who).result()
     return sorted(names)
+
+
+def queue_shutdown():
+    """Queue.shutdown (3.13+) wakes a consumer blocked in get()."""
+    q = queue.Queue()
+    if not hasattr(q, "shutdown"):
+        return "Queue.shutdown is new in 3.13"
+    got = []
+
+    def consumer():
+        try:
+            q.get()
+        except queue.ShutDown:
+            got.append("ShutDown")
+
+    t = threading.Thread(target=consumer)
+    t.start()
+    q.shutdown()
+    t.join()
+    return [got, outcome(q.put, 1)]

@@ -28,6 +28,6 @@ def in_worker():
 
 
 def reentrant():
-    with rlock:
+    with rlock:  # noqa: SIM117 - taken twice on purpose
         with rlock:
             log.append("fine")

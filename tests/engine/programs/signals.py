@@ -165,3 +165,41 @@ def barrier_action_raises():
     for t in ts:
         t.join()
     return [sorted(seen), barrier.broken]
+
+
+def event_pulse_wakes_waiter():
+    """set() then clear() at once: a thread already waiting still returns True."""
+    import time
+
+    ev = threading.Event()
+    got = []
+    t = threading.Thread(target=lambda: got.append(ev.wait()))
+    t.start()
+    time.sleep(0.05)      # the waiter is parked in wait() by now (no other thread runs)
+    ev.set()
+    ev.clear()
+    t.join()
+    return got
+
+
+def barrier_reset_while_waiting():
+    barrier = threading.Barrier(3)
+    errors = []
+    lock = threading.Lock()
+
+    def party():
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            with lock:
+                errors.append("broken")
+
+    ts = [threading.Thread(target=party) for _ in range(2)]
+    for t in ts:
+        t.start()
+    while barrier.n_waiting < 2:
+        threading.Event().wait(0.001)
+    barrier.reset()
+    for t in ts:
+        t.join()
+    return [errors, barrier.broken, barrier.n_waiting]

@@ -188,7 +188,8 @@ def enumerate_and_count():
     go.set()
     for t in ts:
         t.join()
-    return [during - before, [n for n in names if n.startswith("w")], threading.active_count() - before]
+    ours = [n for n in names if n.startswith("w")]
+    return [during - before, ours, threading.active_count() - before]
 
 
 def idents_distinct():
@@ -224,3 +225,37 @@ def timer_fires_and_cancels():
     t1.join()
     t2.join()
     return fired
+
+
+def worker_sys_exit():
+    """SystemExit ends a thread quietly (threading's excepthook ignores it)."""
+    import sys
+
+    after = []
+
+    def quitter():
+        sys.exit(3)
+        after.append("not reached")
+
+    t = threading.Thread(target=quitter)
+    t.start()
+    t.join()
+    return [t.is_alive(), after]
+
+
+def thread_local_data():
+    data = threading.local()
+    data.who = "main"
+    seen = []
+
+    def worker(i):
+        seen.append(hasattr(data, "who"))
+        data.who = f"worker-{i}"
+        seen.append(data.who)
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return [data.who, sorted(map(str, seen))]
