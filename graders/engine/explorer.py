@@ -241,10 +241,13 @@ class _Explorer:
     def explore(self) -> Exploration:
         s = self.settings
         start = _real_monotonic()
-        with stand_ins_installed(), self._scheduling_points():
-            if s.replay is not None:
-                return self._replay_only(start)
-            result = self._search()
+        try:
+            with stand_ins_installed(), self._scheduling_points():
+                if s.replay is not None:
+                    return self._replay_only(start)
+                result = self._search()
+        finally:
+            scheduler._WORKERS.close()
         result.seconds = _real_monotonic() - start
         return result
 

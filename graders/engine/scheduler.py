@@ -39,6 +39,50 @@ def here() -> tuple[Run, ThreadState] | None:
     return run, ts
 
 
+class _WorkerPool:
+    """OS threads kept between runs: starting one costs more than a whole short run.
+
+    An idle worker parks on its own lock; ``run`` hands it a job or starts a new worker;
+    ``close`` ends the idle ones when an exploration is over.
+    A worker whose job never returns (stuck outside the engine) is simply never reused.
+    """
+
+    def __init__(self) -> None:
+        self._idle: list[list[Any]] = []      # [wake lock, job]
+        self._guard = _allocate()
+
+    def run(self, job: Callable[[Any], None], arg: Any) -> None:
+        with self._guard:
+            slot = self._idle.pop() if self._idle else None
+        if slot is None:
+            slot = [_allocate(), (job, arg)]
+            slot[0].acquire()
+            _thread.start_new_thread(self._work, (slot,))
+        else:
+            slot[1] = (job, arg)
+            slot[0].release()
+
+    def close(self) -> None:
+        """Let every idle worker end (called when an exploration ends: no thread outlives it)."""
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for slot in idle:
+            slot[1] = None
+            slot[0].release()
+
+    def _work(self, slot: list[Any]) -> None:
+        while slot[1] is not None:
+            job, arg = slot[1]
+            slot[1] = None
+            job(arg)
+            with self._guard:
+                self._idle.append(slot)
+            slot[0].acquire()
+
+
+_WORKERS = _WorkerPool()
+
+
 class Aborted(BaseException):
     """Unwinds a controlled thread once its run has a verdict (or the program has exited)."""
 
@@ -183,7 +227,7 @@ class Run:
         self.threads.append(ts)
         if self.main is None:
             self.main = ts
-        _thread.start_new_thread(self._os_main, (ts,))
+        _WORKERS.run(self._os_main, ts)
         return ts
 
     def _os_main(self, ts: ThreadState) -> None:
