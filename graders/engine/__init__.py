@@ -16,6 +16,8 @@ Public API for grader authors::
 This package imports neither pytest nor any topic.
 """
 
+import contextlib
+
 from .explorer import (
     Exploration,
     Failure,
@@ -32,10 +34,8 @@ from .verdicts import BugClass, CheckFailed, LoadError, fail
 
 def label(obj: object, name: str) -> object:
     """Give a primitive the name reports should use for it (``label(fork, "fork-0")``)."""
-    try:
+    with contextlib.suppress(AttributeError):   # a real primitive outside a run
         obj.label = name  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
     return obj
 
 

@@ -169,7 +169,7 @@ class _Explorer:
             except scheduler.Aborted as exc:   # a verdict while importing (a deadlock...)
                 saved.update(getattr(exc, "_restore", {}))
                 raise
-            except Exception as exc:  # noqa: BLE001 - any import failure is a load error
+            except Exception as exc:
                 saved.update(getattr(exc, "_restore", {}))
                 where = _import_site(exc, self.program)
                 run.fail(Verdict(BugClass.LOAD_ERROR, f"{where}{type(exc).__name__}: {exc}"))

@@ -49,7 +49,7 @@ def _gated(cycle: list[Any], gate_values: dict[int, int]) -> bool:
 def _search(start: int, node: int, edges: dict[int, list[Any]], path: list[Any],
             threads: set[int], gate_values: dict[int, int]) -> list[Any] | None:
     for edge in edges.get(node, []):
-        a, b, ts, held = edge
+        _a, b, ts, _held = edge
         if ts.tid in threads:
             continue
         if any(id(b) == id(p[0]) for p in path[1:]):

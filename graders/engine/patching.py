@@ -21,7 +21,7 @@ import threading
 import time
 import types
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -208,10 +208,8 @@ class Program:
             del sys.modules[name]
         sys.modules.update(saved)
         for d in self.dirs:
-            try:
+            with suppress(ValueError):
                 sys.path.remove(d.rstrip(os.sep))
-            except ValueError:
-                pass
 
 
 @contextmanager

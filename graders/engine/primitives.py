@@ -579,9 +579,7 @@ class Barrier(_Primitive):
     def reset(self) -> None:
         run, _ts = step(self, "reset")
         if self._count > 0:
-            if self._state == 0:
-                self._state = -1
-            elif self._state == -2:
+            if self._state == 0 or self._state == -2:
                 self._state = -1
         else:
             self._state = 0

@@ -117,7 +117,8 @@ class ThreadPoolExecutor(Executor):
                 self._initializer(*self._initargs)
             except BaseException:
                 with self._lock:
-                    self._broken = "A thread initializer failed, the thread pool is not usable anymore"
+                    self._broken = ("A thread initializer failed, the thread pool is not "
+                                    "usable anymore")
                 return
         while True:
             item = self._work.get()

@@ -242,7 +242,7 @@ class Run:
                 ts.body()
         except Aborted:
             pass
-        except BaseException as exc:  # noqa: BLE001 - any escape from a thread is a verdict
+        except BaseException as exc:
             sys.settrace(None)
             # ...except SystemExit in a thread that is not the main one: threading's own
             # excepthook lets it end the thread quietly.
@@ -358,10 +358,7 @@ class Run:
                 options.append(timed)
         if not options:
             return None
-        if ts is not None and ts.status == RUNNABLE:
-            default = ts
-        else:
-            default = options[0]
+        default = ts if ts is not None and ts.status == RUNNABLE else options[0]
         if len(options) == 1:
             chosen = default
         else:

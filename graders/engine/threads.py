@@ -7,6 +7,7 @@ idents numbered by creation so that reports are the same on every run.
 
 from __future__ import annotations
 
+import contextlib
 import threading as _real_threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -41,10 +42,8 @@ class Thread:
             run.thread_counter += 1
             name = f"Thread-{run.thread_counter}"
             if target is not None:
-                try:
+                with contextlib.suppress(AttributeError):
                     name += f" ({target.__name__})"
-                except AttributeError:
-                    pass
         self._target = target
         self._name = str(name)
         self._args = tuple(args)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from .scheduler import BLOCKED, DONE, Run, ThreadState
 from .verdicts import BugClass
