@@ -9,7 +9,7 @@ from typing import Any
 
 from dataclasses import replace
 
-from graders.engine import Exploration, Failure, LoadError
+from graders.engine import Exploration, Failure, LoadError, Settings
 
 
 def student_file(folder: Path, name: str) -> Path:
@@ -52,3 +52,19 @@ def never_seen(result: Exploration, bug_class: str, message: str,
     if not result.ok:
         return result
     return replace(result, failure=Failure(bug_class, message, details, 0, "all", 0, "", ""))
+
+
+def verdict(settings: Settings, bug_class: str, message: str, details: str = "",
+            runs: int = 1) -> Exploration:
+    """A failed check that needed no thread schedules (processes, a simulator, ...).
+
+    ``runs`` says how many cases (job sets, program runs) were tried; the failure has no
+    replay token because the same settings reproduce it exactly.
+    """
+    return Exploration(settings, runs,
+                       Failure(bug_class, message, details, 0, "all", settings.seed, "", ""))
+
+
+def passed(settings: Settings, runs: int = 1) -> Exploration:
+    """A passed check that needed no thread schedules; ``runs`` cases were tried."""
+    return Exploration(settings, runs, None)

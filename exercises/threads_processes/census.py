@@ -1,0 +1,66 @@
+"""A prime census: count the primes in blocks of numbers, on several CPU cores at once.
+
+Run the grader with:  pytest exercises/threads_processes
+"""
+
+import multiprocessing
+from concurrent.futures import ThreadPoolExecutor
+
+
+def count_primes(block):
+    """How many primes lie in block = (start, stop): start included, stop excluded.
+
+    Pure CPU work: no waiting, no input or output. Do not change this function.
+    """
+    start, stop = block
+    count = 0
+    for n in range(max(start, 2), stop):
+        if all(n % d for d in range(2, int(n**0.5) + 1)):
+            count += 1
+    return count
+
+
+# ---------------------------------------------------------------- part 1: a pool of workers
+def census(blocks, workers=4):
+    """Count the primes of every block, `workers` at a time; return the counts in order."""
+    # TODO: the threads of one process take turns running Python code (one GIL), so this
+    # pool of threads is no faster than a plain loop. Spread the blocks over `workers`
+    # worker *processes* instead, and return the counts in the order of `blocks`.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(count_primes, blocks))
+
+
+# ---------------------------------------------------------------- part 2: clerks and queues
+STOP = None  # what the office puts in the inbox to tell a clerk that the work is over
+
+
+def clerk(inbox, outbox):
+    """A worker process: take (index, block) from inbox, put (index, count) in outbox."""
+    while True:
+        job = inbox.get()
+        # TODO: nothing ever tells a clerk that the work is over. Leave the loop when the
+        # job is STOP.
+        index, block = job
+        outbox.put((index, count_primes(block)))
+
+
+def census_office(blocks, workers=4):
+    """Start `workers` clerk processes, hand out the blocks, collect the counts in order."""
+    inbox = multiprocessing.Queue()
+    outbox = multiprocessing.Queue()
+    clerks = [
+        multiprocessing.Process(target=clerk, args=(inbox, outbox), name=f"clerk-{i + 1}")
+        for i in range(workers)
+    ]
+    for c in clerks:
+        c.start()
+    for index, block in enumerate(blocks):
+        inbox.put((index, block))
+    counts = [None] * len(blocks)
+    for _ in blocks:
+        index, count = outbox.get()
+        counts[index] = count
+    # TODO: the clerks are still waiting for more work, and a program does not end while
+    # its worker processes run. Put one STOP in the inbox for each clerk, then wait for each
+    # clerk to finish (join), so that no process is left behind.
+    return counts

@@ -1,0 +1,123 @@
+"""thread_lifecycle: start() and not run(), join() before reading, a new thread per start.
+
+A probe around the bakery's ``bake`` sees which thread bakes each tray and how many trays are
+in ovens at once. The engine's portfolio begins with the sequential schedule, in which the
+calling thread runs until it blocks, so an oven thread runs last there: a result read before
+``join()`` is caught on the first schedule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graders.engine import Exploration, Settings, explore, fail, thread_name, threads_started
+
+from . import check
+from .support import never_seen, require, student_file
+
+
+class _Ovens:
+    """Which thread baked what, and the most trays seen in ovens at once (over all runs)."""
+
+    def __init__(self) -> None:
+        self.most_at_once = 0
+        self.inside: list[str] = []
+        self.bakers: list[str] = []
+
+    def watch(self, bakery: Any) -> None:
+        self.inside = []
+        self.bakers = []
+        bake = require(bakery, "bake", ["tray", "loaves", "baked"])
+
+        def watched(tray: Any, loaves: Any, baked: Any) -> Any:
+            me = thread_name()
+            if me == "MainThread":
+                fail("not a thread",
+                     f"{tray} was baked by MainThread, the thread that asked for it, not by an "
+                     "oven thread: calling run() runs the thread's target right there, like "
+                     "any function call. start() makes the new thread, which then calls run().")
+            self.bakers.append(me)
+            self.inside.append(me)
+            self.most_at_once = max(self.most_at_once, len(self.inside))
+            try:
+                return bake(tray, loaves, baked)
+            finally:
+                self.inside.remove(me)
+
+        bakery.bake = watched
+
+
+def _explore(folder: Path, settings: Settings, scenario: Any) -> Exploration:
+    return explore(scenario, [student_file(folder, "bakery.py")], settings)
+
+
+@check("thread_lifecycle")
+def result_after_join(folder: Path, settings: Settings) -> Exploration:
+    """Part 1: bake_one_tray(3) returns 3 on every schedule, the oven being a thread."""
+    ovens = _Ovens()
+
+    def scenario(bakery: Any) -> None:
+        bake_one_tray = require(bakery, "bake_one_tray", ["loaves"])
+        ovens.watch(bakery)
+        got = bake_one_tray(3)
+        if not threads_started():
+            fail("not a thread", "bake_one_tray() started no thread: the oven should bake in "
+                 "a thread of its own (call start() on it).")
+        if got != 3:
+            fail("read too early", f"bake_one_tray(3) returned {got!r}: it looked at the "
+                 "tray before the oven thread had finished baking. start() only asks for the "
+                 "thread to run some time soon; join() waits until it has ended.")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("thread_lifecycle")
+def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
+    """Part 2: two trays, each baked by its own oven thread, both done when the function
+    returns, and in some schedule both in the ovens at the same time."""
+    ovens = _Ovens()
+
+    def scenario(bakery: Any) -> None:
+        bake_two_trays = require(bakery, "bake_two_trays", ["loaves"])
+        ovens.watch(bakery)
+        baked = bake_two_trays(2)
+        started = threads_started()
+        if len(started) < 2:
+            fail("not a thread", f"bake_two_trays() started {len(started)} thread"
+                 f"{'' if len(started) == 1 else 's'}; each tray needs an oven thread of its "
+                 "own (call start() on each).")
+        expected = {"tray-1": 2, "tray-2": 2}
+        if not isinstance(baked, dict) or dict(baked) != expected:
+            fail("read too early", f"bake_two_trays(2) returned {baked!r}, not {expected}: "
+                 "it returned before both ovens had finished. Wait for every oven with "
+                 "join() before you return.")
+
+    result = _explore(folder, settings, scenario)
+    if ovens.most_at_once >= 2:
+        return result
+    return never_seen(
+        result, "no overlap",
+        f"The two trays were never in the ovens at the same time in {result.schedules_run} "
+        "schedules: each oven was waited for before the next one started.",
+        "Start every oven first, then join them all: a join() right after each start() makes "
+        "the threads take turns.")
+
+
+@check("thread_lifecycle")
+def new_thread_per_batch(folder: Path, settings: Settings) -> Exploration:
+    """Part 3: three batches, each in an oven thread that is started once; 3 loaves in all."""
+    ovens = _Ovens()
+
+    def scenario(bakery: Any) -> None:
+        bake_batches = require(bakery, "bake_batches", ["batches", "loaves"])
+        ovens.watch(bakery)
+        total = bake_batches(3, 1)
+        if len(ovens.bakers) != 3:
+            fail("wrong batches", f"bake_batches(3, 1) baked {len(ovens.bakers)} batches "
+                 "instead of 3.")
+        if total != 3:
+            fail("read too early", f"bake_batches(3, 1) returned {total!r} instead of 3: it "
+                 "counted a batch before its oven thread had finished.")
+
+    return _explore(folder, settings, scenario)

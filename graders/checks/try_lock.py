@@ -1,0 +1,192 @@
+"""try_lock: clerks post ballots on one board. Every ballot is posted exactly once, under the
+board's lock; no clerk waits for the busy lock while it still has ballots to read; and no
+clerk releases the lock unless it acquired it.
+
+The witness is the board's lock itself: the check puts a thin wrapper around the lock the
+student's TallyBoard made, so it sees every acquire (blocking or not, by whom, how many
+ballots that clerk still had to read) and every release.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from graders.engine import Exploration, LoadError, Settings, explore, fail, label, thread_name
+
+from . import check
+from .support import require, student_file
+
+LABEL = "board.lock"
+
+
+def _method(module: Any, cls: Any, name: str, params: list[str]) -> None:
+    """Check that ``cls.name`` takes ``params``; the LoadError names the student's file."""
+    try:
+        require(cls, name, ["self", *params])
+    except LoadError as exc:
+        raise LoadError(f"{module.__file__}, class {exc}") from None
+
+
+class _Watch:
+    """What the clerks did in one run: ballots read, attempts that found the lock busy."""
+
+    def __init__(self, boxes: dict[str, list[str]], blocking_witness: bool) -> None:
+        self.assigned = {name: len(box) for name, box in boxes.items()}
+        self.read: Counter[str] = Counter()
+        self.found_busy: set[str] = set()    # tried and failed, and has not read since
+        self.blocking_witness = blocking_witness
+        self.posted: list[str] = []
+        self.first: tuple[str, str] | None = None
+
+    def fail(self, bug_class: str, message: str) -> None:
+        """Fail the run, and remember why: if the student's code catches the check's
+        exception, the main thread reports it after the join."""
+        if self.first is None:
+            self.first = (bug_class, message)
+        fail(bug_class, message)
+
+    def remaining(self, name: str) -> int:
+        return self.assigned.get(name, 0) - self.read[name]
+
+
+class _WatchedLock:
+    """The student's lock, as the clerks see it, with the check looking over its shoulder."""
+
+    def __init__(self, inner: Any, watch: _Watch) -> None:
+        self._inner = inner
+        self._watch = watch
+        self.owner: str | None = None
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        me = thread_name()
+        watch = self._watch
+        waits = bool(blocking) and timeout != 0
+        left = watch.remaining(me)
+        if watch.blocking_witness and left > 0:
+            if waits and self.owner not in (None, me):
+                watch.fail("blocks on busy lock",
+                           f"{me} waited for {LABEL}, which {self.owner} held, although it "
+                           f"still had {_ballots(left)} to read. Try the lock without waiting "
+                           "(acquire(blocking=False)) and go on reading while it is busy.")
+            if me in watch.found_busy:
+                watch.fail("blocks on busy lock",
+                           f"{me} found {LABEL} busy and tried it again straight away, "
+                           "without reading a ballot in between, although it still had "
+                           f"{_ballots(left)} to read. Trying over and over is waiting too: "
+                           "read the next ballot first.")
+        got = self._inner.acquire(blocking, timeout)
+        if got:
+            self.owner = me
+            watch.found_busy.discard(me)
+        else:
+            watch.found_busy.add(me)
+        return got
+
+    def release(self) -> None:
+        me = thread_name()
+        if self.owner != me:
+            holder = f"{self.owner} held" if self.owner else "nobody held"
+            self._watch.fail("foreign-release",
+                             f"{me} released {LABEL}, which {holder}: a clerk may release the "
+                             "lock only after an acquire that returned True.")
+        self._inner.release()
+        self.owner = None
+
+    def locked(self) -> bool:
+        return bool(self._inner.locked())
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __repr__(self) -> str:
+        return f"<{LABEL}: {self._inner!r}>"
+
+
+def _ballots(n: int) -> str:
+    return f"{n} ballot{'s' if n != 1 else ''}"
+
+
+def _count(folder: Path, settings: Settings, clerks: int, ballots: int,
+           blocking_witness: bool = False) -> Exploration:
+    boxes = {f"clerk-{c + 1}": [f"{chr(ord('A') + c)}{b + 1}" for b in range(ballots)]
+             for c in range(clerks)}
+
+    def scenario(module: Any) -> None:
+        clerk = require(module, "clerk", ["board", "box"])
+        board_class = require(module, "TallyBoard", [])
+        _method(module, board_class, "post", ["ballots"])
+        read_ballot = require(module, "read_ballot", ["ballot"])
+        watch = _Watch(boxes, blocking_witness)
+        board = board_class()
+        inner = getattr(board, "lock", None)
+        if inner is None or not callable(getattr(inner, "acquire", None)):
+            raise LoadError(f"{module.__file__}: TallyBoard() should keep its lock in "
+                            "self.lock (the check watches that lock); keep the starter's name.")
+        label(inner, LABEL)
+        lock = _WatchedLock(inner, watch)
+        board.lock = lock
+        post = board.post
+
+        def watched_post(posted: Any) -> Any:
+            me = thread_name()
+            if lock.owner != me:
+                watch.fail("post without lock",
+                           f"{me} posted on the board without holding {LABEL}, so two clerks "
+                           "could write on it at once.")
+            watch.posted.extend(list(posted))
+            return post(posted)
+
+        def watched_read(ballot: Any) -> Any:
+            watch.read[thread_name()] += 1
+            watch.found_busy.discard(thread_name())
+            return read_ballot(ballot)
+
+        board.post = watched_post
+        module.read_ballot = watched_read
+        threads = [threading.Thread(target=clerk, args=(board, list(box)), name=name)
+                   for name, box in boxes.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if watch.first is not None:
+            fail(*watch.first)
+        expected = Counter(b for box in boxes.values() for b in box)
+        got = Counter(watch.posted)
+        missing = sorted((expected - got).elements())
+        extra = sorted((got - expected).elements())
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"never posted: {', '.join(missing)}")
+            if extra:
+                parts.append(f"posted once too often: {', '.join(extra)}")
+            fail("miscount", f"{clerks} clerks had {sum(expected.values())} ballots between "
+                 f"them, and each should be posted exactly once; {'; '.join(parts)}.")
+
+    return explore(scenario, [student_file(folder, "tally.py")], settings)
+
+
+@check("try_lock")
+def every_ballot_once(folder: Path, settings: Settings) -> Exploration:
+    """Two clerks, three ballots each: every ballot is posted exactly once, under the lock."""
+    return _count(folder, settings, clerks=2, ballots=3)
+
+
+@check("try_lock")
+def never_waits_while_busy(folder: Path, settings: Settings) -> Exploration:
+    """No clerk waits for the busy board while it still has ballots to read."""
+    return _count(folder, settings, clerks=2, ballots=3, blocking_witness=True)
+
+
+@check("try_lock")
+def only_taker_releases(folder: Path, settings: Settings) -> Exploration:
+    """Three clerks: no clerk releases a lock it did not acquire (strict lock ownership)."""
+    return _count(folder, replace(settings, strict_locks=True), clerks=3, ballots=2)

@@ -1,0 +1,121 @@
+"""``python -m graders grade SUBMISSIONS_DIR``: grade a class, one child process per student.
+
+SUBMISSIONS_DIR holds one folder or one ``.zip`` per student (the student id is its name),
+each with the student's ``exercises/`` tree. Every submission is graded in a fresh,
+resource-limited Python process (see :mod:`graders.grading`); results go to ``--out``
+(default ``grades/``): ``results/<id>.json`` as soon as each student is done, then
+``grades.csv`` (nbgrader's columns), ``sheet.csv``, ``junit.xml``, and per student
+feedback (Markdown, HTML), Gradescope, GitHub Classroom and PrairieLearn files.
+
+Exit 0 when every submission was graded (whatever the students scored), 1 when some
+submission could not be graded (listed in the summary), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from graders.catalog import CatalogError, topic
+from graders.grading import formats, progress, runner
+from graders.grading.limits import Limits
+from graders.grading.sandbox import Plan
+from graders.grading.submissions import SubmissionError, discover
+
+from . import EXIT_FAILURE, EXIT_OK, UsageError
+from .explore import _whole
+from .output import Output
+
+HELP = "grade a class: every student's folder or .zip in its own sandboxed process"
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR",
+                        help="one folder or .zip per student")
+    parser.add_argument("--topics", nargs="+", metavar="TOPIC",
+                        help="topics to grade (default: those present in the submissions)")
+    parser.add_argument("--jobs", "-j", type=_whole(1), metavar="N", default=default_jobs(),
+                        help="students graded at once (default: the number of CPUs)")
+    parser.add_argument("--out", type=Path, default=Path("grades"), metavar="DIR",
+                        help="where results go (default: grades/)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep results already in --out whose files have not changed")
+    parser.add_argument("--timeout", type=_positive, default=Limits.timeout, metavar="S",
+                        help=f"wall-clock seconds per check (default {Limits.timeout:g})")
+    parser.add_argument("--memory", type=_whole(64), default=Limits.memory_mb, metavar="MB",
+                        help=f"address space per process (default {Limits.memory_mb})")
+    parser.add_argument("--max-processes", type=_whole(0), default=Limits.max_processes,
+                        metavar="N", help="processes a submission may fork per check "
+                        f"(default {Limits.max_processes})")
+    parser.add_argument("--schedules", type=_whole(1), default=200, metavar="N",
+                        help="schedules per check (default 200)")
+    parser.add_argument("--seed", type=_whole(0), default=0, metavar="S",
+                        help="exploration seed, recorded in every result (default 0)")
+    parser.add_argument("--roster", type=Path, metavar="CSV",
+                        help="student_id,last_name,first_name,email for grades.csv")
+    parser.add_argument("--duedate", default="", metavar="WHEN",
+                        help="the due date to write in grades.csv")
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    try:
+        subs = discover(args.submissions)
+    except SubmissionError as exc:
+        raise UsageError(str(exc)) from None
+    if not subs:
+        raise UsageError(f"{args.submissions}: no student folders or .zip files in it")
+    if args.topics:
+        try:
+            chosen = [topic(name) for name in args.topics]
+        except CatalogError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        chosen = runner.topics_found(subs)
+        if not chosen:
+            raise UsageError(f"{args.submissions}: no exercise files found in any "
+                             "submission (expected exercises/<topic>/<file>); name the "
+                             "topics with --topics")
+    roster = {}
+    if args.roster is not None:
+        try:
+            roster = formats.read_roster(args.roster)
+        except (OSError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+    limits = Limits(timeout=args.timeout, memory_mb=args.memory,
+                    max_processes=args.max_processes)
+    plan = Plan(tuple(chosen), args.schedules, args.seed, limits)
+    context = formats.Context(plan.topics, roster, args.duedate)
+    names = ", ".join(t.name for t in chosen)
+    out.plain(f"Grading {len(subs)} submission{'s' if len(subs) != 1 else ''} in "
+              f"{args.submissions} on {names} ({args.jobs} at a time) into {args.out}/")
+    with progress.Progress(out, len(subs)) as shown:
+        outcome = runner.grade_class(subs, args.out, plan, jobs=args.jobs,
+                                     resume=args.resume, context=context, listener=shown)
+    progress.summary(out, outcome.results, chosen)
+    reused = f", {outcome.reused} reused" if outcome.reused else ""
+    out.plain(f"Graded {outcome.graded}{reused}. Results in {args.out}/: grades.csv, "
+              "sheet.csv, junit.xml, feedback/, gradescope/, classroom/, prairielearn/, "
+              "results/.")
+    ungraded = [r.student for r in outcome.results if not r.graded]
+    if ungraded:
+        out.failure(f"Could not grade: {', '.join(ungraded)} (see their feedback notes).")
+        return EXIT_FAILURE
+    return EXIT_OK

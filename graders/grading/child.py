@@ -1,0 +1,427 @@
+"""The child process that grades one submission (the *supervisor*), and its workers.
+
+The parent starts ``python -S -P -s -B graders/grading/bootstrap.py CONFIG`` in a new
+session (see :mod:`graders.grading.sandbox`); the bootstrap runs ``site``, puts the kit's
+folder first on ``sys.path`` and calls :func:`main`. ``-P`` keeps the current folder off the
+path, ``-s`` the user's site-packages, and the environment is built from scratch by the
+parent (no ``PYTHONPATH``, ``PYTHONSTARTUP`` or ``PYTHONHOME``; ``PYTHONHASHSEED=0``). That
+is ``-I`` minus ``-E``: ``-I`` would also ignore ``PYTHONHASHSEED``, and a fixed hash seed
+is part of "the same grade every time". The student's files were copied by the parent into
+a scratch folder that is never on ``sys.path``; only the files a check names are there.
+
+The supervisor never runs student code. It imports the kit, sets the resource limits,
+installs the audit hook (:mod:`graders.grading.guard`), takes an integrity snapshot
+(:mod:`graders.grading.integrity`), then forks one **worker per check**. A worker puts
+itself in its own process group, closes every descriptor that leads to the parent or to the
+supervisor, sets its CPU limit, runs the one check, compares the snapshot, reports, and
+``os._exit``\\ s (so no ``atexit`` hook of the student's ever runs). Each check thus starts
+from an interpreter no earlier check's code has touched. The supervisor enforces the check's
+wall clock (``SIGUSR1`` for a thread dump through ``faulthandler``, then ``SIGKILL`` to the
+worker's whole process tree: the supervisor is a child subreaper, so nothing a worker starts
+escapes it, not even after ``setsid``), counts the processes while the check runs, and kills
+whatever is left when it ends.
+
+**Why the result cannot be forged by student code.** Three hops, each closed to it:
+
+* *Supervisor to parent.* The result pipe (``result_fd``, passed with ``pass_fds``) and the
+  key pipe (the child's stdin, moved off fd 0) are closed in every worker right after the
+  fork, before the check starts. The HMAC key is 32 random bytes the parent wrote into that
+  stdin pipe and closed: the supervisor reads them only after every worker is gone, so the
+  key was never in the memory of a process that ran student code, not even as freed bytes.
+  The supervisor signs one bundle with all verdicts and writes it once; the parent accepts
+  exactly one line signed with its key, from a child that exited 0, listing exactly the
+  planned checks, and writes every file itself.
+* *Worker to supervisor.* A worker inherits no descriptor of its record pipe (it closes the
+  inherited write end first thing). Only after the check has returned does the worker's own
+  code reopen it, through ``/proc/<supervisor>/fd/<n>``, and write the record; while student
+  code runs there is nothing to write to, and ``/proc`` (like ``ctypes``, ``gc`` and
+  ``sys._getframe``) is refused to submitted code by the audit hook. The supervisor keeps
+  a record only from a worker that exited 0, and only if it is exactly one JSON object.
+* *stdout and stderr* of every process go to capped files that only ever become feedback
+  text; nothing there is parsed.
+
+What this does not defend against: code that, inside its own worker, subverts the check it is
+being judged by through means neither the hook nor the integrity comparison sees (walking to
+the grader's frames through ``inspect``, for instance); that is contained to its own check.
+A root process can also ptrace its parent: for a class you do not trust, run the grader as an
+unprivileged user or in a container.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import json
+import os
+import re
+import select
+import signal
+import sys
+import sysconfig
+import time
+from builtins import (  # noqa: UP029 - pinned: submitted code may replace builtins
+    bytes,
+    dict,
+    hasattr,
+    int,
+    isinstance,
+    len,
+    list,
+    set,
+    sorted,
+    str,
+    tuple,
+)
+from pathlib import Path
+from typing import Any
+
+from . import guard, integrity, procs
+from .channel import KEY_BYTES, sign
+from .limits import Limits, apply_check_cpu_limit, apply_process_limits
+
+MAX_RECORD = 4 * 1024 * 1024
+OUTPUT_EXCERPT = 4000
+DUMP_EXCERPT = 6000
+POLL = 0.05
+#: Processes a check's own machinery may run besides the submission's (a child interpreter
+#: for a multiprocessing exercise, its workers, resource tracker and fork server).
+SLACK = 8
+
+
+def _read_exactly(fd: int, n: int, deadline: float) -> bytes:
+    data = b""
+    while len(data) < n and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            chunk = os.read(fd, n - len(data))
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# ----------------------------------------------------------------- text
+_THREAD_ID = re.compile(r"\b(Current thread|Thread) 0x[0-9a-f]+")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+
+
+class Paths:
+    """Turns the scratch folder's paths into the ones the student knows."""
+
+    def __init__(self, work: str, kit: str) -> None:
+        self.work = work.rstrip(os.sep)
+        self.kit = kit.rstrip(os.sep)
+        self.stdlib = sysconfig.get_paths()["stdlib"].rstrip(os.sep)
+
+    def dump(self, text: str) -> str:
+        """A faulthandler dump, cut down to the threads that were in the student's code and
+        to those frames (the kit's own frames say nothing to a student)."""
+        text = self.clean(text)
+        threads, current = [], None
+        for line in text.splitlines():
+            if line.endswith("(most recent call first):"):
+                current = [line]
+                threads.append(current)
+            elif current is not None and line.strip().startswith('File "exercises/'):
+                current.append(line)
+        kept = ["\n".join(t) for t in threads if len(t) > 1]
+        return "\n".join(kept) if kept else text
+
+    def clean(self, text: str) -> str:
+        text = re.sub(re.escape(self.work) + r"/([A-Za-z0-9_.-]+)/",
+                      lambda m: f"exercises/{m.group(1)}/", text)
+        text = text.replace(self.kit + os.sep, "").replace(self.stdlib + os.sep, "<python>/")
+        text = _THREAD_ID.sub(lambda m: m.group(1), text)
+        return _ADDRESS.sub("0x...", text)      # memory addresses differ from run to run
+
+
+def _excerpt(path: Path, limit: int) -> tuple[str, int]:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            data = f.read(limit)
+    except OSError:
+        return "", 0
+    return data.decode("utf-8", "replace"), size
+
+
+# ----------------------------------------------------------------- the worker
+def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, dump_fd: int,
+            closing: list[int], limits: Limits, state: guard.GuardState,
+            baseline: integrity.Snapshot) -> None:
+    """Runs in the forked worker; never returns."""
+    status = 70
+    try:
+        os.setpgid(0, 0)
+        procs.die_with_parent(state.supervisor)
+        reopen = os.path.isdir(f"/proc/{state.supervisor}/fd")
+        for fd in closing:
+            if reopen or fd != write_end:   # without /proc (not Linux) it must be kept
+                os.close(fd)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        faulthandler.register(signal.SIGUSR1, file=dump_fd, all_threads=True, chain=False)
+        apply_check_cpu_limit(limits)
+        for module in (os, sys.modules.get("posix")):
+            for name in ("setsid", "setpgid", "setpgrp"):
+                if module is not None and hasattr(module, name):
+                    setattr(module, name, _no_new_group)
+        guard.guard_program_starts()
+        state.enter_worker(limits.max_processes)
+
+        from graders.checking import run_check
+
+        record: dict[str, Any]
+        try:
+            outcome = run_check(spec["topic"], spec["check"], Path(spec["folder"]), settings)
+            record = _outcome_record(outcome)
+        except BaseException as exc:
+            record = {"error": f"{type(exc).__name__}: {exc}"}
+        changed = integrity.compare(baseline, integrity.take())
+        record["changed"] = sorted(set(changed) | set(state.in_run_changes))[:12]
+        record["refused"] = list(state.refusals)
+        record["process_refusals"] = state.process_refusals
+        data = json.dumps(record).encode()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):
+                stream.flush()
+        # The record pipe is reopened only now, through /proc: no descriptor of it existed
+        # in this process while the student's code ran, and the audit hook refuses /proc
+        # to submitted code, so the one record on it is this one.
+        channel = (os.open(f"/proc/{state.supervisor}/fd/{write_end}", os.O_WRONLY)
+                   if reopen else write_end)
+        _write_all(channel, data)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _no_new_group(*args: object) -> None:
+    raise PermissionError("grading does not allow leaving the process group")
+
+
+def _outcome_record(outcome: Any) -> dict[str, Any]:
+    record: dict[str, Any] = {"passed": bool(outcome.passed), "bug_class": outcome.bug_class,
+                              "load_error": outcome.load_error is not None}
+    command = f"python -m graders check {outcome.topic} --only {outcome.check} --replay {{token}}"
+    record["message"] = outcome.message(command)
+    exploration = outcome.exploration
+    if exploration is not None:
+        record["schedules_run"] = exploration.schedules_run
+        failure = exploration.failure
+        if failure is not None:
+            record.update(token=failure.token or None, seed=failure.seed,
+                          strategy=failure.strategy, schedule=failure.schedule)
+    return record
+
+
+# ----------------------------------------------------------------- one check
+def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
+    limits: Limits = ctx["limits"]
+    capture: Path = ctx["capture"]
+    paths: Paths = ctx["paths"]
+    stem = f"{index:02d}-{spec['topic']}-{spec['check']}"
+    out_path, dump_path = capture / f"{stem}.out", capture / f"{stem}.dump"
+    out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    dump_fd = os.open(dump_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    read_end, write_end = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _worker(spec, ctx["settings"], write_end, out_fd, dump_fd,
+                [read_end, write_end, ctx["key_fd"], ctx["result_fd"]], limits, ctx["state"],
+                ctx["baseline"])
+    os.close(out_fd)
+    os.close(dump_fd)
+    with contextlib.suppress(OSError):
+        os.setpgid(pid, pid)          # also done by the worker; whichever runs first wins
+
+    data = bytearray()
+    status: int | None = None
+    timed_out = too_many = False
+    deadline = start + limits.timeout
+    next_count = start
+    eof = False
+    while status is None:
+        ready, _, _ = select.select([] if eof else [read_end], [], [], POLL)
+        if ready:
+            chunk = os.read(read_end, 65536)
+            eof = not chunk
+            if len(data) < MAX_RECORD:
+                data += chunk
+        done, raw = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = raw
+            break
+        now = time.monotonic()
+        if now >= next_count:
+            next_count = now + 0.25
+            # The supervisor is a subreaper: everything below it belongs to this check.
+            if len(procs.descendants(os.getpid())) > limits.max_processes + SLACK:
+                too_many = True
+        if too_many or now >= deadline:
+            timed_out = not too_many
+            if timed_out:
+                # faulthandler writes a thread dump of every worker-side process
+                procs.signal_all(procs.descendants(os.getpid()), signal.SIGUSR1)
+                time.sleep(0.3)
+            procs.kill(tree=os.getpid(), group=pid)
+            status = os.waitpid(pid, 0)[1]
+    seconds = time.monotonic() - start
+    procs.kill(tree=os.getpid(), group=pid, session=os.getsid(0))
+    procs.reap_children()
+    os.close(write_end)
+    end = time.monotonic() + 0.5
+    while not eof and time.monotonic() < end:
+        ready, _, _ = select.select([read_end], [], [], POLL)
+        if ready:
+            chunk = os.read(read_end, 65536)
+            eof = not chunk
+            if len(data) < MAX_RECORD:
+                data += chunk
+    os.close(read_end)
+
+    output, size = _excerpt(out_path, OUTPUT_EXCERPT)
+    dump, _ = _excerpt(dump_path, DUMP_EXCERPT)
+    for path in (out_path, dump_path):
+        path.unlink(missing_ok=True)
+    if status != 0 and not timed_out and not too_many:
+        data = bytearray()        # only a worker that finished cleanly has a record
+    record = _verdict(spec, bytes(data), status, timed_out, too_many, paths.dump(dump),
+                      limits)
+    record["seconds"] = round(seconds, 3)
+    record["message"] = paths.clean(record.get("message", ""))
+    record["output"] = paths.clean(output)
+    if size >= limits.output_mb * 1024 * 1024:
+        record["output"] += f"\n[output stopped at the {limits.output_mb} MiB limit]"
+    return record
+
+
+def _how_it_ended(status: int, limits: Limits) -> str:
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU:
+            return f"it used more than {limits.cpu_seconds} s of CPU time"
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else sig
+        return f"it was killed by signal {name}"
+    return f"the submitted code ended the process with exit code {os.WEXITSTATUS(status)}"
+
+
+def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, too_many: bool,
+             dump: str, limits: Limits) -> dict[str, Any]:
+    base = {"topic": spec["topic"], "check": spec["check"]}
+    if timed_out:
+        text = (f"The check did not finish within {limits.timeout:g} s and was stopped "
+                "(an endless loop the engine cannot interrupt, or code blocked outside it).")
+        if dump.strip():
+            text += "\nWhere the threads were when it was stopped:\n" + dump.rstrip()
+        return {**base, "status": "error", "bug_class": "timeout", "message": text}
+    if too_many:
+        return {**base, "status": "error", "bug_class": "process limit",
+                "message": f"The submission ran more than {limits.max_processes} processes at "
+                           "once while the check ran; they were all stopped."}
+    try:
+        record = json.loads(data) if data else None
+    except ValueError:
+        record = None
+    if not isinstance(record, dict):
+        how = _how_it_ended(status, limits)
+        if data:
+            how = "it sent something other than one result"
+        return {**base, "status": "error", "bug_class": "crash",
+                "message": f"The check's process ended before reporting: {how}. Look for "
+                           "os._exit, sys.exit or a crash in code that runs at import."}
+    result = {**base, **{k: record.get(k) for k in
+                         ("token", "seed", "strategy", "schedule", "schedules_run")}}
+    refused = [str(r) for r in record.get("refused") or []]
+    changed = [str(c) for c in record.get("changed") or []]
+    if changed:
+        return {**result, "status": "failed", "bug_class": "tampering",
+                "message": "The submission changed the modules the checks rely on (threading, "
+                           "time, queue, random, builtins or the grader itself), so this "
+                           "check scores 0:\n" + "\n".join(f"  {c}" for c in changed)}
+    if record.get("process_refusals"):
+        return {**result, "status": "failed", "bug_class": "process limit",
+                "message": "The submission tried to start processes or programs beyond what "
+                           f"grading allows (at most {limits.max_processes} forks, no "
+                           "programs), so this check scores 0. Refused: "
+                           + "; ".join(sorted(set(refused))) + "."}
+    if refused:
+        return {**result, "status": "failed", "bug_class": "forbidden operation",
+                "message": "The submission tried " + "; ".join(sorted(set(refused)))
+                           + ", which grading does not allow, so this check scores 0."}
+    if "error" in record:
+        return {**result, "status": "error", "bug_class": "crash",
+                "message": f"The check stopped with {record['error']}."}
+    passed = bool(record.get("passed"))
+    status_word = "passed" if passed else ("error" if record.get("load_error") else "failed")
+    return {**result, "status": status_word, "bug_class": record.get("bug_class"),
+            "message": str(record.get("message") or "")}
+
+
+# ----------------------------------------------------------------- main
+def _import_all(package: str) -> None:
+    """Import every module of ``package`` now, so none appears for the first time in a
+    worker (where the integrity comparison would take it for an addition)."""
+    import importlib
+    import pkgutil
+
+    root = importlib.import_module(package)
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        importlib.import_module(info.name)
+
+
+def main(after_fork: list[Any] | None = None) -> None:
+    config = json.loads(sys.argv[1])
+    key_fd = os.dup(0)                       # the key stays unread in this pipe for now
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    procs.die_with_parent(int(config["parent"]))
+    procs.become_subreaper()
+    limits = Limits.from_json(config["limits"])
+    apply_process_limits(limits)
+    faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+
+    kit = str(Path(config["kit"]).resolve())
+    import graders
+    import graders.checking
+    from graders.checks import checks_of
+    from graders.engine import Settings
+
+    _import_all("graders.engine")
+
+    if not str(Path(graders.__file__).resolve()).startswith(kit + os.sep):
+        raise SystemExit(f"the kit was imported from {graders.__file__}, not from {kit}")
+    for spec in config["checks"]:
+        checks_of(spec["topic"])
+
+    work = str(Path(config["work"]).resolve())
+    state = guard.GuardState(supervisor=os.getpid(), student_roots=(work + os.sep,),
+                             scratch=work)
+    guard.install(state, after_fork if after_fork is not None else [])
+    guard.protect_functions(state)
+    baseline = integrity.take()
+    ctx = {"limits": limits, "capture": Path(config["capture"]), "paths": Paths(work, kit),
+           "settings": Settings(schedules=int(config["settings"]["schedules"]),
+                                seed=int(config["settings"]["seed"])),
+           "key_fd": key_fd, "result_fd": int(config["result_fd"]), "state": state,
+           "baseline": baseline}
+    records = [_run_one(i, spec, ctx) for i, spec in enumerate(config["checks"], 1)]
+    key = _read_exactly(key_fd, KEY_BYTES, time.monotonic() + 5)
+    os.close(key_fd)
+    if len(key) != KEY_BYTES:
+        os._exit(3)
+    python = ".".join(map(str, sys.version_info[:3]))
+    _write_all(ctx["result_fd"], sign(key, {"checks": records, "python": python}))
+    os.close(ctx["result_fd"])
+    os._exit(0)

@@ -1,0 +1,145 @@
+"""Per-student feedback, in Markdown and in HTML: the score, then every failed check with
+the engine's report (the verdict, the replay command and the failing interleaving) and the
+topic's first hint. A hidden check shows its name, points and hint, never its report.
+
+Both are made from the same plan (:func:`sections`), so they say the same thing; the HTML
+is well-formed XML (it parses with ``xml.etree``) and needs no stylesheet.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graders.catalog import Topic
+
+from ..model import CheckResult, SubmissionResult
+
+
+@dataclass
+class Section:
+    """One topic: its title, its score and its checks."""
+
+    topic: str
+    title: str
+    earned: int
+    points: int
+    checks: list[CheckResult] = field(default_factory=list)
+
+
+def sections(result: SubmissionResult, topics: Sequence[Topic]) -> list[Section]:
+    titles = {t.name: t.title for t in topics}
+    out = []
+    for name in result.topics():
+        earned, points = result.topic_score(name)
+        out.append(Section(name, titles.get(name, name), earned, points,
+                           [c for c in result.checks if c.topic == name]))
+    return out
+
+
+def _headline(result: SubmissionResult) -> str:
+    return f"{result.score} / {result.max_score} points ({result.percent:.1f}%)"
+
+
+def _settings(result: SubmissionResult) -> str:
+    s = result.settings
+    when = f" Submitted {result.timestamp} UTC." if result.timestamp else ""
+    return (f"Graded with Python {result.python}, {s.get('schedules')} schedules per check, "
+            f"seed {s.get('seed')}.{when}")
+
+
+def _mark(check: CheckResult) -> str:
+    return "PASS" if check.passed else ("ERROR" if check.status == "error" else "FAIL")
+
+
+def _fence(text: str) -> str:
+    longest = max((len(run) for run in text.split("\n") if set(run) == {"`"}), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def markdown(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
+    lines = [f"# Feedback for {result.student}", "", f"**{_headline(result)}**", "",
+             _settings(result), ""]
+    if result.notes:
+        lines += ["Notes:", ""] + [f"- {n}" for n in result.notes] + [""]
+    lines += ["| topic | points |", "|---|---|"]
+    for s in sections(result, topics):
+        lines.append(f"| {s.topic}: {s.title} | {s.earned} / {s.points} |")
+    lines.append("")
+    for s in sections(result, topics):
+        lines += [f"## {s.topic}: {s.title} ({s.earned} / {s.points})", ""]
+        for c in s.checks:
+            hidden = " (hidden)" if c.hidden else ""
+            lines.append(f"- **{_mark(c)}** `{c.check}`{hidden}: {c.earned} / {c.points}")
+        lines.append("")
+        for c in s.checks:
+            if c.passed:
+                continue
+            hidden = " (hidden)" if c.hidden else ""
+            lines += [f"### {c.check}{hidden}: {_mark(c).lower()}"
+                      f"{f' ({c.bug_class})' if c.bug_class else ''}", ""]
+            text = c.student_text()
+            body, _, hint = text.partition("\nHint: ")
+            fence = _fence(body)
+            lines += [fence + "text", body, fence, ""]
+            if hint:
+                lines += [f"Hint: {hint}", ""]
+            if c.output.strip() and not c.hidden:
+                fence = _fence(c.output)
+                lines += ["What your program printed (the start):", "",
+                          fence + "text", c.output.rstrip(), fence, ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _e(text: object) -> str:
+    return _html.escape(_CONTROL.sub("?", str(text)), quote=True)
+
+
+STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+         "pre{background:#f6f6f6;padding:.8em;overflow-x:auto;font-size:90%}"
+         ".pass{color:#176f2c}.fail,.error{color:#b00020}"
+         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em}")
+
+
+def html(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8"/>',
+           f"<title>Feedback for {_e(result.student)}</title>", f"<style>{STYLE}</style>",
+           "</head>", "<body>", f"<h1>Feedback for {_e(result.student)}</h1>",
+           f"<p><strong>{_e(_headline(result))}</strong></p>",
+           f"<p>{_e(_settings(result))}</p>"]
+    if result.notes:
+        out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes) + "</ul>")
+    out.append("<table><tr><th>topic</th><th>points</th></tr>")
+    for s in sections(result, topics):
+        out.append(f"<tr><td>{_e(s.topic)}: {_e(s.title)}</td>"
+                   f"<td>{s.earned} / {s.points}</td></tr>")
+    out.append("</table>")
+    for s in sections(result, topics):
+        out.append(f"<h2>{_e(s.topic)}: {_e(s.title)} ({s.earned} / {s.points})</h2>")
+        out.append("<ul>")
+        for c in s.checks:
+            hidden = " (hidden)" if c.hidden else ""
+            cls = "pass" if c.passed else c.status
+            out.append(f'<li><span class="{cls}">{_mark(c)}</span> <code>{_e(c.check)}</code>'
+                       f"{hidden}: {c.earned} / {c.points}</li>")
+        out.append("</ul>")
+        for c in s.checks:
+            if c.passed:
+                continue
+            hidden = " (hidden)" if c.hidden else ""
+            bug = f" ({_e(c.bug_class)})" if c.bug_class else ""
+            out.append(f"<h3>{_e(c.check)}{hidden}: {_mark(c).lower()}{bug}</h3>")
+            body, _, hint = c.student_text().partition("\nHint: ")
+            out.append(f"<pre>{_e(body)}</pre>")
+            if hint:
+                out.append(f"<p><strong>Hint:</strong> {_e(hint)}</p>")
+            if c.output.strip() and not c.hidden:
+                out.append("<p>What your program printed (the start):</p>")
+                out.append(f"<pre>{_e(c.output.rstrip())}</pre>")
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,150 @@
+"""The one result model: what grading found for one student, and how it is scored.
+
+Every output format renders these objects and nothing else. A result is stored as JSON in
+``OUT/results/<student>.json`` (written atomically the moment the student is graded) and
+read back by ``--resume``.
+
+Scores are points per check from topics.toml; a check is passed or not, and a topic earns
+the sum of its passed checks (partial credit by check). Hidden checks count like any other;
+what a student may see of them is :meth:`CheckResult.student_text`: the name, the points and
+the hint, never the report (which names the schedule, the seed and the code's lines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT = "graders-result/1"
+
+
+@dataclass
+class CheckResult:
+    topic: str
+    check: str
+    points: int
+    hidden: bool
+    status: str                      # "passed", "failed" or "error" (could not run)
+    bug_class: str | None = None
+    message: str = ""                # the full report (instructors); see student_text
+    hint: str | None = None
+    seed: int | None = None          # the exploration's seed (Settings.seed)
+    schedules: int | None = None
+    schedules_run: int | None = None
+    failing_seed: int | None = None  # the seed of the schedule that failed
+    token: str | None = None         # its replay token
+    seconds: float = 0.0
+    output: str = ""                 # what the student's code printed (excerpt)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def earned(self) -> int:
+        return self.points if self.passed else 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.topic}: {self.check}"
+
+    def student_text(self) -> str:
+        """What the student may read about this check."""
+        if self.passed:
+            return "Passed."
+        if self.hidden:
+            text = (f"Hidden check failed ({self.bug_class or 'failure'}); its details are "
+                    "not shown.")
+        else:
+            text = self.message.strip() or f"Failed ({self.bug_class or 'failure'})."
+        if self.hint:
+            text += f"\nHint: {self.hint}"
+        return text
+
+
+@dataclass
+class SubmissionResult:
+    student: str
+    source: str                      # the folder or zip name in SUBMISSIONS_DIR
+    kind: str                        # "folder" or "zip"
+    digest: str                      # of the graded files, the kit and the settings
+    timestamp: str                   # newest graded file's modification time, UTC
+    python: str
+    settings: dict[str, Any]
+    checks: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    graded: bool = True              # False: the grader could not grade it (see notes)
+
+    @property
+    def score(self) -> int:
+        return sum(c.earned for c in self.checks)
+
+    @property
+    def max_score(self) -> int:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def percent(self) -> float:
+        return round(100.0 * self.score / self.max_score, 1) if self.max_score else 0.0
+
+    def topics(self) -> list[str]:
+        seen: list[str] = []
+        for c in self.checks:
+            if c.topic not in seen:
+                seen.append(c.topic)
+        return seen
+
+    def topic_score(self, topic: str) -> tuple[int, int]:
+        mine = [c for c in self.checks if c.topic == topic]
+        return sum(c.earned for c in mine), sum(c.points for c in mine)
+
+    def failures(self) -> int:
+        return sum(not c.passed for c in self.checks)
+
+    # ------------------------------------------------------------- storage
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["format"] = FORMAT
+        data["score"], data["max_score"] = self.score, self.max_score
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a {FORMAT} result")
+        fields = {k: v for k, v in data.items()
+                  if k not in ("format", "score", "max_score", "checks")}
+        checks = [CheckResult(**c) for c in data.get("checks", [])]
+        return cls(**fields, checks=checks)
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
+    """Write ``path`` so that a reader (or a crash) sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode() if isinstance(text, str) else text
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path) -> SubmissionResult | None:
+    """A stored result, or None when it is missing or unreadable (then it is regraded)."""
+    try:
+        return SubmissionResult.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None

@@ -1,0 +1,116 @@
+"""What ``grade`` shows while it works, and the table at the end.
+
+On a terminal: a rich progress bar with the count, the elapsed time, an ETA and a running
+tally (checks failed, submissions with errors); elsewhere (a pipe, CI logs, ``NO_COLOR``):
+one plain line per submission as it finishes. The summary is a table either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from graders.catalog import Topic
+
+from .model import SubmissionResult
+
+
+class Progress:
+    """Receives the runner's events; a context manager around the grading."""
+
+    def __init__(self, out: Any, total: int) -> None:
+        self.out = out
+        self.total = total
+        self.count = 0
+        self.failed_checks = 0
+        self.troubled = 0          # submissions with a check that could not run (error)
+        self._bar: Any = None
+        self._task: Any = None
+        if getattr(out, "styled", False):
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.progress import (
+                Progress as Bar,
+            )
+
+            console = Console(file=out.stream, highlight=False)
+            self._bar = Bar(SpinnerColumn(), TextColumn("grading"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), TextColumn("{task.fields[tally]}"),
+                            console=console, transient=False)
+            self._task = self._bar.add_task("grading", total=total, tally=self._tally())
+
+    def __enter__(self) -> Progress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def _tally(self) -> str:
+        return (f"{self.failed_checks} check{'s' if self.failed_checks != 1 else ''} failed, "
+                f"{self.troubled} with errors")
+
+    def __call__(self, event: str, student: str, result: SubmissionResult | None) -> None:
+        if event == "started" or result is None:
+            return
+        self.count += 1
+        self.failed_checks += result.failures()
+        if not result.graded or any(c.status == "error" for c in result.checks):
+            self.troubled += 1
+        how = "reused" if event == "reused" else f"{result.seconds:.1f} s"
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, tally=self._tally())
+            self._bar.console.print(f"  {student}: {result.score}/{result.max_score} ({how})",
+                                    highlight=False)
+        else:
+            self.out.plain(f"[{self.count}/{self.total}] {student}: "
+                           f"{result.score}/{result.max_score} ({how})")
+
+
+def _note(result: SubmissionResult) -> str:
+    if result.notes:
+        return result.notes[0]
+    classes = sorted({c.bug_class for c in result.checks if not c.passed and c.bug_class})
+    return ", ".join(classes)
+
+
+def summary(out: Any, results: Sequence[SubmissionResult], topics: Sequence[Topic]) -> None:
+    """The class at a glance: one row per student, a column per topic."""
+    header = ["student", *(t.name for t in topics), "total", "%", "failing"]
+    rows = []
+    for r in results:
+        cells = [r.student]
+        for t in topics:
+            earned, points = r.topic_score(t.name)
+            cells.append(f"{earned}/{points}")
+        cells += [f"{r.score}/{r.max_score}", f"{r.percent:.0f}", _note(r)]
+        rows.append(cells)
+    if getattr(out, "styled", False):
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="Grades", title_justify="left")
+        for i, name in enumerate(header):
+            table.add_column(name, justify="right" if 0 < i < len(header) - 1 else "left",
+                             overflow="fold")
+        for r, cells in zip(results, rows, strict=True):
+            style = "green" if r.score == r.max_score else ("red" if r.score == 0 else None)
+            table.add_row(*cells, style=style)
+        Console(file=out.stream, highlight=False).print(table)
+        return
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        line = "  ".join(str(cell).ljust(w) if i in (0, len(header) - 1) else
+                         str(cell).rjust(w) for i, (cell, w) in enumerate(zip(row, widths,
+                                                                               strict=True)))
+        out.plain(line.rstrip())
