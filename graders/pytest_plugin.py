@@ -382,7 +382,7 @@ class Explorer:
         this test's, the last failure is tried first, a failure fails the test with the
         report and a replay line, a ``LoadError`` with its one line.
         """
-        from graders.engine import BugClass, LoadError
+        from graders.engine import LoadError
 
         key = self._key()
         memory = self._state.memory(self.config)
@@ -395,8 +395,6 @@ class Explorer:
         if problem is not None:   # failed outside the except block: no chained traceback
             pytest.fail(problem, pytrace=False)
         failure = result.failure
-        if failure is not None and failure.bug_class == BugClass.LOAD_ERROR:
-            pytest.fail(failure.message, pytrace=False)
         real = self._real_threads(real_threads_spec)
         if failure is None:
             if "replay" not in self.values:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import shlex
 
-from graders.engine import BugClass, Settings, explore_target, with_settings
+from graders.engine import Settings, explore_target, with_settings
 from graders.engine.explorer import decode
 from graders.engine.strategies import NAMES as STRATEGIES
 
@@ -103,9 +103,6 @@ def run(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(str(exc)) from None
     result = explore_target(args.target, settings)
     failure = result.failure
-    if failure is not None and failure.bug_class == BugClass.LOAD_ERROR:
-        # a replay reports a load error as its verdict instead of raising it
-        raise UsageError(failure.message)
     if failure is None:
         out.success(result.report())
     else:
