@@ -8,18 +8,36 @@ Scores are points per check from topics.toml; a check is passed or not, and a to
 the sum of its passed checks (partial credit by check). Hidden checks count like any other;
 what a student may see of them is :meth:`CheckResult.student_text`: the name, the points and
 the hint, never the report (which names the schedule, the seed and the code's lines).
+
+A check the grader itself could not run (a package the topic needs is missing, the grading
+process crashed, the kit's own check code raised) has status ``"error"`` and bug class
+:data:`INFRASTRUCTURE`, and its submission has ``graded = False``: that is never the
+student's failure, so every output says "not graded" (:meth:`SubmissionResult.
+not_graded_message`, :data:`NOT_GRADED`) instead of a score.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 FORMAT = "graders-result/1"
+#: The bug class of a check the grader could not run for reasons of its own.
+INFRASTRUCTURE = "grader"
+#: What a score cell says for work the grader could not grade.
+NOT_GRADED = "error: not graded"
+
+
+def not_graded_message(reasons: list[str]) -> str:
+    """The one text every platform shows for a submission the grader could not grade."""
+    why = " ".join(r.strip().rstrip(".") + "." for r in reasons if r.strip())
+    return ("Not graded: the grader itself failed; this is not a problem with the submitted "
+            "code. For course staff: " + (why or "see the grader's log."))
 
 
 @dataclass
@@ -51,6 +69,11 @@ class CheckResult:
     @property
     def name(self) -> str:
         return f"{self.topic}: {self.check}"
+
+    @property
+    def infrastructure(self) -> bool:
+        """The grader could not run this check for reasons of its own."""
+        return self.status == "error" and self.bug_class == INFRASTRUCTURE
 
     def student_text(self) -> str:
         """What the student may read about this check."""
@@ -106,6 +129,15 @@ class SubmissionResult:
     def failures(self) -> int:
         return sum(not c.passed for c in self.checks)
 
+    def topic_graded(self, topic: str) -> bool:
+        """False when some check of ``topic`` could not run for the grader's own reasons."""
+        return not any(c.infrastructure for c in self.checks if c.topic == topic)
+
+    def not_graded_message(self) -> str:
+        """Why this submission was not graded (see :func:`not_graded_message`)."""
+        reasons = list(dict.fromkeys(c.message for c in self.checks if c.infrastructure))
+        return not_graded_message(reasons or self.notes)
+
     # ------------------------------------------------------------- storage
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -126,8 +158,15 @@ class SubmissionResult:
         return json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n"
 
 
+#: ``.<name>.<8 random characters>.tmp``: what :func:`write_atomic` writes before the rename.
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
 def write_atomic(path: Path, text: str | bytes) -> None:
-    """Write ``path`` so that a reader (or a crash) sees the old file or the new, never half."""
+    """Write ``path`` so that a reader (or a crash) sees the old file or the new, never half.
+
+    A process killed with SIGKILL between the write and the rename leaves its temporary file
+    behind; :func:`remove_temporaries` clears those before the next run writes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = text.encode() if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -140,6 +179,20 @@ def write_atomic(path: Path, text: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporary files an interrupted :func:`write_atomic` left anywhere under
+    ``folder``, so a resumed run ends with exactly the files of an uninterrupted one.
+    Returns how many were removed."""
+    removed = 0
+    if not folder.is_dir():
+        return removed
+    for path in folder.rglob(".*.tmp"):
+        if _TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def load(path: Path) -> SubmissionResult | None:

@@ -2,7 +2,8 @@
 
 Each result is written to ``OUT/results/<student>.json`` atomically (a temporary file and
 ``os.replace``) the moment its child is done, with the student's per-student outputs; a
-crash or a ``kill -9`` of the grader loses only the submissions still running. With
+crash or a ``kill -9`` of the grader loses only the submissions still running, and the
+temporary files a kill can leave mid-write are removed when the next run starts. With
 ``resume`` a stored result is reused when its digest (the graded files, the kit's checking
 code and the settings) is unchanged, and regraded otherwise. The class-wide files, and every
 per-student file again, are written from memory at the end, so a stray process that
@@ -20,7 +21,7 @@ from pathlib import Path
 from graders.catalog import Topic, topics
 
 from . import formats, sandbox
-from .model import SubmissionResult, load, write_atomic
+from .model import SubmissionResult, load, remove_temporaries, write_atomic
 from .submissions import Files, Submission, safe_name
 
 Listener = Callable[[str, str, SubmissionResult | None], None]   # (event, student, result)
@@ -53,6 +54,7 @@ def grade_class(subs: list[Submission], out: Path, plan: sandbox.Plan, *, jobs: 
     """Grade ``subs`` into ``out``; ``listener`` hears "reused", "started" and "done"."""
     context = context or formats.Context(plan.topics)
     tell = listener or (lambda event, student, result: None)
+    remove_temporaries(out)
     done: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, Files, str]] = []
     for sub in subs:
@@ -60,7 +62,10 @@ def grade_class(subs: list[Submission], out: Path, plan: sandbox.Plan, *, jobs: 
         digest = plan.digest(files)
         if resume:
             old = load(result_path(out, sub.student))
-            if old is not None and old.digest == digest and old.student == sub.student:
+            # An ungraded result is graded again: what failed (a missing package, say) is
+            # fixed outside anything the digest covers.
+            if old is not None and old.graded and old.digest == digest \
+                    and old.student == sub.student:
                 done[sub.student] = old
                 tell("reused", sub.student, old)
                 continue
