@@ -4,7 +4,11 @@ The course folder gets
 
 ``nbgrader_config.py``
     the per-cell timeout, ``Autograde.exclude_overwriting`` for every topic's student files,
-    and the two preprocessor changes of :mod:`graders.platforms.nbgrader_hooks`;
+    the two preprocessor changes of :mod:`graders.platforms.nbgrader_hooks`, and the tools
+    of the Python running nbgrader first on PATH (:mod:`graders.interpreter_tools`), so no
+    virtual environment needs activating;
+``gradebook.db``
+    nbgrader's database, created whole (see :func:`make_gradebook`) unless it exists;
 ``source/<topic>/<topic>.ipynb``
     one assignment per topic, one notebook each:
 
@@ -29,7 +33,11 @@ removes the solution regions when it generates the student version.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import secrets
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +47,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders.catalog import Topic
 from graders.grading.limits import Limits
+from graders.interpreter_tools import find_tool, put_scripts_on_path
 
 from .runner import DEFAULT_TIMEOUT
 
@@ -49,6 +58,8 @@ SCHEMA_VERSION = 3
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 #: Seconds a cell may run beyond its check's own limit before nbgrader interrupts it.
 CELL_MARGIN = 30
+#: nbgrader's database, in the course folder (its default ``CourseDirectory.db_url``).
+GRADEBOOK = "gradebook.db"
 
 
 @dataclass(frozen=True)
@@ -164,9 +175,14 @@ Made by `python -m graders nbgrader export`; run nbgrader from this folder.
 
 import os
 
+from graders.interpreter_tools import put_scripts_on_path
 from graders.platforms.nbgrader_hooks import preprocessor_lists
 
 c = get_config()  # noqa: F821 - nbgrader provides get_config
+
+# nbgrader starts helpers (alembic) by bare name: take them from the environment of the
+# Python running nbgrader, activated or not.
+put_scripts_on_path()
 
 # Each check cell grades one check in the kit's sandbox, which stops the check after
 # GRADERS_CHECK_TIMEOUT seconds; nbgrader interrupts any cell after c.Execute.timeout.
@@ -214,4 +230,39 @@ def export(course: Path, chosen: Sequence[Topic], *, timeout: float = DEFAULT_TI
     for path, text in planned.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return list(planned)
+    gradebook = make_gradebook(course)
+    return [*planned, *([gradebook] if gradebook else [])]
+
+
+def make_gradebook(course: Path) -> Path | None:
+    """Create the course's ``gradebook.db`` whole, or not at all; None if it exists.
+
+    nbgrader's first command creates the gradebook's tables, then runs ``alembic`` to stamp
+    its schema version; if that fails, the tables stay and every later command takes the
+    database for a finished one without a version. Made here instead, with the tools of this
+    environment, in a temporary file renamed into place only when complete."""
+    db = course / GRADEBOOK
+    if db.exists():
+        return None
+    try:
+        from nbgrader.api import Gradebook
+    except ImportError as exc:
+        raise ExportError(f"{exc.name or 'nbgrader'} is not installed beside {sys.executable}; "
+                          "install the kit with pip install -e '.[nbgrader]'") from None
+    if find_tool("alembic") is None:
+        raise ExportError(f"nbgrader needs the alembic command, which is neither beside "
+                          f"{sys.executable} nor on PATH; install the kit with "
+                          "pip install -e '.[nbgrader]'")
+    put_scripts_on_path()
+    tmp = course / f".{GRADEBOOK}.{secrets.token_hex(4)}.tmp"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")          # SQLAlchemy 2's notes on nbgrader's models
+            with Gradebook(f"sqlite:///{tmp}", course_id=""):
+                pass
+        os.replace(tmp, db)
+    except Exception as exc:
+        raise ExportError(f"could not create {db}: {type(exc).__name__}: {exc}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return db

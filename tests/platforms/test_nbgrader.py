@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from graders.catalog import topic, topics
+from graders.interpreter_tools import path_with_scripts
 
 nbformat = pytest.importorskip("nbformat", reason="pip install -e '.[nbgrader]'")
 
@@ -86,6 +88,8 @@ def make_course(base: Path, env: dict[str, str]) -> dict[str, object]:
                            str(root), "--topics", TOPIC, "--hide", f"{TOPIC}.{HIDDEN}"],
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
+    check_gradebook_is_whole(root)
+    nbgrader(root, env, "db", "upgrade")             # runs alembic by name
     nbgrader(root, env, "generate_assignment", TOPIC)
 
     t = topic(TOPIC)
@@ -111,6 +115,15 @@ def make_course(base: Path, env: dict[str, str]) -> dict[str, object]:
     nbgrader(root, env, "generate_feedback", TOPIC)
     nbgrader(root, env, "export")
     return {"root": root, "released": released, "starter": starter}
+
+
+def check_gradebook_is_whole(root: Path) -> None:
+    with sqlite3.connect(root / "gradebook.db") as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert {"assignment", "student", "alembic_version"} <= tables
+    assert len(versions) == 1 and versions[0][0]
+    assert not list(root.glob(".*.tmp"))
 
 
 def check_student_version_is_the_starter(course: dict[str, object]) -> None:
@@ -172,15 +185,54 @@ def check_csv_export(course: dict[str, object]) -> None:
     assert {r["max_score"] for r in rows.values()} == {"4.0"}
 
 
-def test_round_trip(tmp_path: Path,
-                    make_jupyter_env: Callable[[Path], dict[str, str]]) -> None:
-    """One course, three submissions, one topic: everything nbgrader does with them.
+def test_round_trip(tmp_path: Path, make_jupyter_env: Callable[[Path], dict[str, str]],
+                    make_bare_env: Callable[[dict[str, str], Path], dict[str, str]]) -> None:
+    """One course, three submissions, one topic: everything nbgrader does with them, run as
+    a newcomer runs it, with the kit's interpreter and no virtual environment activated.
     (One test, so that parallel runs make the course once.)"""
     pytest.importorskip("nbgrader", reason="pip install -e '.[nbgrader]'")
     pytest.importorskip("ipykernel", reason="pip install -e '.[nbgrader]'")
-    course = make_course(tmp_path, make_jupyter_env(tmp_path))
+    env = make_bare_env(make_jupyter_env(tmp_path), tmp_path / "decoys")
+    course = make_course(tmp_path, env)
     check_student_version_is_the_starter(course)
     check_gradebook_scores(course)
     check_graded_notebooks_print_to_stdout_only(course)
     check_feedback_hides_hidden_checks(course)
     check_csv_export(course)
+
+
+def test_an_activated_venv_works_the_same(
+        tmp_path: Path, make_jupyter_env: Callable[[Path], dict[str, str]]) -> None:
+    pytest.importorskip("nbgrader", reason="pip install -e '.[nbgrader]'")
+    env = make_jupyter_env(tmp_path)
+    env.update(VIRTUAL_ENV=sys.prefix, PATH=path_with_scripts(env.get("PATH")))
+    root = tmp_path / "course"
+    done = subprocess.run([sys.executable, "-m", "graders", "nbgrader", "export", "--course",
+                           str(root), "--topics", TOPIC], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {root / 'gradebook.db'}" in done.stdout
+    nbgrader(root, env, "db", "upgrade")
+    nbgrader(root, env, "generate_assignment", TOPIC)
+    check_gradebook_is_whole(root)
+    assert (root / "release" / TOPIC / f"{TOPIC}.ipynb").is_file()
+
+
+def test_a_failed_gradebook_leaves_nothing_half_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    api = pytest.importorskip("nbgrader.api", reason="pip install -e '.[nbgrader]'")
+    from graders.platforms.nbgrader_course import ExportError, export
+
+    def broken() -> str:
+        raise OSError("alembic did not start")
+
+    monkeypatch.setattr(api, "get_alembic_version", broken)
+    root = tmp_path / "course"
+    with pytest.raises(ExportError, match=r"could not create .*gradebook\.db.*alembic did not"):
+        export(root, [topic(TOPIC)])
+    assert not (root / "gradebook.db").exists()
+    assert not list(root.glob(".*"))
+    monkeypatch.undo()
+    written = export(root, [topic(TOPIC)])      # the retry makes it whole
+    assert root / "gradebook.db" in written
+    check_gradebook_is_whole(root)
