@@ -1,14 +1,17 @@
 """``python -m graders nbgrader export --course DIR [--topics T ...]``: an nbgrader course.
 
-Writes ``DIR/nbgrader_config.py`` and one source notebook per topic,
+Writes ``DIR/nbgrader_config.py``, ``DIR/gradebook.db`` and one source notebook per topic,
 ``DIR/source/<topic>/<topic>.ipynb`` (see :mod:`graders.platforms.nbgrader_course`). Then,
-in ``DIR``: ``nbgrader generate_assignment <topic>``, ``nbgrader autograde <topic>``,
-``nbgrader generate_feedback <topic>``, ``nbgrader export``.
+in ``DIR``, with the same interpreter (``python -m nbgrader ...``, nothing activated):
+``generate_assignment <topic>``, ``autograde <topic>``, ``generate_feedback <topic>``,
+``export``.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
 
 from graders.platforms.runner import DEFAULT_TIMEOUT, select_topics
@@ -62,6 +65,8 @@ def run(args: argparse.Namespace, out: Output) -> int:
     for path in written:
         out.plain(f"wrote {path}")
     first = chosen[0].name
-    out.plain(f"Next, in {args.course}: nbgrader generate_assignment {first}, then "
-              f"nbgrader autograde {first} once submissions are in submitted/.")
+    nbgrader = f"{shlex.quote(sys.executable)} -m nbgrader"
+    out.plain(f"Next, in {args.course}: {nbgrader} generate_assignment {first}, then "
+              f"{nbgrader} autograde {first} once submissions are in submitted/ (this "
+              "Python, where the kit is installed; no environment needs activating).")
     return EXIT_OK
