@@ -33,6 +33,9 @@ class Topic:
     checks: tuple[CheckInfo, ...]
     wrong: dict[str, str] = field(default_factory=dict)
     alternative: dict[str, str] = field(default_factory=dict)
+    #: Packages beyond the standard library the topic imports at grade time (import name =
+    #: pip name); the grading process checks them before any student code runs.
+    requires: tuple[str, ...] = ()
 
     @property
     def points(self) -> int:
@@ -68,7 +71,8 @@ def topics() -> dict[str, Topic]:
                 bug_class=raw["bug_class"], hints=tuple(raw["hints"]),
                 checks=tuple(CheckInfo(c["name"], int(c["points"]), bool(c.get("hidden")))
                              for c in raw["check"]),
-                wrong=dict(raw.get("wrong", {})), alternative=dict(raw.get("alternative", {})))
+                wrong=dict(raw.get("wrong", {})), alternative=dict(raw.get("alternative", {})),
+                requires=tuple(raw.get("requires", ())))
         except KeyError as exc:
             raise CatalogError(f"{CATALOG}: topic {raw.get('name', '?')!r} lacks {exc}") from None
         result[topic.name] = topic

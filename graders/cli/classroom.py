@@ -3,7 +3,10 @@
 ``workflow --out DIR [--topics T ...] [--kit SPEC]`` writes
 ``DIR/.github/workflows/classroom.yml`` for the assignment's template repository;
 ``report [--root DIR] [--topics T ...] [--output FILE]`` is what that workflow runs: it grades
-the checkout and appends one base64 result per check to ``FILE`` (``$GITHUB_OUTPUT``).
+the checkout and appends one base64 result per check to ``FILE`` (``$GITHUB_OUTPUT``). When
+the grader itself fails it writes no result and exits 1 with a ``::error`` annotation: the
+grading step fails, the reporter step after it does not run, and Classroom records no
+points, where a reported 0 would count as the student's.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import argparse
 from pathlib import Path
 
 from graders.platforms import classroom
-from graders.platforms.runner import DEFAULT_TIMEOUT, grade_root, select_topics
+from graders.platforms.runner import DEFAULT_TIMEOUT, NotGraded, grade_root, select_topics
 
-from . import EXIT_OK, UsageError
+from . import EXIT_FAILURE, EXIT_OK, UsageError
 from .output import Output
 
 HELP = "GitHub Classroom: write the students' workflow, or grade and report as it does"
@@ -63,7 +66,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     if not args.root.is_dir():
         raise UsageError(f"{args.root}: no such folder")
-    result = grade_root(args.root, chosen)
+    try:
+        result = grade_root(args.root, chosen)
+    except NotGraded as exc:
+        # A failed step, before the reporter: Classroom records no points, and the run's
+        # summary shows this annotation to staff.
+        text = str(exc).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        out.failure(f"::error title=Not graded::{text}")
+        return EXIT_FAILURE
     for c in result.checks:
         line = f"{'PASS' if c.passed else 'FAIL'} {c.name} ({c.earned}/{c.points})"
         (out.success if c.passed else out.failure)(line)

@@ -2,7 +2,8 @@
 
 ``build --out autograder.zip [--topics T ...]`` writes the zip to upload (setup.sh,
 run_autograder, the kit); ``run --submission DIR --results FILE [--topics T ...]`` is what
-``run_autograder`` calls for each submission (see :mod:`graders.platforms.gradescope`).
+``run_autograder`` calls for each submission (see :mod:`graders.platforms.gradescope`); it
+exits 1 without results.json when the grader itself could not grade the submission.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import argparse
 from pathlib import Path
 
 from graders.platforms import gradescope
-from graders.platforms.runner import select_topics
+from graders.platforms.runner import NotGraded, select_topics
 
-from . import EXIT_OK, UsageError
+from . import EXIT_FAILURE, EXIT_OK, UsageError
 from .output import Output
 
 HELP = "make a Gradescope autograder zip, or grade one submission as it does"
@@ -53,7 +54,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     if not args.submission.is_dir():
         raise UsageError(f"{args.submission}: no such folder")
-    data = gradescope.run(args.submission, args.results, chosen)
+    try:
+        data = gradescope.run(args.submission, args.results, chosen)
+    except NotGraded as exc:
+        out.failure(str(exc))         # Gradescope shows run_autograder's output to staff
+        out.plain(f"no {args.results} written: Gradescope reports the autograder failed")
+        return EXIT_FAILURE
     out.plain(str(data["output"]))
     out.plain(f"wrote {args.results}")
     return EXIT_OK

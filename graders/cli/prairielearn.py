@@ -1,9 +1,11 @@
 """``python -m graders prairielearn question|run``: PrairieLearn external grading.
 
 ``question --course DIR [--topics T ...]`` writes one externally graded question per topic
-into a PrairieLearn course, with the kit in ``serverFilesCourse``; ``run --student DIR
---results FILE [--topics T ...]`` is what the question's ``tests/run.sh`` calls in the
-grading container (see :mod:`graders.platforms.prairielearn`).
+into a PrairieLearn course, with the kit (and the packages the topics require) in
+``serverFilesCourse``; ``run --student DIR --results FILE [--topics T ...]`` is what the
+question's ``tests/run.sh`` calls in the grading container (see
+:mod:`graders.platforms.prairielearn`). ``run`` exits 0 whenever it wrote results.json, a
+not gradable one included: PrairieLearn ignores the file of a job that exits non-zero.
 """
 
 from __future__ import annotations
@@ -45,11 +47,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
         for t in chosen:
             for path in prairielearn.question(args.course, t):
                 out.plain(f"wrote {path}")
-        out.plain(f"copied the kit to {prairielearn.copy_kit(args.course)}")
+        try:
+            copied = prairielearn.copy_kit(args.course, chosen)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        kit = args.course / "serverFilesCourse" / prairielearn.KIT_DIR
+        out.plain(f"copied to {kit}: {', '.join(copied)}")
         return EXIT_OK
     if not args.student.is_dir():
         raise UsageError(f"{args.student}: no such folder")
     data = prairielearn.run(args.student, args.results, chosen)
-    out.plain(f"score {data['score']:.3f}: {data.get('message', '')}")
+    if data["gradable"]:
+        out.plain(f"score {data['score']:.3f}: {data['message']}")
+    else:
+        out.failure(f"not gradable: {data['format_errors'][0]}")
     out.plain(f"wrote {args.results}")
     return EXIT_OK

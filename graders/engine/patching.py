@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import concurrent.futures.thread
+import importlib.util
 import os
 import queue
 import random
@@ -93,6 +94,26 @@ _SITE = tuple(
 _ENGINE = os.path.dirname(os.path.realpath(__file__)) + os.sep
 
 
+def _locations(names: Sequence[str]) -> tuple[str, ...]:
+    """Where the libraries ``names`` live. Usually in site-packages; a kit copied with its
+    libraries beside it (a PrairieLearn course's serverFilesCourse) has them elsewhere, and
+    their locks must still count as a library's, not as the program's."""
+    found: list[str] = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        folders = spec.submodule_search_locations
+        if folders:
+            found += [os.path.realpath(f) + os.sep for f in folders]
+        elif spec.origin:
+            found.append(os.path.realpath(spec.origin))
+    return tuple(found)
+
+
 class Program:
     """The code under test: files traced and loaded fresh in every run."""
 
@@ -100,6 +121,7 @@ class Program:
                  fresh: Sequence[str] = DEFAULT_FRESH) -> None:
         self.paths = [Path(f).resolve() for f in files]
         self.fresh = tuple(fresh)
+        self._libraries = _SITE + _STDLIB + (_ENGINE, *_locations(self.fresh))
         self.dirs = tuple(sorted({str(p.parent) + os.sep for p in self.paths}))
         self._code: dict[Path, types.CodeType] = {}
         self._traced_cache: dict[str, bool] = {}
@@ -148,15 +170,15 @@ class Program:
         return hit
 
     def library(self, filename: str) -> bool:
-        """True for the standard library, installed packages and the engine itself."""
+        """True for the standard library, installed packages, the engine itself and the
+        libraries loaded fresh in every run, wherever they are."""
         hit = self._library_cache.get(filename)
         if hit is None:
             real = os.path.realpath(filename)
             if self.traced(filename):
                 hit = False
             else:
-                hit = real.startswith(_SITE) or real.startswith(_STDLIB) or real.startswith(
-                    _ENGINE) or filename.startswith("<")
+                hit = real.startswith(self._libraries) or filename.startswith("<")
             self._library_cache[filename] = hit
         return hit
 

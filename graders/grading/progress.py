@@ -2,7 +2,8 @@
 
 On a terminal: a rich progress bar with the count, the elapsed time, an ETA and a running
 tally (checks failed, submissions with errors); elsewhere (a pipe, CI logs, ``NO_COLOR``):
-one plain line per submission as it finishes. The summary is a table either way.
+one plain line per submission as it finishes. The summary is a table either way; a
+submission the grader could not grade shows "error: not graded", never a score.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from graders.catalog import Topic
 
-from .model import SubmissionResult
+from .model import NOT_GRADED, SubmissionResult
 
 
 class Progress:
@@ -68,16 +69,17 @@ class Progress:
         if not result.graded or any(c.status == "error" for c in result.checks):
             self.troubled += 1
         how = "reused" if event == "reused" else f"{result.seconds:.1f} s"
+        score = f"{result.score}/{result.max_score}" if result.graded else NOT_GRADED
         if self._bar is not None:
             self._bar.update(self._task, advance=1, tally=self._tally())
-            self._bar.console.print(f"  {student}: {result.score}/{result.max_score} ({how})",
-                                    highlight=False)
+            self._bar.console.print(f"  {student}: {score} ({how})", highlight=False)
         else:
-            self.out.plain(f"[{self.count}/{self.total}] {student}: "
-                           f"{result.score}/{result.max_score} ({how})")
+            self.out.plain(f"[{self.count}/{self.total}] {student}: {score} ({how})")
 
 
 def _note(result: SubmissionResult) -> str:
+    if not result.graded:
+        return "the grader failed: see the feedback"
     if result.notes:
         return result.notes[0]
     classes = sorted({c.bug_class for c in result.checks if not c.passed and c.bug_class})
@@ -92,8 +94,11 @@ def summary(out: Any, results: Sequence[SubmissionResult], topics: Sequence[Topi
         cells = [r.student]
         for t in topics:
             earned, points = r.topic_score(t.name)
-            cells.append(f"{earned}/{points}")
-        cells += [f"{r.score}/{r.max_score}", f"{r.percent:.0f}", _note(r)]
+            cells.append(f"{earned}/{points}" if r.topic_graded(t.name) else NOT_GRADED)
+        if r.graded:
+            cells += [f"{r.score}/{r.max_score}", f"{r.percent:.0f}", _note(r)]
+        else:
+            cells += [NOT_GRADED, "", _note(r)]
         rows.append(cells)
     if getattr(out, "styled", False):
         from rich.console import Console

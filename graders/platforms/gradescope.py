@@ -19,7 +19,9 @@ at its root (Gradescope's autograder specification):
 The submission may hold the kit's ``exercises/<topic>/`` tree (a GitHub or Bitbucket
 submission of a student's checkout), ``<topic>/`` folders, or just the files. It is graded
 in the kit's sandbox (:mod:`graders.grading`) and results.json is rendered by
-:mod:`graders.grading.formats.gradescope`, as ``python -m graders grade`` does.
+:mod:`graders.grading.formats.gradescope`, as ``python -m graders grade`` does. When the
+grader itself fails (a package missing in the image, a crash of the kit), ``run_autograder``
+prints why for staff, writes no results.json and exits 1 (see :func:`run`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from __future__ import annotations
 import io
 import json
 import stat
-import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,10 +40,13 @@ from .runner import KIT_ROOT, grade_root
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
+# GRADERS_AUTOGRADER_ROOT (default /autograder) moves the whole tree, as in run_autograder.
 set -euo pipefail
-cd /autograder/source
+ROOT="${GRADERS_AUTOGRADER_ROOT:-/autograder}"
+cd "$ROOT/source"
 PYTHON=""
-for candidate in python3.13 python3.12 python3.11 python3; do
+# The image's own python3 first when it is new enough, else the newest python3.1x.
+for candidate in python3 python3.13 python3.12 python3.11; do
     if command -v "$candidate" >/dev/null 2>&1 &&
         "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
         PYTHON="$(command -v "$candidate")"
@@ -55,14 +59,14 @@ if [ -z "$PYTHON" ]; then
     apt-get install -y python3.11 python3.11-venv
     PYTHON="$(command -v python3.11)"
 fi
-if ! "$PYTHON" -m venv /autograder/venv; then
+if ! "$PYTHON" -m venv "$ROOT/venv"; then
     apt-get update
     apt-get install -y "python3.$("$PYTHON" -c 'import sys; print(sys.version_info[1])')-venv"
-    "$PYTHON" -m venv /autograder/venv
+    "$PYTHON" -m venv "$ROOT/venv"
 fi
-/autograder/venv/bin/python -m pip install --upgrade pip
-/autograder/venv/bin/python -m pip install -e /autograder/source/kit
-/autograder/venv/bin/python -m graders topics
+"$ROOT/venv/bin/python" -m pip install --upgrade pip
+"$ROOT/venv/bin/python" -m pip install -e "$ROOT/source/kit"
+"$ROOT/venv/bin/python" -m graders topics
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -112,15 +116,16 @@ def build(out: Path, chosen: Sequence[Topic]) -> int:
 
 
 def run(submission: Path, results_path: Path, chosen: Sequence[Topic]) -> dict[str, object]:
-    """Grade ``submission`` and write results.json (also when grading itself failed)."""
-    start = time.monotonic()
-    try:
-        data = formats.gradescope.render(grade_root(submission, chosen))
-    except Exception as exc:  # Gradescope must get a results.json
-        data = {"score": 0.0, "execution_time": round(time.monotonic() - start),
-                "output": f"The autograder failed before grading finished: "
-                          f"{type(exc).__name__}: {exc}. Please tell your instructor.",
-                "visibility": "visible", "stdout_visibility": "hidden", "tests": []}
+    """Grade ``submission`` and write results.json.
+
+    When the grader itself fails, :class:`~graders.platforms.runner.NotGraded` propagates
+    and no results.json is left behind: Gradescope's specification reports a missing one as
+    "The autograder failed to execute correctly" (to staff, with run_autograder's output, and
+    to the student, with no score), the only autograder failure it defines; a results.json
+    would record a score.
+    """
+    results_path.unlink(missing_ok=True)
+    data = formats.gradescope.render(grade_root(submission, chosen))
     results_path.parent.mkdir(parents=True, exist_ok=True)
     results_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return data

@@ -10,6 +10,13 @@ cell's points). Everything is printed to stdout: nbgrader scores a grade cell wi
 stderr output as 0.
 
 A hidden check prints its name and points only: no report, schedule, seed or replay line.
+
+When the grader itself fails (a package the topic requires is missing in the kernel's
+environment, the grading process crashed), the call raises
+:class:`~graders.platforms.runner.NotGraded` instead of printing a FAIL line: the cell's
+output is that error, naming the problem and saying it is not the student's. nbgrader has no
+"not graded" for a grade cell (an error scores 0), so the instructor reads it in the
+formgrader, fixes the environment and runs ``nbgrader autograde --force`` again.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ NOTEBOOK_REPLAY = "python -m graders check {topic} --path . --only"
 
 def check(topic: str, check: str, points: float, hidden: bool = False,
           folder: str | Path = ".") -> float:
-    """Grade one check on the files in ``folder``; print the verdict; return the points."""
+    """Grade one check on the files in ``folder``; print the verdict; return the points.
+    Raises :class:`~graders.platforms.runner.NotGraded` when the grader could not grade."""
     one = only_check(find_topic(topic), check)
     where = Path(folder)
     result = grade_files(collect(where, [one], exact=True), [one], source=where)

@@ -9,34 +9,45 @@ PrairieLearn course folder,
     ``pl-file-editor`` per student file, opened on the starter), the starter files, and
     ``tests/run.sh``;
 ``serverFilesCourse/concurrency_kit/``
-    the ``graders`` package, which the grading container sees as
-    ``/grade/serverFilesCourse/concurrency_kit``.
+    the ``graders`` package and, beside it, the packages the topics ``require`` with their
+    own dependencies (``readerwriterlock`` and ``typing_extensions``), copied from the
+    environment the command runs in. The grading container sees the folder as
+    ``/grade/serverFilesCourse/concurrency_kit``; it has no network by default, so nothing
+    can be installed there at grading time, and the stock ``prairielearn/grader-python``
+    image lacks ``readerwriterlock``. Grading needs nothing else beyond the standard library
+    (no pytest, no rich).
 
-``tests/run.sh`` runs ``python3 -m graders prairielearn run``, which grades
+``tests/run.sh`` runs ``python3 -P -m graders prairielearn run``, which grades
 ``/grade/student`` and writes ``/grade/results/results.json``: ``score`` between 0 and 1,
 one test per check with ``points``, ``max_points`` and the check's message (a hidden check:
-its name and points only).
+its name and points only). ``GRADERS_GRADE_ROOT`` (default ``/grade``) moves the whole tree,
+so the script runs the same way in a test. When the grader itself fails (a package missing,
+a crash of the kit, even ``python3`` failing to start it), results.json says
+``"gradable": false`` with the reason: PrairieLearn records no score and charges no attempt.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import re
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from graders.catalog import Topic
 from graders.grading import formats
 
-from .runner import KIT_ROOT, grade_root
+from .runner import KIT_ROOT, NotGraded, grade_root
 
 #: PrairieLearn's Python grading image; it must provide Python 3.11 or newer.
 IMAGE = "prairielearn/grader-python"
 KIT_DIR = "concurrency_kit"
 UUID_NAMESPACE = uuid.UUID("6f1c7e0a-3d1e-4a52-9d0e-2b8f4c1e9a77")
+#: Files of a compiled extension: they would not load under the image's Python.
+COMPILED = (".so", ".pyd", ".dylib")
 
 
 def run(student: Path, results_path: Path, chosen: Sequence[Topic]) -> dict[str, Any]:
@@ -44,22 +55,42 @@ def run(student: Path, results_path: Path, chosen: Sequence[Topic]) -> dict[str,
     :mod:`graders.grading.formats.prairielearn`; a failure of the grader itself is
     reported as not gradable, so it costs the student no attempt."""
     try:
-        text = formats.prairielearn.dumps(grade_root(student, chosen), chosen)
-    except Exception as exc:  # PrairieLearn must get a results.json
-        text = json.dumps({"gradable": False, "score": 0.0, "format_errors": [
-            f"The grader failed: {type(exc).__name__}: {exc}. Please tell your instructor."]})
+        data = formats.prairielearn.render(grade_root(student, chosen), chosen)
+    except NotGraded as exc:
+        data = formats.prairielearn.not_gradable(str(exc))
     results_path.parent.mkdir(parents=True, exist_ok=True)
-    results_path.write_text(text, encoding="utf-8")
-    return json.loads(text)
+    results_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return data
 
 
 RUN_SH = """#!/bin/bash
 # PrairieLearn runs this in the grading container: /grade/student holds the submitted files.
-export PYTHONPATH=/grade/serverFilesCourse/{kit}
-mkdir -p /grade/results
-python3 -m graders prairielearn run --student /grade/student \\
-    --results /grade/results/results.json --topics {topic}
+# GRADERS_GRADE_ROOT (default /grade) moves the whole tree, so a test can run this script.
+ROOT="${{GRADERS_GRADE_ROOT:-/grade}}"
+export PYTHONPATH="$ROOT/serverFilesCourse/{kit}"
+mkdir -p "$ROOT/results"
+# -P: the kit comes from PYTHONPATH only, never from the current folder.
+if ! python3 -P -m graders prairielearn run --student "$ROOT/student" \\
+        --results "$ROOT/results/results.json" --topics {topic}; then
+    # The grader could not even start: not the student's doing (the job's log says why).
+    MESSAGE="Not graded: the grader itself failed to start; this is not a problem with the"
+    MESSAGE="$MESSAGE submitted code. For course staff: see this grading job's log."
+    printf '{{"gradable": false, "format_errors": ["%s"]}}\\n' "$MESSAGE" \\
+        > "$ROOT/results/results.json"
+fi
 """
+
+
+def _markdown(text: str) -> str:
+    """``text`` as it goes inside PrairieLearn's ``<markdown>`` element.
+
+    PrairieLearn renders the Markdown itself and turns fenced code blocks into ``<pl-code>``
+    elements that escape their text, so the README goes in as written: escaping ``<`` here
+    would show ``&lt;`` in the code. The one exception is a literal ``<markdown>`` or
+    ``</markdown>`` tag, which would end the block; PrairieLearn's documented escape is one
+    more ``#`` before the ``>`` (``<markdown#>`` shows as ``<markdown>``).
+    """
+    return re.sub(r"(</?markdown)(#*)>", r"\1\2#>", text)
 
 
 def _question_html(t: Topic) -> str:
@@ -69,7 +100,7 @@ def _question_html(t: Topic) -> str:
     editors = "".join(
         f'\n<pl-file-editor file-name="{name}" ace-mode="ace/mode/python" '
         f'source-file-name="starter/{name}"></pl-file-editor>' for name in t.files)
-    return (f'<pl-question-panel>\n<markdown>\n{html.escape(text, quote=False)}\n</markdown>\n'
+    return (f"<pl-question-panel>\n<markdown>\n{_markdown(text)}\n</markdown>\n"
             f"</pl-question-panel>\n{editors.lstrip()}\n\n"
             "<pl-submission-panel>\n<pl-external-grader-results></pl-external-grader-results>\n"
             "<pl-file-preview></pl-file-preview>\n</pl-submission-panel>\n")
@@ -97,11 +128,77 @@ def question(course: Path, t: Topic, timeout: int = 300) -> list[Path]:
     return list(written)
 
 
-def copy_kit(course: Path) -> Path:
-    """Copy the ``graders`` package into ``serverFilesCourse/concurrency_kit/``."""
-    dest = course / "serverFilesCourse" / KIT_DIR / "graders"
+# ------------------------------------------------------------------ the kit and its packages
+def _project(name: str) -> str:
+    """A distribution's name as package indexes compare them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def distributions(names: Iterable[str]) -> list[metadata.Distribution]:
+    """The installed distributions ``names`` and, recursively, those they require (extras
+    and requirements with a marker that are not installed here are left out)."""
+    found: dict[str, metadata.Distribution] = {}
+    todo = [(name, True) for name in names]
+    while todo:
+        name, needed = todo.pop(0)
+        if _project(name) in found:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            if not needed:
+                continue
+            raise ValueError(f"{name} is not installed here, so it cannot be copied beside the "
+                             f"kit: python -m pip install {name}, then run this again") from None
+        found[_project(name)] = dist
+        for requirement in dist.requires or ():
+            spec, _, marker = requirement.partition(";")
+            if "extra" in marker:
+                continue
+            match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
+            if match:
+                todo.append((match.group(1), not marker.strip()))
+    return list(found.values())
+
+
+def vendor(dist: metadata.Distribution, dest: Path) -> None:
+    """Copy one pure-Python distribution (its modules and its ``.dist-info``) into ``dest``,
+    replacing an earlier copy of it."""
+    files = [f for f in dist.files or () if ".." not in f.parts
+             and "__pycache__" not in f.parts and f.suffix != ".pyc"]
+    name = dist.metadata["Name"]
+    if not files:
+        raise ValueError(f"{name}: no list of installed files, so it cannot be copied")
+    if any(f.suffix in COMPILED for f in files):
+        raise ValueError(f"{name} is not pure Python, so a copy may not load in the grading "
+                         "image: build an image with it installed and name it in info.json")
+    for old in dest.glob("*.dist-info"):
+        if _project(old.name.split("-")[0]) == _project(name):
+            shutil.rmtree(old)
+    for top in {f.parts[0] for f in files}:
+        old = dest / top
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink(missing_ok=True)
+    for f in files:
+        target = dest / Path(*f.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(str(f.locate())), target)
+
+
+def copy_kit(course: Path, chosen: Sequence[Topic]) -> list[str]:
+    """Copy the ``graders`` package into ``serverFilesCourse/concurrency_kit/``, and beside
+    it the packages the chosen topics require; returns what was copied
+    (``graders``, ``readerwriterlock 1.0.10``, ...). Packages copied for other topics
+    earlier are left in place."""
+    root = course / "serverFilesCourse" / KIT_DIR
+    dists = distributions(name for t in chosen for name in t.requires)
+    dest = root / "graders"
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(KIT_ROOT / "graders", dest,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return dest
+    for dist in dists:
+        vendor(dist, root)
+    return ["graders", *(f"{d.metadata['Name']} {d.version}" for d in dists)]

@@ -15,6 +15,12 @@ what runs in between is the same and lives here:
   hook, a wall clock per check and signed results (see :mod:`graders.grading`). The result
   is the one result model (:class:`graders.grading.model.SubmissionResult`) that every
   output format renders.
+
+When the grader itself fails (a package a topic requires is missing where the grader runs,
+the grading process or the kit's check code crashed), :func:`grade_files` raises
+:class:`NotGraded` instead of returning a score: each platform reports that as an error for
+staff (PrairieLearn: not gradable; Gradescope: no results.json; Classroom: a failed step; a
+notebook: an exception in the grade cell), never as the student's 0.
 """
 
 from __future__ import annotations
@@ -27,12 +33,12 @@ from pathlib import Path
 import graders
 from graders.catalog import Topic, topics
 from graders.grading.limits import Limits
-from graders.grading.model import CheckResult, SubmissionResult
+from graders.grading.model import CheckResult, SubmissionResult, not_graded_message
 from graders.grading.sandbox import Plan, grade
 from graders.grading.submissions import MAX_FILE, Files, Submission
 
-__all__ = ["CheckResult", "SubmissionResult", "check_timeout", "collect", "grade_files",
-           "grade_root", "locate", "select_topics", "summary"]
+__all__ = ["CheckResult", "NotGraded", "SubmissionResult", "check_timeout", "collect",
+           "grade_files", "grade_root", "locate", "select_topics", "summary"]
 
 KIT_ROOT = Path(graders.__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = Limits.timeout
@@ -124,12 +130,25 @@ def collect(root: Path, chosen: Sequence[Topic], *, exact: bool = False) -> File
 
 
 # ------------------------------------------------------------------ grading
+class NotGraded(Exception):
+    """The grader could not grade the submission; the message (made by
+    :func:`graders.grading.model.not_graded_message`) says so and why, for staff."""
+
+
 def grade_files(files: Files, chosen: Sequence[Topic], *, student: str = "student",
                 source: Path = Path("."), timeout: float | None = None) -> SubmissionResult:
-    """Grade ``files`` for the chosen topics in the kit's sandbox."""
+    """Grade ``files`` for the chosen topics in the kit's sandbox; :class:`NotGraded` when
+    the grader itself failed."""
     limits = Limits(timeout=check_timeout() if timeout is None else timeout)
     plan = Plan(topics=tuple(chosen), limits=limits)
-    return grade(Submission(student, source, "folder"), plan, files=files)
+    try:
+        result = grade(Submission(student, source, "folder"), plan, files=files)
+    except Exception as exc:
+        raise NotGraded(not_graded_message(
+            [f"the grader crashed: {type(exc).__name__}: {exc}"])) from exc
+    if not result.graded:
+        raise NotGraded(result.not_graded_message())
+    return result
 
 
 def grade_root(root: Path, chosen: Sequence[Topic], *, student: str = "student",

@@ -27,7 +27,8 @@ GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible
 CLASSROOM_TEST = {"name", "status", "score", "message", "test_code", "filename", "line_no",
                   "duration"}
 
-# PrairieLearn, "External grading": results.json.
+# PrairieLearn, "External grading": results.json (docs/externalGrading.md, "Grading results",
+# and the fields pl-external-grader-results renders).
 PRAIRIELEARN_TOP = {"gradable", "score", "message", "output", "images", "tests",
                     "format_errors"}
 PRAIRIELEARN_TEST = {"name", "description", "points", "max_points", "message", "output",
@@ -43,6 +44,8 @@ def check_nbgrader_csv(text: str, students: int, topics: int) -> list[dict[str, 
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == students * topics
     for row in rows:
+        if row["raw_score"] == row["score"] == "":     # not graded: a missing value
+            continue
         for key in ("raw_score", "late_submission_penalty", "score", "max_score"):
             float(row[key])
             assert "." in row[key], f"nbgrader writes floats: {key}={row[key]!r}"
@@ -95,6 +98,11 @@ def check_prairielearn(text: str) -> dict[str, Any]:
     data = json.loads(text)
     assert set(data) <= PRAIRIELEARN_TOP
     assert isinstance(data["gradable"], bool)
+    if not data["gradable"]:     # score not needed; the reason in format_errors
+        errors = data["format_errors"]
+        assert isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors)
+        assert "score" not in data and not data.get("tests")
+        return data
     assert _number(data["score"]) and 0.0 <= data["score"] <= 1.0
     for test in data["tests"]:
         assert set(test) <= PRAIRIELEARN_TEST

@@ -26,7 +26,14 @@ from graders.grading.formats import (
     prairielearn,
     sheet,
 )
-from graders.grading.model import CheckResult, SubmissionResult, load, write_atomic
+from graders.grading.model import (
+    INFRASTRUCTURE,
+    NOT_GRADED,
+    CheckResult,
+    SubmissionResult,
+    load,
+    write_atomic,
+)
 
 TOPICS = (topic("data_race"), topic("mutex"))
 REPORT = ("Lost update: 2 shoppers added 3 items each, so the basket should count 6; it "
@@ -167,3 +174,35 @@ def test_every_format_is_written_for_a_student_and_the_class(tmp_path: Path) -> 
     assert written == ["classroom/ada.b64", "classroom/ada.json", "feedback/ada.html",
                        "feedback/ada.md", "grades.csv", "gradescope/ada/results.json",
                        "junit.xml", "prairielearn/ada/results.json", "sheet.csv"]
+
+
+def ungraded(student: str = "cy") -> SubmissionResult:
+    """The grader could not run mutex (a package missing): not the student's failure."""
+    r = result(student)
+    for c in r.checks:
+        if c.topic == "mutex":
+            c.status, c.bug_class = "error", INFRASTRUCTURE
+            c.message = "The mutex checks need the package examplelib, which is missing."
+    r.graded = False
+    return r
+
+
+def test_an_ungraded_submission_shows_an_error_never_a_score(tmp_path: Path) -> None:
+    r = ungraded()
+    assert r.not_graded_message().startswith("Not graded: the grader itself failed")
+    assert "examplelib" in r.not_graded_message()
+    assert sheet.render([r], TOPICS).splitlines()[1] == \
+        f"cy,0,{NOT_GRADED},{NOT_GRADED},7,{NOT_GRADED}"
+    rows = check_nbgrader_csv(nbgrader.render([r], formats.Context(TOPICS)), 1, 2)
+    assert (rows[0]["score"], rows[1]["raw_score"], rows[1]["score"]) == ("0.0", "", "")
+    text = feedback.markdown(r, TOPICS)
+    assert f"**{NOT_GRADED}**" in text and "examplelib" in text
+    assert f"| mutex: {TOPICS[1].title} | {NOT_GRADED} |" in text
+    assert NOT_GRADED in "".join(check_html(feedback.html(r, TOPICS)).itertext())
+    data = check_prairielearn(prairielearn.dumps(r, TOPICS))
+    assert data["gradable"] is False and "examplelib" in data["format_errors"][0]
+    assert classroom.render(r, TOPICS)["status"] == "error"
+    stale = tmp_path / "gradescope" / "cy" / "results.json"
+    write_atomic(stale, "{}")
+    formats.write_student(tmp_path, r, CONTEXT)
+    assert not stale.exists()      # Gradescope's own "autograder failed", not a score

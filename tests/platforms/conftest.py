@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from graders.interpreter_tools import scripts_folders
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,32 +30,7 @@ def jupyter_env(base: Path) -> dict[str, str]:
     return env
 
 
-def without_virtualenv(env: dict[str, str], decoys: Path) -> dict[str, str]:
-    """``env`` as a shell with no virtual environment activated has it: VIRTUAL_ENV unset,
-    no venv's ``bin`` (nor this interpreter's scripts folder) on PATH. ``decoys`` goes first
-    on PATH with an ``alembic`` that fails loudly, so a tool found through PATH instead of
-    through the interpreter running the kit shows."""
-    scripts = {str(Path(p).resolve()) for p in scripts_folders()}
-
-    def in_a_venv(folder: str) -> bool:
-        path = Path(folder)
-        return (path.parent / "pyvenv.cfg").is_file() or str(path.resolve()) in scripts
-
-    decoys.mkdir(parents=True, exist_ok=True)
-    decoy = decoys / "alembic"
-    decoy.write_text("#!/bin/sh\necho 'alembic was taken from PATH' >&2\nexit 3\n")
-    decoy.chmod(0o755)
-    kept = [p for p in env.get("PATH", "").split(os.pathsep) if p and not in_a_venv(p)]
-    clean = {k: v for k, v in env.items() if k != "VIRTUAL_ENV"}
-    clean["PATH"] = os.pathsep.join([str(decoys), *kept])
-    return clean
-
-
 @pytest.fixture(scope="session")
 def make_jupyter_env() -> Callable[[Path], dict[str, str]]:
     return jupyter_env
 
-
-@pytest.fixture(scope="session")
-def make_bare_env() -> Callable[[dict[str, str], Path], dict[str, str]]:
-    return without_virtualenv

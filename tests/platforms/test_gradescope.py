@@ -1,8 +1,11 @@
-"""Gradescope: the zip's layout, and run_autograder against a fake /autograder tree, with
-results.json checked against the published autograder specification ("Output format")."""
+"""Gradescope: the zip's layout; run_autograder against a fake /autograder tree; and, marked
+slow, the zip as Gradescope runs it: setup.sh builds the image once, then every shape of
+upload is graded in a fresh root. results.json is checked against the published autograder
+specification ("Output format")."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -11,8 +14,12 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from clean_env import bare_env
+
+from graders.catalog import topic
 
 ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
@@ -166,3 +173,171 @@ def test_spec_check_catches_mistakes() -> None:
     assert spec_problems({**good, "tests": [{"score": 2.0, "max_score": 1.0}]})
     assert spec_problems({**good, "tests": [{"score": 1.0, "status": "ok"}]})
     assert spec_problems({**good, "visibility": "students"})
+
+
+# ------------------------------------------------------------ as Gradescope runs it
+# The image is built once with the real setup.sh (it installs the kit's dependencies from
+# PyPI), then every submission gets a fresh root made of that image, as Gradescope starts a
+# fresh container of its image for each one.
+IMAGE_TOPICS = ("data_race", "mutex")
+IMAGE_FILES = {t: topic(t).files[0] for t in IMAGE_TOPICS}
+IMAGE_POINTS = {t: topic(t).points for t in IMAGE_TOPICS}
+SOLVED, STARTER = "solutions", "exercises"      # the folders a topic's file is taken from
+# Gradescope's default container memory (its troubleshooting guide), as an address-space
+# limit on run_autograder: stricter than the container's, which counts resident memory.
+GRADESCOPE_MEMORY_KB = 768 * 1024
+
+
+def build_image(folder: Path) -> Path:
+    """Build the zip with the CLI, unpack it into ``<root>/source`` and run its setup.sh
+    there, with this test's interpreter first on PATH as ``python3`` and no virtual
+    environment on PATH otherwise; returns the root."""
+    zip_path = folder / "autograder.zip"
+    done = graders("gradescope", "build", "--out", str(zip_path), "--topics", *IMAGE_TOPICS)
+    assert done.returncode == 0, done.stderr
+    root = folder / "gradescope image"            # a space tests the scripts' quoting
+    with zipfile.ZipFile(zip_path) as zf:
+        for info in zf.infolist():
+            zf.extract(info, root / "source")
+            os.chmod(root / "source" / info.filename, info.external_attr >> 16 & 0o777)
+    shim = folder / "bin"
+    shim.mkdir()
+    (shim / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (shim / "python3").chmod(0o755)
+    env = {**bare_env(shim), "GRADERS_AUTOGRADER_ROOT": str(root)}
+    done = subprocess.run([str(root / "source" / "setup.sh")], cwd=root / "source", env=env,
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "data_race" in done.stdout                       # setup.sh ends by listing topics
+    return root
+
+
+@pytest.fixture(scope="session")
+def gradescope_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image, built once per test session. Under pytest-xdist every worker has its own
+    session, so the first one builds it in the run's shared temporary folder under a lock
+    and the others reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "gradescope-image"
+    with open(shared / "gradescope-image.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "built").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build_image(folder)
+            (folder / "built").touch()
+    return folder / "gradescope image"
+
+
+def grade_in_container(image: Path, base: Path, files: dict[str, bytes]) -> dict[str, Any]:
+    """One submission as Gradescope grades it: a fresh root holding the image's source/ and
+    venv/, run_autograder copied to the top, the upload unpacked into submission/; then
+    run_autograder with the root as its working folder, no setting but the root, and no
+    more memory than Gradescope gives by default."""
+    root = base / "autograder"
+    root.mkdir()
+    for part in ("source", "venv"):
+        (root / part).symlink_to(image / part, target_is_directory=True)
+    shutil.copy(image / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    for name, data in files.items():
+        (root / "submission" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "submission" / name).write_bytes(data)
+    env = {**bare_env(), "GRADERS_AUTOGRADER_ROOT": str(root)}
+    with open(root / "results" / "stdout", "w") as stdout:
+        done = subprocess.run(
+            ["bash", "-c", f'ulimit -v {GRADESCOPE_MEMORY_KB} && exec "$0"',
+             str(root / "run_autograder")], cwd=root, env=env, stdout=stdout,
+            stderr=subprocess.STDOUT, timeout=600, check=False)
+    log = (root / "results" / "stdout").read_text()
+    assert done.returncode == 0, log
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert spec_problems(data) == [], log
+    assert isinstance(data["execution_time"], int)          # the specification's seconds
+    for test in data["tests"]:
+        assert (test["status"] == "passed") == (test["score"] == test["max_score"]), test
+    return data
+
+
+def upload(layout: str, kinds: dict[str, str | None]) -> dict[str, bytes]:
+    """The student's files for each topic: the reference solution, the untouched starter,
+    one that does not parse, or none; ``layout`` is where a topic's file lies."""
+    files = {}
+    for name, kind in kinds.items():
+        path = layout.format(topic=name) + IMAGE_FILES[name]
+        if kind == "syntax error":
+            files[path] = b"def cook(self, dishes:\n    pass\n"
+        elif kind is not None:
+            files[path] = (ROOT / kind / name / IMAGE_FILES[name]).read_bytes()
+    return files
+
+
+def assert_graded(data: dict[str, Any], kinds: dict[str, str | None]) -> None:
+    """Full marks for a topic's reference solution, fewer for its starter, none for a
+    missing file or one that does not parse, each with a reason the student can read."""
+    for name, kind in kinds.items():
+        tests = [t for t in data["tests"] if t["name"].startswith(f"{name}: ")]
+        earned = sum(t["score"] for t in tests)
+        assert sum(t["max_score"] for t in tests) == IMAGE_POINTS[name]
+        if kind == SOLVED:
+            assert earned == IMAGE_POINTS[name], tests
+        elif kind == STARTER:
+            assert earned < IMAGE_POINTS[name], tests
+        else:
+            assert earned == 0, tests
+        failed = [t["output"] for t in tests if t["status"] == "failed"]
+        if kind == "syntax error":
+            assert all("SyntaxError" in out for out in failed), failed
+        if kind is None:
+            assert f"no {IMAGE_FILES[name]} for topic {name}" in data["output"]
+    total = sum(t["score"] for t in data["tests"])
+    assert data["output"].startswith(f"{total:g}/{sum(IMAGE_POINTS.values())} points")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("layout", "kinds"), [
+    pytest.param("", {"data_race": SOLVED, "mutex": SOLVED}, id="files-at-the-top"),
+    pytest.param("{topic}/", {"data_race": SOLVED, "mutex": STARTER}, id="topic-folders"),
+    pytest.param("exercises/{topic}/", {"data_race": STARTER, "mutex": SOLVED},
+                 id="exercises-tree"),
+    pytest.param("Homework 3/", {"data_race": STARTER, "mutex": SOLVED},
+                 id="zipped-folder-of-files"),
+    pytest.param("hw/{topic}/", {"data_race": SOLVED, "mutex": STARTER},
+                 id="zipped-folder-of-topic-folders"),
+    pytest.param("kit-main/exercises/{topic}/", {"data_race": SOLVED, "mutex": SOLVED},
+                 id="zipped-folder-of-the-exercises-tree"),
+    pytest.param("", {"data_race": None, "mutex": None}, id="empty"),
+    pytest.param("", {"data_race": None, "mutex": SOLVED}, id="one-topic-missing"),
+    pytest.param("{topic}/", {"data_race": SOLVED, "mutex": "syntax error"},
+                 id="syntax-error"),
+])
+def test_gradescope_grades_every_upload(gradescope_image: Path, tmp_path: Path, layout: str,
+                                        kinds: dict[str, str | None]) -> None:
+    files = upload(layout, kinds)
+    wrapper = layout.partition("/")[0]
+    if wrapper and "{" not in wrapper and wrapper != "exercises":
+        # a folder zipped by macOS's Finder: __MACOSX/ beside it, with AppleDouble files
+        files.update({f"__MACOSX/{wrapper}/._{IMAGE_FILES[t]}": b"\0\5\26\7" for t in kinds})
+    data = grade_in_container(gradescope_image, tmp_path, files)
+    assert_graded(data, kinds)
+    assert [t["number"] for t in data["tests"]] == [
+        f"{i}.{j}" for i, t in enumerate(IMAGE_TOPICS, 1)
+        for j in range(1, len(topic(t).checks) + 1)]
+
+
+@pytest.mark.slow
+def test_gradescope_grades_a_github_checkout(gradescope_image: Path, tmp_path: Path) -> None:
+    """A GitHub submission: the student's whole checkout of the kit. Its own graders/ never
+    runs (it would stop the grading here); only the exercises' files are read."""
+    files = {f"exercises/{p.relative_to(ROOT / 'exercises')}": p.read_bytes()
+             for p in (ROOT / "exercises").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts}
+    files.update({name: (ROOT / name).read_bytes() for name in ("pyproject.toml", "README.md")})
+    files["graders/__init__.py"] = b"raise SystemExit('the submission\\'s graders/ ran')\n"
+    files["graders/__main__.py"] = files["graders/__init__.py"]
+    kinds: dict[str, str | None] = {"data_race": SOLVED, "mutex": STARTER}
+    files.update(upload("exercises/{topic}/", kinds))
+    data = grade_in_container(gradescope_image, tmp_path, files)
+    assert_graded(data, kinds)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from clean_env import bare_env, decoys
 
 from graders.catalog import topic, topics
 from graders.interpreter_tools import path_with_scripts
@@ -185,14 +186,14 @@ def check_csv_export(course: dict[str, object]) -> None:
     assert {r["max_score"] for r in rows.values()} == {"4.0"}
 
 
-def test_round_trip(tmp_path: Path, make_jupyter_env: Callable[[Path], dict[str, str]],
-                    make_bare_env: Callable[[dict[str, str], Path], dict[str, str]]) -> None:
+def test_round_trip(tmp_path: Path,
+                    make_jupyter_env: Callable[[Path], dict[str, str]]) -> None:
     """One course, three submissions, one topic: everything nbgrader does with them, run as
     a newcomer runs it, with the kit's interpreter and no virtual environment activated.
     (One test, so that parallel runs make the course once.)"""
     pytest.importorskip("nbgrader", reason="pip install -e '.[nbgrader]'")
     pytest.importorskip("ipykernel", reason="pip install -e '.[nbgrader]'")
-    env = make_bare_env(make_jupyter_env(tmp_path), tmp_path / "decoys")
+    env = bare_env(decoys(tmp_path / "decoys"), make_jupyter_env(tmp_path))
     course = make_course(tmp_path, env)
     check_student_version_is_the_starter(course)
     check_gradebook_scores(course)

@@ -15,6 +15,12 @@ For the class (written at the end): ``grades.csv`` with ``nbgrader export``'s co
 
 Every renderer is a pure function from results to text; students see hidden checks only
 through :meth:`~graders.grading.model.CheckResult.student_text`.
+
+A result with ``graded = False`` (the grader itself failed) never shows as a score: the
+feedback, ``sheet.csv`` and ``grades.csv`` say "error: not graded", PrairieLearn's file is
+not gradable, GitHub Classroom's status is ``error``, and no Gradescope results.json is
+written, since a missing one is how Gradescope's specification reports an autograder that
+failed (see :mod:`graders.platforms.gradescope`).
 """
 
 from __future__ import annotations
@@ -61,7 +67,10 @@ def write_student(out: Path, result: SubmissionResult, context: Context) -> None
     name = safe_name(result.student)
     write_atomic(out / "feedback" / f"{name}.md", feedback.markdown(result, context.topics))
     write_atomic(out / "feedback" / f"{name}.html", feedback.html(result, context.topics))
-    write_atomic(out / "gradescope" / name / "results.json", gradescope.dumps(result))
+    if result.graded:
+        write_atomic(out / "gradescope" / name / "results.json", gradescope.dumps(result))
+    else:
+        (out / "gradescope" / name / "results.json").unlink(missing_ok=True)
     write_atomic(out / "classroom" / f"{name}.json", classroom.dumps(result, context.topics))
     write_atomic(out / "classroom" / f"{name}.b64", classroom.base64(result, context.topics))
     write_atomic(out / "prairielearn" / name / "results.json",

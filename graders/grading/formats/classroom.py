@@ -6,7 +6,9 @@
 (``duration`` in milliseconds). ``autograding-grading-reporter`` reads it from the
 environment variable ``<RUNNER-ID>_RESULTS`` and adds up ``tests[].score`` against
 ``max_score``. We write the JSON (``classroom/<id>.json``) and its base64
-(``classroom/<id>.b64``), one test per check.
+(``classroom/<id>.b64``), one test per check. A result the grader could not grade has status
+``error``; the reporter would still send its tests' scores, so ``python -m graders classroom
+report`` sends none and fails the step instead (:mod:`graders.cli.classroom`).
 """
 
 from __future__ import annotations

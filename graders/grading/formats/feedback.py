@@ -3,7 +3,8 @@ the engine's report (the verdict, the replay command and the failing interleavin
 topic's first hint. A hidden check shows its name, points and hint, never its report.
 
 Both are made from the same plan (:func:`sections`), so they say the same thing; the HTML
-is well-formed XML (it parses with ``xml.etree``) and needs no stylesheet.
+is well-formed XML (it parses with ``xml.etree``) and needs no stylesheet. A submission the
+grader could not grade gets "error: not graded" instead of a score, and the reason.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from graders.catalog import Topic
 
-from ..model import CheckResult, SubmissionResult
+from ..model import NOT_GRADED, CheckResult, SubmissionResult
 
 
 @dataclass
@@ -27,6 +28,11 @@ class Section:
     earned: int
     points: int
     checks: list[CheckResult] = field(default_factory=list)
+    graded: bool = True
+
+    @property
+    def score(self) -> str:
+        return f"{self.earned} / {self.points}" if self.graded else NOT_GRADED
 
 
 def sections(result: SubmissionResult, topics: Sequence[Topic]) -> list[Section]:
@@ -35,11 +41,14 @@ def sections(result: SubmissionResult, topics: Sequence[Topic]) -> list[Section]
     for name in result.topics():
         earned, points = result.topic_score(name)
         out.append(Section(name, titles.get(name, name), earned, points,
-                           [c for c in result.checks if c.topic == name]))
+                           [c for c in result.checks if c.topic == name],
+                           result.topic_graded(name)))
     return out
 
 
 def _headline(result: SubmissionResult) -> str:
+    if not result.graded:
+        return NOT_GRADED
     return f"{result.score} / {result.max_score} points ({result.percent:.1f}%)"
 
 
@@ -60,16 +69,18 @@ def _fence(text: str) -> str:
 
 
 def markdown(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
-    lines = [f"# Feedback for {result.student}", "", f"**{_headline(result)}**", "",
-             _settings(result), ""]
+    lines = [f"# Feedback for {result.student}", "", f"**{_headline(result)}**", ""]
+    if not result.graded:
+        lines += [result.not_graded_message(), ""]
+    lines += [_settings(result), ""]
     if result.notes:
         lines += ["Notes:", ""] + [f"- {n}" for n in result.notes] + [""]
     lines += ["| topic | points |", "|---|---|"]
     for s in sections(result, topics):
-        lines.append(f"| {s.topic}: {s.title} | {s.earned} / {s.points} |")
+        lines.append(f"| {s.topic}: {s.title} | {s.score} |")
     lines.append("")
     for s in sections(result, topics):
-        lines += [f"## {s.topic}: {s.title} ({s.earned} / {s.points})", ""]
+        lines += [f"## {s.topic}: {s.title} ({s.score})", ""]
         for c in s.checks:
             hidden = " (hidden)" if c.hidden else ""
             lines.append(f"- **{_mark(c)}** `{c.check}`{hidden}: {c.earned} / {c.points}")
@@ -110,17 +121,18 @@ def html(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8"/>',
            f"<title>Feedback for {_e(result.student)}</title>", f"<style>{STYLE}</style>",
            "</head>", "<body>", f"<h1>Feedback for {_e(result.student)}</h1>",
-           f"<p><strong>{_e(_headline(result))}</strong></p>",
-           f"<p>{_e(_settings(result))}</p>"]
+           f"<p><strong>{_e(_headline(result))}</strong></p>"]
+    if not result.graded:
+        out.append(f"<p>{_e(result.not_graded_message())}</p>")
+    out.append(f"<p>{_e(_settings(result))}</p>")
     if result.notes:
         out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes) + "</ul>")
     out.append("<table><tr><th>topic</th><th>points</th></tr>")
     for s in sections(result, topics):
-        out.append(f"<tr><td>{_e(s.topic)}: {_e(s.title)}</td>"
-                   f"<td>{s.earned} / {s.points}</td></tr>")
+        out.append(f"<tr><td>{_e(s.topic)}: {_e(s.title)}</td><td>{_e(s.score)}</td></tr>")
     out.append("</table>")
     for s in sections(result, topics):
-        out.append(f"<h2>{_e(s.topic)}: {_e(s.title)} ({s.earned} / {s.points})</h2>")
+        out.append(f"<h2>{_e(s.topic)}: {_e(s.title)} ({_e(s.score)})</h2>")
         out.append("<ul>")
         for c in s.checks:
             hidden = " (hidden)" if c.hidden else ""

@@ -5,7 +5,8 @@ Top level: ``score`` (the sum of the tests'), ``execution_time`` (seconds, a num
 ``name``, ``number`` ("topic.check", e.g. "1.2"), ``score``, ``max_score``, ``status``
 ("passed" or "failed"), ``output`` (what the student may see: a hidden check's name,
 points and hint only), ``tags``, ``visibility`` and ``extra_data`` (the check's own run
-time and bug class; the specification has no per-test time field).
+time and bug class; the specification has no per-test time field). A result the grader could
+not grade is not rendered: the specification's only way to say so is no results.json.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """``sheet.csv``: one row per student, one column per topic, then total, max and percent.
 
-For a gradebook or a spreadsheet: ``student_id,<topic>...,total,max_score,percent``.
+For a gradebook or a spreadsheet: ``student_id,<topic>...,total,max_score,percent``. A topic
+the grader could not grade says ``error: not graded`` instead of a score, and so do the
+total and the percent of a submission that was not graded.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Sequence
 
 from graders.catalog import Topic
 
-from ..model import SubmissionResult
+from ..model import NOT_GRADED, SubmissionResult
 
 
 def header(topics: Sequence[Topic]) -> list[str]:
@@ -23,6 +25,8 @@ def render(results: list[SubmissionResult], topics: Sequence[Topic]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header(topics))
     for r in sorted(results, key=lambda r: r.student):
-        writer.writerow([r.student, *(r.topic_score(t.name)[0] for t in topics), r.score,
-                         r.max_score, f"{r.percent:.1f}"])
+        cells = [r.topic_score(t.name)[0] if r.topic_graded(t.name) else NOT_GRADED
+                 for t in topics]
+        total, percent = (r.score, f"{r.percent:.1f}") if r.graded else (NOT_GRADED,) * 2
+        writer.writerow([r.student, *cells, total, r.max_score, percent])
     return buffer.getvalue()
