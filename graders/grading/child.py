@@ -9,8 +9,9 @@ is ``-I`` minus ``-E``: ``-I`` would also ignore ``PYTHONHASHSEED``, and a fixed
 is part of "the same grade every time". The student's files were copied by the parent into
 a scratch folder that is never on ``sys.path``; only the files a check names are there.
 
-The supervisor never runs student code. It imports the kit, sets the resource limits,
-installs the audit hook (:mod:`graders.grading.guard`), takes an integrity snapshot
+The supervisor never runs student code. It imports the kit and the packages each topic
+``requires`` (topics.toml), sets the resource limits, installs the audit hook
+(:mod:`graders.grading.guard`), takes an integrity snapshot
 (:mod:`graders.grading.integrity`), then forks one **worker per check**. A worker puts
 itself in its own process group, closes every descriptor that leads to the parent or to the
 supervisor, sets its CPU limit, runs the one check, compares the snapshot, reports, and
@@ -20,6 +21,12 @@ wall clock (``SIGUSR1`` for a thread dump through ``faulthandler``, then ``SIGKI
 worker's whole process tree: the supervisor is a child subreaper, so nothing a worker starts
 escapes it, not even after ``setsid``), counts the processes while the check runs, and kills
 whatever is left when it ends.
+
+**The grader's failures are not the student's.** A topic whose required package does not
+import gets no worker: its checks are reported with bug class ``grader``
+(:data:`graders.grading.model.INFRASTRUCTURE`) and a message naming the package and how to
+install it. So is a check whose own code raised with no submitted file on the stack (a bug
+of the kit, not of the submission). The parent marks such a submission not graded.
 
 **Why the result cannot be forged by student code.** Three hops, each closed to it:
 
@@ -50,7 +57,9 @@ unprivileged user or in a container.
 from __future__ import annotations
 
 import contextlib
+import errno
 import faulthandler
+import importlib
 import json
 import os
 import re
@@ -75,9 +84,10 @@ from builtins import (  # noqa: UP029 - pinned: submitted code may replace built
 from pathlib import Path
 from typing import Any
 
-from . import guard, integrity, procs
+from . import guard, integrity, isolation, procs
 from .channel import KEY_BYTES, sign
 from .limits import Limits, apply_check_cpu_limit, apply_process_limits
+from .model import INFRASTRUCTURE
 
 MAX_RECORD = 4 * 1024 * 1024
 OUTPUT_EXCERPT = 4000
@@ -154,16 +164,15 @@ def _excerpt(path: Path, limit: int) -> tuple[str, int]:
 # ----------------------------------------------------------------- the worker
 def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, dump_fd: int,
             closing: list[int], limits: Limits, state: guard.GuardState,
-            baseline: integrity.Snapshot) -> None:
+            baseline: integrity.Snapshot, walls: isolation.Isolation) -> None:
     """Runs in the forked worker; never returns."""
     status = 70
     try:
         os.setpgid(0, 0)
         procs.die_with_parent(state.supervisor)
-        reopen = os.path.isdir(f"/proc/{state.supervisor}/fd")
         for fd in closing:
-            if reopen or fd != write_end:   # without /proc (not Linux) it must be kept
-                os.close(fd)
+            os.close(fd)
+        isolation.drop_worker(walls)
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         os.close(out_fd)
@@ -183,7 +192,8 @@ def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, du
             outcome = run_check(spec["topic"], spec["check"], Path(spec["folder"]), settings)
             record = _outcome_record(outcome)
         except BaseException as exc:
-            record = {"error": f"{type(exc).__name__}: {exc}"}
+            record = {"error": f"{type(exc).__name__}: {exc}",
+                      "kit_error": _raised_by_kit(exc, spec["folder"])}
         changed = integrity.compare(baseline, integrity.take())
         record["changed"] = sorted(set(changed) | set(state.in_run_changes))[:12]
         record["refused"] = list(state.refusals)
@@ -192,12 +202,7 @@ def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, du
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(BaseException):
                 stream.flush()
-        # The record pipe is reopened only now, through /proc: no descriptor of it existed
-        # in this process while the student's code ran, and the audit hook refuses /proc
-        # to submitted code, so the one record on it is this one.
-        channel = (os.open(f"/proc/{state.supervisor}/fd/{write_end}", os.O_WRONLY)
-                   if reopen else write_end)
-        _write_all(channel, data)
+        _write_all(write_end, data)
         status = 0
     finally:
         os._exit(status)
@@ -205,6 +210,37 @@ def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, du
 
 def _no_new_group(*args: object) -> None:
     raise PermissionError("grading does not allow leaving the process group")
+
+
+#: OSError numbers of a used-up resource: a submission can leave the kit's next call short.
+_EXHAUSTED = frozenset({errno.EMFILE, errno.ENFILE, errno.EFBIG, errno.ENOSPC, errno.ENOMEM,
+                        errno.EAGAIN})
+
+
+def _raised_by_kit(exc: BaseException, folder: str) -> bool:
+    """Did an exception that escaped a check come from the kit's own code?
+
+    Yes for an ordinary error none of whose tracebacks (its cause and context included)
+    passes through a submitted file. Exits, interrupts and exhaustion (memory, recursion,
+    descriptors, file size) stay the submission's even then: its code may have used up what
+    the kit needed next.
+    """
+    if not isinstance(exc, Exception) or isinstance(exc, MemoryError | RecursionError):
+        return False
+    if isinstance(exc, OSError) and exc.errno in _EXHAUSTED:
+        return False
+    root = os.path.realpath(folder) + os.sep
+    current: BaseException | None = exc
+    for _ in range(20):                       # a chain is short; a cycle must not hang
+        if current is None:
+            break
+        tb = current.__traceback__
+        while tb is not None:
+            if os.path.realpath(tb.tb_frame.f_code.co_filename).startswith(root):
+                return False
+            tb = tb.tb_next
+        current = current.__cause__ or current.__context__
+    return True
 
 
 def _outcome_record(outcome: Any) -> dict[str, Any]:
@@ -238,8 +274,8 @@ def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str,
     pid = os.fork()
     if pid == 0:
         _worker(spec, ctx["settings"], write_end, out_fd, dump_fd,
-                [read_end, write_end, ctx["key_fd"], ctx["result_fd"]], limits, ctx["state"],
-                ctx["baseline"])
+                [read_end, ctx["key_fd"], ctx["result_fd"]], limits, ctx["state"],
+                ctx["baseline"], ctx["walls"])
     os.close(out_fd)
     os.close(dump_fd)
     with contextlib.suppress(OSError):
@@ -360,6 +396,10 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, to
                 "message": "The submission tried " + "; ".join(sorted(set(refused)))
                            + ", which grading does not allow, so this check scores 0."}
     if "error" in record:
+        if record.get("kit_error"):
+            return {**result, "status": "error", "bug_class": INFRASTRUCTURE,
+                    "message": f"The kit's own check code failed with {record['error']}, "
+                               "outside the submitted code."}
         return {**result, "status": "error", "bug_class": "crash",
                 "message": f"The check stopped with {record['error']}."}
     passed = bool(record.get("passed"))
@@ -369,6 +409,31 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, to
 
 
 # ----------------------------------------------------------------- main
+def _missing_package(topic_name: str) -> str | None:
+    """Why this interpreter cannot grade ``topic_name`` (a package it ``requires`` does not
+    import), or None. Called in the supervisor before any student code runs.
+
+    Each package is imported, not only looked up with ``find_spec``: one whose own dependency
+    is missing is found and still fails. The engine imports such libraries afresh in every
+    run, so this first import changes no verdict.
+    """
+    from graders.catalog import topic
+
+    for name in topic(topic_name).requires:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            lacking = getattr(exc, "name", None) or name
+            python = ".".join(map(str, sys.version_info[:3]))
+            return (f"The {topic_name} checks need the package {name}, which the grading "
+                    f"interpreter ({sys.executable}, Python {python}) cannot import "
+                    f"({type(exc).__name__}: {exc}). Install {lacking} where the grader runs "
+                    f"({sys.executable} -m pip install {lacking}); for a PrairieLearn course, "
+                    "rerun `python -m graders prairielearn question` where it is installed: "
+                    "it copies the package beside the kit.")
+    return None
+
+
 def _import_all(package: str) -> None:
     """Import every module of ``package`` now, so none appears for the first time in a
     worker (where the integrity comparison would take it for an addition)."""
@@ -382,11 +447,15 @@ def _import_all(package: str) -> None:
 
 def main(after_fork: list[Any] | None = None) -> None:
     config = json.loads(sys.argv[1])
+    procs.die_with_parent(int(config["parent"]))
+    # From here on this process is the supervisor inside the submission's walls (PID 1 of
+    # its namespaces, in its private view of the filesystem); the caller stays outside.
+    isolation.enter(config["isolation"])
+    walls = isolation.Isolation.from_json(config["isolation"]["isolation"])
     key_fd = os.dup(0)                       # the key stays unread in this pipe for now
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
-    procs.die_with_parent(int(config["parent"]))
     procs.become_subreaper()
     limits = Limits.from_json(config["limits"])
     apply_process_limits(limits)
@@ -404,6 +473,7 @@ def main(after_fork: list[Any] | None = None) -> None:
         raise SystemExit(f"the kit was imported from {graders.__file__}, not from {kit}")
     for spec in config["checks"]:
         checks_of(spec["topic"])
+    missing = {name: _missing_package(name) for name in {s["topic"] for s in config["checks"]}}
 
     work = str(Path(config["work"]).resolve())
     state = guard.GuardState(supervisor=os.getpid(), student_roots=(work + os.sep,),
@@ -415,8 +485,12 @@ def main(after_fork: list[Any] | None = None) -> None:
            "settings": Settings(schedules=int(config["settings"]["schedules"]),
                                 seed=int(config["settings"]["seed"])),
            "key_fd": key_fd, "result_fd": int(config["result_fd"]), "state": state,
+           "walls": walls,
            "baseline": baseline}
-    records = [_run_one(i, spec, ctx) for i, spec in enumerate(config["checks"], 1)]
+    records = [_run_one(i, spec, ctx) if missing[spec["topic"]] is None else
+               {"topic": spec["topic"], "check": spec["check"], "status": "error",
+                "bug_class": INFRASTRUCTURE, "message": missing[spec["topic"]]}
+               for i, spec in enumerate(config["checks"], 1)]
     key = _read_exactly(key_fd, KEY_BYTES, time.monotonic() + 5)
     os.close(key_fd)
     if len(key) != KEY_BYTES:

@@ -28,6 +28,7 @@ class Limits:
     max_processes: int = 16        # processes the submission may fork (per check)
     open_files: int = 256
     output_mb: int = 2             # largest file a process may write (captured output too)
+    scratch_mb: int = 64           # the submission's writable folders, in all (namespaces)
 
     @property
     def cpu_seconds(self) -> int:

@@ -16,6 +16,11 @@ For each submission the parent:
 4. accepts the verdicts only if the child exited 0 and the pipe carried exactly one line
    signed with this submission's key, listing exactly the planned checks in order.
 
+Anything else (the child crashed, the line was missing, forged or incomplete) is the grader's
+failure, not the student's: every check gets bug class :data:`~.model.INFRASTRUCTURE`, as do
+the checks the child itself could not run (a package a topic requires is missing, the kit's
+check code raised), and the result says ``graded = False``.
+
 Nothing the student's code prints is ever parsed: stdout and stderr only become feedback.
 """
 
@@ -42,8 +47,9 @@ from typing import Any
 from graders.catalog import KIT, CheckInfo, Topic
 
 from . import channel, procs
+from . import isolation as walls
 from .limits import Limits
-from .model import CheckResult, SubmissionResult
+from .model import INFRASTRUCTURE, CheckResult, SubmissionResult
 from .submissions import Files, Submission, materialize
 
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
@@ -51,7 +57,8 @@ BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 KIT_FILES = ("graders/topics.toml", "graders/catalog.py", "graders/checking.py",
              "graders/checks", "graders/engine", "graders/grading/bootstrap.py",
              "graders/grading/child.py", "graders/grading/guard.py",
-             "graders/grading/integrity.py", "graders/grading/limits.py",
+             "graders/grading/integrity.py", "graders/grading/isolation.py",
+             "graders/grading/limits.py",
              "graders/grading/procs.py", "graders/grading/channel.py")
 
 
@@ -63,6 +70,9 @@ class Plan:
     schedules: int = 200
     seed: int = 0
     limits: Limits = field(default_factory=Limits)
+    #: :mod:`.isolation`'s mode; by default the strongest this machine offers, never refused
+    #: (the platforms' containers are their own walls; ``grade`` chooses it explicitly).
+    isolation: str = field(default_factory=lambda: walls.best_mode(trusted=True))
 
     def checks(self) -> list[tuple[Topic, CheckInfo]]:
         return [(t, c) for t in self.topics for c in t.checks]
@@ -70,6 +80,7 @@ class Plan:
     def settings(self) -> dict[str, Any]:
         return {"topics": [t.name for t in self.topics], "schedules": self.schedules,
                 "seed": self.seed, "limits": self.limits.to_json(),
+                "isolation": self.isolation,
                 "python": ".".join(map(str, sys.version_info[:3]))}
 
     def digest(self, files: Files) -> str:
@@ -121,25 +132,27 @@ def grade(sub: Submission, plan: Plan, files: Files | None = None,
     result.notes.extend(sorted(set(files.problems.values())))
     tmp = Path(tempfile.mkdtemp(prefix="graders-"))
     try:
-        records, problem, graded = _run_child(plan, files, tmp, cancel)
+        records, problem = _run_child(plan, files, tmp, cancel)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    result.graded = graded
     if problem:
         result.notes.append(problem)
     for (t, info), record in zip(plan.checks(), records, strict=True):
         result.checks.append(_check_result(t, info, record, plan))
+    result.graded = not any(c.infrastructure for c in result.checks)
     result.seconds = round(time.monotonic() - start, 3)
     return result
 
 
 def _check_result(t: Topic, info: CheckInfo, record: dict[str, Any], plan: Plan) -> CheckResult:
     status = record.get("status", "error")
+    # A hint helps with a check the submission failed, not with one the grader could not run.
+    failed = status != "passed" and record.get("bug_class") != INFRASTRUCTURE
     return CheckResult(
         topic=t.name, check=info.name, points=info.points, hidden=info.hidden,
         status=status if status in ("passed", "failed", "error") else "error",
         bug_class=record.get("bug_class"), message=str(record.get("message") or ""),
-        hint=None if status == "passed" or not t.hints else t.hints[0],
+        hint=t.hints[0] if failed and t.hints else None,
         seed=plan.seed, schedules=plan.schedules, schedules_run=record.get("schedules_run"),
         failing_seed=record.get("seed"), token=record.get("token"),
         seconds=float(record.get("seconds") or 0.0), output=str(record.get("output") or ""))
@@ -150,9 +163,26 @@ def _failed_records(plan: Plan, bug_class: str, message: str) -> list[dict[str, 
              "message": message} for t, c in plan.checks()]
 
 
+def _walls_plan(plan: Plan, tmp: Path, work: Path, capture: Path) -> dict[str, Any]:
+    """What :func:`.isolation.enter` builds for this submission, with the host folders it
+    needs handed to the ids the sandbox runs under."""
+    iso = walls.allocate(plan.isolation)
+    root = tmp / "root"
+    root.mkdir()
+    if iso.mode == walls.NAMESPACES and iso.outer_root > 0:
+        os.chown(capture, iso.outer_root, iso.outer_root)     # the supervisor's, only
+    elif iso.mode == walls.UNPRIVILEGED_USER:
+        tmp.chmod(0o711)                       # the worker's uid may pass, not list
+        for path in [work, *work.rglob("*")]:
+            os.chown(path, iso.outer_worker, iso.outer_worker)
+    return {"isolation": iso.to_json(), "root": str(root), "work": str(work),
+            "capture": str(capture), "readonly": walls.readonly_paths(KIT),
+            "scratch_mb": plan.limits.scratch_mb}
+
+
 def _run_child(plan: Plan, files: Files, tmp: Path, cancel: threading.Event | None
-               ) -> tuple[list[dict[str, Any]], str | None, bool]:
-    """(one record per planned check, a note for the instructor or None, graded?)."""
+               ) -> tuple[list[dict[str, Any]], str | None]:
+    """(one record per planned check, a note for the instructor or None)."""
     work, capture = tmp / "work", tmp / "capture"
     work.mkdir()
     capture.mkdir()
@@ -166,7 +196,8 @@ def _run_child(plan: Plan, files: Files, tmp: Path, cancel: threading.Event | No
               "checks": [{"topic": t.name, "check": c.name, "folder": str(work / t.name)}
                          for t, c in plan.checks()],
               "settings": {"schedules": plan.schedules, "seed": plan.seed},
-              "limits": plan.limits.to_json()}
+              "limits": plan.limits.to_json(),
+              "isolation": _walls_plan(plan, tmp, work, capture)}
     out = (capture / "supervisor.out").open("wb")
     err = (capture / "supervisor.err").open("wb")
     try:
@@ -194,25 +225,25 @@ def _run_child(plan: Plan, files: Files, tmp: Path, cancel: threading.Event | No
                 f"{plan.limits.submission_timeout(len(plan.checks())):g} s and was stopped.")
         if dump:
             text += "\nWhere the threads were when it was stopped:\n" + dump
-        return _failed_records(plan, "timeout", text), "stopped at the hard time limit", True
+        return _failed_records(plan, "timeout", text), "stopped at the hard time limit"
     if child.returncode != 0:
         tail = _tail(capture / "supervisor.err")
         message = (f"The grading process ended with status {child.returncode} before "
                    f"reporting.{(' Its last words: ' + tail) if tail else ''}")
-        return _failed_records(plan, "grader", message), message, False
+        return _failed_records(plan, INFRASTRUCTURE, message), message
     try:
         payload = channel.verify(key, data)
     except channel.ChannelError as exc:
         message = f"The grading result was rejected: {exc}."
-        return _failed_records(plan, "grader", message), message, False
+        return _failed_records(plan, INFRASTRUCTURE, message), message
     records = payload.get("checks")
     expected = [(t.name, c.name) for t, c in plan.checks()]
     if not isinstance(records, list) or [
             (r.get("topic"), r.get("check")) if isinstance(r, dict) else None
             for r in records] != expected:
         message = "The grading result did not list the planned checks."
-        return _failed_records(plan, "grader", message), message, False
-    return records, None, True
+        return _failed_records(plan, INFRASTRUCTURE, message), message
+    return records, None
 
 
 def _collect(child: subprocess.Popen[bytes], fd: int, plan: Plan,
