@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 KIT = Path(__file__).resolve().parent.parent
 CATALOG = Path(__file__).resolve().parent / "topics.toml"
@@ -36,6 +37,9 @@ class Topic:
     #: Packages beyond the standard library the topic imports at grade time (import name =
     #: pip name); the grading process checks them before any student code runs.
     requires: tuple[str, ...] = ()
+    #: Dotted names the integrity scan lets this topic use (``"multiprocessing"`` and all in
+    #: it, ``"os.getpid"``): what its exercise legitimately needs beyond plain threads.
+    allow: tuple[str, ...] = ()
 
     @property
     def points(self) -> int:
@@ -72,11 +76,23 @@ def topics() -> dict[str, Topic]:
                 checks=tuple(CheckInfo(c["name"], int(c["points"]), bool(c.get("hidden")))
                              for c in raw["check"]),
                 wrong=dict(raw.get("wrong", {})), alternative=dict(raw.get("alternative", {})),
-                requires=tuple(raw.get("requires", ())))
+                requires=tuple(raw.get("requires", ())), allow=_dotted_names(raw))
         except KeyError as exc:
             raise CatalogError(f"{CATALOG}: topic {raw.get('name', '?')!r} lacks {exc}") from None
         result[topic.name] = topic
     return result
+
+
+def _dotted_names(raw: dict[str, Any]) -> tuple[str, ...]:
+    """``allow`` of a topic: a list of dotted names, checked so a typo cannot allow nothing
+    (or everything) silently."""
+    names = raw.get("allow", [])
+    if not isinstance(names, list) or not all(
+            isinstance(n, str) and n and all(p.isidentifier() for p in n.split("."))
+            for n in names):
+        raise CatalogError(f"{CATALOG}: topic {raw.get('name', '?')!r}: allow must be a list "
+                           f"of dotted names such as \"os.getpid\", not {names!r}")
+    return tuple(names)
 
 
 def topic(name: str) -> Topic:

@@ -2,8 +2,10 @@
 
 Witnesses, never timing. The I/O part runs under the engine, where ``time.sleep`` is virtual:
 a probe around ``download`` counts how many downloads are waiting at once, and only a program
-that starts them together ever has them all inside. The CPU part runs in a child interpreter
-(see ``childprocs.py``): a probe around ``score`` reports which processes computed it.
+that starts them together ever has them all inside; it also sees which downloads had finished
+when fetch_all returned, so a page in the answer must be one that was really downloaded. The
+CPU part runs in a child interpreter (see ``childprocs.py``): a probe around ``score`` reports
+which processes computed it.
 """
 
 from __future__ import annotations
@@ -45,20 +47,32 @@ def _desk(folder: Path, settings: Settings, urls: list[str], most: list[int]) ->
         require(desk, "download", ["url"])
         real = desk.download
         inside = [0]
+        downloaded: list[str] = []
 
         def download(url: str) -> Any:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
             try:
-                return real(url)
+                page = real(url)
             finally:
                 inside[0] -= 1
+            downloaded.append(url)
+            return page
 
         desk.download = download
         pages = fetch_all(list(urls))
+        done = list(downloaded)        # the downloads that had finished when it returned
         if pages is None or list(pages) != expected:
             fail("wrong result", f"fetch_all({urls}) returned {pages!r}; it should return "
                  f"the pages in the order of the urls: {expected!r}.")
+        unfinished = [url for url in urls if url not in done]
+        if unfinished:
+            many = len(unfinished) > 1
+            fail("wrong result", f"fetch_all({urls}) returned every page, but when it "
+                 f"returned, the download{'s' if many else ''} of {', '.join(unfinished)} "
+                 f"had not finished: {'those pages' if many else 'that page'} did not come "
+                 "from download(). Wait for every download (join the threads, or collect "
+                 "from the pool) before you return the pages.")
 
     return explore(scenario, [student_file(folder, FILE)], settings)
 

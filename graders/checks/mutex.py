@@ -1,4 +1,8 @@
-"""mutex: the tally is exact, the lock is never held during slow work, cooks overlap."""
+"""mutex: the tally is exact, the lock is never held during slow work, cooks overlap.
+
+The tally is read from the kitchen the cooks really worked in (a probe on ``Kitchen.cook``,
+see ``support.SharedState``) as well as from what run_kitchen returns.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from graders.engine import Exploration, Settings, explore, fail, held_locks, thread_name
 
 from . import check
-from .support import never_seen, require, student_file
+from .support import SharedState, never_seen, require, student_file
 
 COOKS, DISHES = 2, 2
 
@@ -19,18 +23,29 @@ def _kitchen(folder: Path, settings: Settings, probe: Any = None) -> Exploration
         require(kitchen, "prepare_dish", ["cook"])
         if probe is not None:
             kitchen.prepare_dish = probe(kitchen.prepare_dish)
+        kitchens = SharedState(getattr(kitchen, "Kitchen", None), "cook", "served")
         served = run_kitchen(COOKS, DISHES)
         expected = COOKS * DISHES
+        lost = (f"Lost update: {COOKS} cooks served {DISHES} dishes each, so the tally should "
+                f"be {expected}")
         if served != expected:
-            fail("lost update", f"Lost update: {COOKS} cooks served {DISHES} dishes each, so "
-                 f"the tally should be {expected}; it is {served}.")
+            fail("lost update", f"{lost}; it is {served}.")
+        tallies = kitchens.left()
+        if tallies is not None and sum(tallies) != expected:
+            what = (f"the tally of the kitchen its cooks worked in was {tallies[0]}"
+                    if len(tallies) == 1 else f"the tallies of the {len(tallies)} kitchens its "
+                    f"cooks worked in were {' + '.join(map(str, tallies))} = {sum(tallies)}")
+            fail("lost update", f"{lost}. run_kitchen({COOKS}, {DISHES}) returned {served}, "
+                 f"but {what}: the answer must be the kitchen's tally, and the tally must "
+                 "not lose a dish.")
 
     return explore(scenario, [student_file(folder, "kitchen.py")], settings)
 
 
 @check("mutex")
 def exact_tally(folder: Path, settings: Settings) -> Exploration:
-    """The tally of dishes served is exact on every schedule."""
+    """The tally of dishes served is exact on every schedule: in the kitchen the cooks worked
+    in, and as run_kitchen returns it."""
     return _kitchen(folder, settings)
 
 

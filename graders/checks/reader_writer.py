@@ -2,7 +2,8 @@
 
 Probes around the planner's ``read_day`` and ``write_day`` see who is inside at each moment:
 a writer must be alone (no reader, no other writer), readers must be able to read at the same
-time (a witness across schedules), every booking must be right, and a writer must not wait
+time (a witness across schedules), every booking must be right (on the page the writers really
+wrote, as ``write_day`` saw it, and as ``meetings_on`` shows it), and a writer must not wait
 for ever behind a flood of readers.
 
 Why the last check counts reads itself instead of using the engine's starvation verdict
@@ -36,8 +37,9 @@ WITNESS_FIRST = 20
 
 
 class _Watch:
-    """Who is inside read_day and write_day right now, and the most readers seen at once;
-    ``exclusive`` fails a run the moment a writer is not alone."""
+    """Who is inside read_day and write_day right now, the most readers seen at once, and the
+    pages each day was last written on; ``exclusive`` fails a run the moment a writer is not
+    alone."""
 
     def __init__(self, exclusive: bool = True) -> None:
         self.exclusive = exclusive
@@ -50,6 +52,7 @@ class _Watch:
         self.writing: list[str] = []
         self.reads_by_readers: dict[str, int] = {}
         self.writer_waits_since: dict[str, int] | None = None
+        self.written_on: dict[Any, Any] = {}     # day -> the pages write_day last wrote it on
 
     def wrap(self, planner: Any) -> None:
         read_day, write_day = planner.read_day, planner.write_day
@@ -84,6 +87,7 @@ class _Watch:
                 return write_day(pages, day, meetings)
             finally:
                 self.writing.remove(me)
+                self.written_on[day] = pages
 
         planner.read_day = watched_read
         planner.write_day = watched_write
@@ -155,6 +159,13 @@ def _office(folder: Path, settings: Settings, watch: _Watch, readers: int, write
         if page != expected:
             fail("double booking", f"{told_yes[0]} was told it had the last place on {DAY}, "
                  f"but the page shows {page}: a booking was lost.")
+        pages = watch.written_on.get(DAY)
+        written = pages.get(DAY) if isinstance(pages, dict) else None
+        if isinstance(written, list | tuple) and list(written) != expected:
+            fail("double booking", f"{told_yes[0]} was told it had the last place on {DAY}, "
+                 f"and meetings_on() shows {page}, but the page the writers wrote holds "
+                 f"{list(written)}: a booking was lost, and meetings_on() did not show the "
+                 "page.")
 
     return explore(scenario, [student_file(folder, "planner.py")], settings)
 

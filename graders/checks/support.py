@@ -1,7 +1,9 @@
-"""Small helpers checks share: finding the student's files and functions, with clear errors."""
+"""Small helpers checks share: finding the student's files and functions, with clear errors;
+watching the shared object the student's threads really used; verdicts without schedules."""
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -38,6 +40,48 @@ def require(module: Any, name: str, params: Sequence[str]) -> Callable[..., Any]
     except ValueError:
         pass
     return fn
+
+
+class SharedState:
+    """A probe on ``cls.method``, the method the program's threads call on a shared object,
+    to read what they really left in it instead of believing what the student's function
+    returns.
+
+    For every instance the method is called on, it keeps the instance (so no ``id`` is
+    reused), how many calls on it are under way, and the value of its ``attribute`` right after
+    the last call returned. Make it on the class of the freshly loaded module, before the
+    student's code runs; a missing class or method leaves it empty.
+    """
+
+    def __init__(self, cls: Any, method: str, attribute: str) -> None:
+        self.attribute = attribute
+        self.seen: dict[int, list[Any]] = {}   # id -> [instance, calls under way, value after]
+        original = getattr(cls, method, None) if isinstance(cls, type) else None
+        if not callable(original):
+            return
+        seen = self.seen
+
+        @functools.wraps(original)
+        def watched(obj: Any, *args: Any, **kwargs: Any) -> Any:
+            entry = seen.setdefault(id(obj), [obj, 0, None])
+            entry[1] += 1
+            try:
+                return original(obj, *args, **kwargs)
+            finally:
+                entry[1] -= 1
+                entry[2] = getattr(obj, attribute, None)
+
+        setattr(cls, method, watched)
+
+    def left(self) -> list[int] | None:
+        """What the threads left in each object used, in the order of first use: the value
+        after the last call returned, or the value now while a call is still under way (its
+        work may be done). None when no object was used or a value is not a whole number."""
+        values = [getattr(obj, self.attribute, None) if busy else after
+                  for obj, busy, after in self.seen.values()]
+        if not values or not all(isinstance(v, int) for v in values):
+            return None
+        return values
 
 
 def never_seen(result: Exploration, bug_class: str, message: str,

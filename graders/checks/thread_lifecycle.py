@@ -1,13 +1,17 @@
 """thread_lifecycle: start() and not run(), join() before reading, a new thread per start.
 
-A probe around the bakery's ``bake`` sees which thread bakes each tray and how many trays are
-in ovens at once. The engine's portfolio begins with the sequential schedule, in which the
+A probe around the bakery's ``bake`` sees which thread bakes each tray, how many trays are
+in ovens at once, and the ``baked`` dict each oven fills: the loaves a function returns must
+have come out of the ovens (be in those dicts) when it returns, not merely be the right
+number. A program that never calls ``bake`` gives nothing to observe and is judged on its
+answer alone. The engine's portfolio begins with the sequential schedule, in which the
 calling thread runs until it blocks, so an oven thread runs last there: a result read before
 ``join()`` is caught on the first schedule.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +22,19 @@ from .support import never_seen, require, student_file
 
 
 class _Ovens:
-    """Which thread baked what, and the most trays seen in ovens at once (over all runs)."""
+    """Which thread baked what, the trays ovens began to bake (with the loaves and the dict
+    each fills) in this run, and the most trays seen in ovens at once (over all runs)."""
 
     def __init__(self) -> None:
         self.most_at_once = 0
         self.inside: list[str] = []
         self.bakers: list[str] = []
+        self.begun: list[tuple[Any, Any, Any]] = []
 
     def watch(self, bakery: Any) -> None:
         self.inside = []
         self.bakers = []
+        self.begun = []
         bake = require(bakery, "bake", ["tray", "loaves", "baked"])
 
         def watched(tray: Any, loaves: Any, baked: Any) -> Any:
@@ -38,6 +45,7 @@ class _Ovens:
                      "oven thread: calling run() runs the thread's target right there, like "
                      "any function call. start() makes the new thread, which then calls run().")
             self.bakers.append(me)
+            self.begun.append((tray, loaves, baked))
             self.inside.append(me)
             self.most_at_once = max(self.most_at_once, len(self.inside))
             try:
@@ -46,6 +54,30 @@ class _Ovens:
                 self.inside.remove(me)
 
         bakery.bake = watched
+
+    def came_out(self) -> list[tuple[Any, Any]]:
+        """(tray, loaves) of every tray an oven has put in its ``baked`` dict by now."""
+        return [(tray, loaves) for tray, loaves, baked in self.begun
+                if not isinstance(baked, dict) or tray in baked]
+
+
+def _came_out(ovens: _Ovens, out: list[tuple[Any, Any]], call: str, answer: Any,
+              loaves: int) -> None:
+    """Fail when ``call`` returned ``answer``, worth ``loaves`` loaves, while fewer had come
+    out of the ovens (``out``, taken as it returned) and the program does bake with bake()."""
+    done = [n for _, n in out]
+    if not all(isinstance(n, int) for n in done) or sum(done) >= loaves:
+        return
+    me = threading.current_thread()
+    for t in threading.enumerate():    # let the ovens finish: does the program use bake()?
+        if t is not me and not t.daemon:
+            t.join()
+    if not ovens.bakers:
+        return
+    what = ", ".join(f"{tray} ({n} loaves)" for tray, n in out) if out else "nothing"
+    fail("read too early", f"{call} returned {answer!r}, but when it returned, {what} had come "
+         "out of the ovens: the answer did not come from what the oven threads baked. Wait "
+         "for every oven with join(), then read what it baked.")
 
 
 def _explore(folder: Path, settings: Settings, scenario: Any) -> Exploration:
@@ -61,6 +93,7 @@ def result_after_join(folder: Path, settings: Settings) -> Exploration:
         bake_one_tray = require(bakery, "bake_one_tray", ["loaves"])
         ovens.watch(bakery)
         got = bake_one_tray(3)
+        out = ovens.came_out()         # at the moment it returned
         if not threads_started():
             fail("not a thread", "bake_one_tray() started no thread: the oven should bake in "
                  "a thread of its own (call start() on it).")
@@ -68,6 +101,7 @@ def result_after_join(folder: Path, settings: Settings) -> Exploration:
             fail("read too early", f"bake_one_tray(3) returned {got!r}: it looked at the "
                  "tray before the oven thread had finished baking. start() only asks for the "
                  "thread to run some time soon; join() waits until it has ended.")
+        _came_out(ovens, out, "bake_one_tray(3)", got, 3)
 
     return _explore(folder, settings, scenario)
 
@@ -82,6 +116,7 @@ def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
         bake_two_trays = require(bakery, "bake_two_trays", ["loaves"])
         ovens.watch(bakery)
         baked = bake_two_trays(2)
+        out = ovens.came_out()         # at the moment it returned
         started = threads_started()
         if len(started) < 2:
             fail("not a thread", f"bake_two_trays() started {len(started)} thread"
@@ -92,6 +127,7 @@ def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
             fail("read too early", f"bake_two_trays(2) returned {baked!r}, not {expected}: "
                  "it returned before both ovens had finished. Wait for every oven with "
                  "join() before you return.")
+        _came_out(ovens, out, "bake_two_trays(2)", baked, sum(expected.values()))
 
     result = _explore(folder, settings, scenario)
     if ovens.most_at_once >= 2:
@@ -113,11 +149,13 @@ def new_thread_per_batch(folder: Path, settings: Settings) -> Exploration:
         bake_batches = require(bakery, "bake_batches", ["batches", "loaves"])
         ovens.watch(bakery)
         total = bake_batches(3, 1)
+        out = ovens.came_out()         # at the moment it returned
         if len(ovens.bakers) != 3:
             fail("wrong batches", f"bake_batches(3, 1) baked {len(ovens.bakers)} batches "
                  "instead of 3.")
         if total != 3:
             fail("read too early", f"bake_batches(3, 1) returned {total!r} instead of 3: it "
                  "counted a batch before its oven thread had finished.")
+        _came_out(ovens, out, "bake_batches(3, 1)", total, 3)
 
     return _explore(folder, settings, scenario)
