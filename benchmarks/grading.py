@@ -60,6 +60,34 @@ def grade(folder: Path, jobs: int, timeout: float) -> tuple[float, dict[str, dic
     return wall, results
 
 
+def isolation_overhead(repeats: int) -> dict[str, list[float]]:
+    """Seconds to grade ``ada``'s passing data_race (2 checks) through the sandbox under each
+    isolation mode this machine offers: the cost of the walls themselves."""
+    from graders.catalog import topic
+    from graders.grading import isolation, sandbox
+    from graders.grading.submissions import Submission
+
+    modes = [isolation.NONE]
+    if os.geteuid() == 0:
+        modes.append(isolation.UNPRIVILEGED_USER)
+    if isolation.namespaces_work():
+        modes.append(isolation.NAMESPACES)
+    seconds: dict[str, list[float]] = {m: [] for m in modes}
+    with tempfile.TemporaryDirectory(prefix="graders-bench-") as tmp:
+        from examples.make_class import write_student
+
+        write_student(Path(tmp), PASSING, STUDENTS[PASSING])
+        sub = Submission(PASSING, Path(tmp) / PASSING, "folder")
+        for _ in range(repeats):
+            for mode in modes:
+                plan = sandbox.Plan((topic("data_race"),), isolation=mode)
+                start = time.monotonic()
+                result = sandbox.grade(sub, plan)
+                seconds[mode].append(time.monotonic() - start)
+                assert result.score == result.max_score, (mode, result.notes)
+    return seconds
+
+
 def topic_seconds(result: dict) -> dict[str, float]:
     seconds: dict[str, float] = {}
     for check in result["checks"]:
@@ -68,7 +96,7 @@ def topic_seconds(result: dict) -> dict[str, float]:
 
 
 def report(folder: Path, timeout: float, runs: dict[int, tuple[float, dict[str, dict]]],
-           minutes: float) -> str:
+           minutes: float, walls: dict[str, list[float]]) -> str:
     first = min(runs)
     _, per_student = runs[first]
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
@@ -124,6 +152,17 @@ def report(folder: Path, timeout: float, runs: dict[int, tuple[float, dict[str, 
         lines.append(f"| deadlocking (`{DEADLOCKING}`) | {NBGRADER['deadlocking']:g} s | "
                      f"{per_topic.get('deadlock', 0.0):.1f} s (deadlock) | "
                      f"{cleo['seconds']:.1f} s ({len(per_topic)} topics) |")
+    if walls:
+        lines += ["", "## The cost of the walls", "",
+                  f"`{PASSING}`'s passing data_race (2 checks, 200 schedules each) graded "
+                  "through `sandbox.grade` under each isolation mode this machine offers, "
+                  f"{len(next(iter(walls.values())))} times each, interleaved; median and "
+                  "range in seconds (see docs/grading.md, *Isolation*).", "",
+                  "| isolation | median | fastest | slowest |", "|---|---|---|---|"]
+        for mode, times in walls.items():
+            ordered = sorted(times)
+            lines.append(f"| {mode} | {ordered[len(ordered) // 2]:.2f} | {ordered[0]:.2f} | "
+                         f"{ordered[-1]:.2f} |")
     if "dev" in per_student:
         lines += ["", "`dev` spins in C code that the engine cannot interrupt, so each of its "
                   f"data_race checks runs into the {timeout:g}-second wall clock: it alone "
@@ -138,14 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "grading-benchmark.md")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--isolation-repeats", type=int, default=5, metavar="N",
+                        help="gradings per isolation mode for the overhead table (0: skip)")
     args = parser.parse_args(argv)
     start = time.monotonic()
+    walls = isolation_overhead(args.isolation_repeats) if args.isolation_repeats else {}
     runs = {}
     for jobs in args.jobs:
         print(f"grading {args.folder} with --jobs {jobs} ...", flush=True)
         runs[jobs] = grade(args.folder.resolve(), jobs, args.timeout)
         print(f"  {runs[jobs][0]:.1f} s", flush=True)
-    text = report(args.folder.resolve(), args.timeout, runs, (time.monotonic() - start) / 60)
+    text = report(args.folder.resolve(), args.timeout, runs, (time.monotonic() - start) / 60,
+                  walls)
     print(text)
     if not args.no_write:
         args.out.write_text(text)

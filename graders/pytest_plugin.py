@@ -39,6 +39,11 @@ Memory: after a failure the schedule's token is stored in pytest's cache (key
 ``--real-threads N`` (``explore_target`` only) also runs the function N times on real
 threads in a child process; what they showed is printed in the terminal summary and added
 to a failure report. It never decides a test's outcome.
+
+Integrity scan: the topic files that ``explorer.check`` ran are read by the same scan class
+grading runs (:mod:`graders.grading.scan`); code it flags is listed in the terminal summary
+("The grader will ask your instructor to review this code: ..."), so no student meets the
+review for the first time in their grade. It never fails a test.
 """
 
 from __future__ import annotations
@@ -181,11 +186,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
-    if state is None or not state.real_threads:
+    if state is None:
         return
-    terminalreporter.section("graders: real threads")
-    for nodeid, text in state.real_threads:
-        terminalreporter.write_line(f"{nodeid}: {text}")
+    if state.real_threads:
+        terminalreporter.section("graders: real threads")
+        for nodeid, text in state.real_threads:
+            terminalreporter.write_line(f"{nodeid}: {text}")
+    _scan_summary(terminalreporter, state)
+
+
+def _scan_summary(terminalreporter: Any, state: _State) -> None:
+    """What class grading would flag in the files the checks ran on, as a warning."""
+    from graders.catalog import topic
+    from graders.grading.scan import scan_folder
+
+    found = []
+    for name, folder in state.checked:
+        info = topic(name)
+        try:
+            shown = str(folder.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            shown = str(folder)
+        found += scan_folder(folder, info.files, info.allow, shown)
+    if not found:
+        return
+    terminalreporter.section("graders: code your instructor will review", yellow=True)
+    terminalreporter.write_line("The grader will ask your instructor to review this code "
+                                "before its points count:")
+    for finding in found:
+        terminalreporter.write_line(f"  {finding}")
+    terminalreporter.write_line("If the exercise does not need it, take it out; if it does, "
+                                "leave it: your instructor will see why.")
 
 
 # ------------------------------------------------------------------ resolution
@@ -298,6 +329,8 @@ class _Memory:
 class _State:
     resolved: dict[str, _Value]
     real_threads: list[tuple[str, str]] = field(default_factory=list)
+    #: (topic, folder) of every explorer.check, in order, for the integrity scan
+    checked: list[tuple[str, Path]] = field(default_factory=list)
     _memory: _Memory | None = None
 
     def memory(self, config: pytest.Config) -> _Memory:
@@ -370,6 +403,8 @@ class Explorer:
 
         info = find_topic(topic)
         fn = checks_of(topic)[check]
+        if (topic, Path(folder)) not in self._state.checked:
+            self._state.checked.append((topic, Path(folder)))
         hint = (f"Hint: {info.hints[0]}\nMore hints: python -m graders hint {topic}"
                 if info.hints else None)
         return self.run(lambda s: fn(Path(folder), s), hint=hint)

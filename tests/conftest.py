@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,13 @@ PROGRAMS = ROOT / "benchmarks" / "programs"
 def programs() -> Path:
     """The folder of small buggy and correct programs shared by tests and benchmarks."""
     return PROGRAMS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def results_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Grading seals stored results with a key in the instructor's home; the tests keep
+    theirs in a temporary folder (inherited by every grader they start)."""
+    path = tmp_path_factory.mktemp("instructor") / "results.key"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GRADERS_RESULTS_KEY", str(path))
+        yield path

@@ -2,7 +2,8 @@
 
 The same checks grade the starter, the reference solution or a student's copy. Exit 0 when
 every check passes, 1 when one fails (with the report and the topic's first hint), 2 for a
-usage error (unknown topic, missing folder).
+usage error (unknown topic, missing folder). Code that class grading's integrity scan would
+flag is listed at the end as a warning (it changes no check and no exit status).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from graders.catalog import CatalogError, topic
 from graders.checking import run_check
 from graders.engine import Settings, with_settings
+from graders.grading.scan import scan_folder
 
 from . import EXIT_FAILURE, EXIT_OK, PROG, UsageError
 from .explore import _token, _whole
@@ -67,5 +69,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         command = (f"{PROG} check {t.name} --path {shlex.quote(str(folder))} --only {name} "
                    "--replay {token}")
         out.report(outcome.message(command, hint=t.hints[0] if t.hints else None))
+    flagged = scan_folder(folder, t.files, t.allow, str(folder))
+    if flagged:
+        out.note("The grader will ask your instructor to review this code before its points "
+                 "count:")
+        for finding in flagged:
+            out.note(f"  {finding}")
     out.plain(f"{t.name}: {earned}/{total} points")
     return EXIT_FAILURE if failed else EXIT_OK

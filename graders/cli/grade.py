@@ -7,6 +7,9 @@ resource-limited Python process (see :mod:`graders.grading`); results go to ``--
 ``grades.csv`` (nbgrader's columns), ``sheet.csv``, ``junit.xml``, and per student
 feedback (Markdown, HTML), Gradescope, GitHub Classroom and PrairieLearn files.
 
+Code the integrity scan flags (:mod:`graders.grading.scan`) is graded, but its topic's points
+show as "review" until ``--accept ID`` releases them; the summary lists the flagged lines.
+
 Exit 0 when every submission was graded (whatever the students scored), 1 when some
 submission could not be graded (listed in the summary), 2 for a usage error.
 """
@@ -15,15 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 from pathlib import Path
 
 from graders.catalog import CatalogError, topic
-from graders.grading import formats, progress, runner
+from graders.grading import formats, isolation, progress, runner
 from graders.grading.limits import Limits
 from graders.grading.sandbox import Plan
 from graders.grading.submissions import SubmissionError, discover
 
-from . import EXIT_FAILURE, EXIT_OK, UsageError
+from . import EXIT_FAILURE, EXIT_OK, PROG, UsageError
 from .explore import _whole
 from .output import Output
 
@@ -58,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where results go (default: grades/)")
     parser.add_argument("--resume", action="store_true",
                         help="keep results already in --out whose files have not changed")
+    parser.add_argument("--accept", nargs="+", default=[], metavar="ID",
+                        help="release the points of these students, whose code the integrity "
+                        "scan flagged, after you have read it")
     parser.add_argument("--timeout", type=_positive, default=Limits.timeout, metavar="S",
                         help=f"wall-clock seconds per check (default {Limits.timeout:g})")
     parser.add_argument("--memory", type=_whole(64), default=Limits.memory_mb, metavar="MB",
@@ -71,6 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exploration seed, recorded in every result (default 0)")
     parser.add_argument("--roster", type=Path, metavar="CSV",
                         help="student_id,last_name,first_name,email for grades.csv")
+    parser.add_argument("--trusted", action="store_true",
+                        help="grade even where the machine offers no isolation (no user "
+                        "namespaces and not root): only for submissions you trust")
     parser.add_argument("--duedate", default="", metavar="WHEN",
                         help="the due date to write in grades.csv")
 
@@ -82,6 +92,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
         raise UsageError(str(exc)) from None
     if not subs:
         raise UsageError(f"{args.submissions}: no student folders or .zip files in it")
+    unknown = sorted(set(args.accept) - {sub.student for sub in subs})
+    if unknown:
+        raise UsageError(f"--accept: no submission in {args.submissions} for "
+                         f"{', '.join(unknown)}")
     if args.topics:
         try:
             chosen = [topic(name) for name in args.topics]
@@ -101,15 +115,23 @@ def run(args: argparse.Namespace, out: Output) -> int:
             raise UsageError(str(exc)) from None
     limits = Limits(timeout=args.timeout, memory_mb=args.memory,
                     max_processes=args.max_processes)
-    plan = Plan(tuple(chosen), args.schedules, args.seed, limits)
+    try:
+        mode = isolation.best_mode(trusted=args.trusted)
+    except isolation.IsolationError as exc:
+        raise UsageError(str(exc)) from None
+    plan = Plan(tuple(chosen), args.schedules, args.seed, limits, isolation=mode)
     context = formats.Context(plan.topics, roster, args.duedate)
     names = ", ".join(t.name for t in chosen)
     out.plain(f"Grading {len(subs)} submission{'s' if len(subs) != 1 else ''} in "
               f"{args.submissions} on {names} ({args.jobs} at a time) into {args.out}/")
+    out.plain(f"Isolation: {isolation.describe(mode)}")
     with progress.Progress(out, len(subs)) as shown:
         outcome = runner.grade_class(subs, args.out, plan, jobs=args.jobs,
-                                     resume=args.resume, context=context, listener=shown)
+                                     resume=args.resume, context=context, listener=shown,
+                                     accept=set(args.accept))
     progress.summary(out, outcome.results, chosen)
+    again = f"{PROG} grade {shlex.quote(str(args.submissions))} --out {shlex.quote(str(args.out))}"
+    progress.review(out, outcome.results, f"{again} --resume --accept", args.accept)
     reused = f", {outcome.reused} reused" if outcome.reused else ""
     out.plain(f"Graded {outcome.graded}{reused}. Results in {args.out}/: grades.csv, "
               "sheet.csv, junit.xml, feedback/, gradescope/, classroom/, prairielearn/, "

@@ -3,6 +3,7 @@
 Modules, parent side (the grader process):
 
 ``submissions``   find each student's files in a folder or a .zip, safely; hash them
+``scan``          the integrity scan: code that reaches beyond the exercise, by file and line
 ``sandbox``       grade one submission in a fresh child process; read its signed verdicts
 ``runner``        the class: parallel jobs, resume, atomic result files, progress events
 ``model``         the one result model every output format renders

@@ -135,11 +135,40 @@ def namespaces_work() -> bool:
         return False
     kit = str(Path(__file__).resolve().parents[2])
     probe = subprocess.run(
-        [sys.executable, "-c", "from graders.grading.isolation import _unshare, "
-         "ALL_NAMESPACES as A; _unshare(A)"],
+        [sys.executable, "-c", "from graders.grading.isolation import _probe; _probe()"],
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": kit},
         stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
-    return probe.returncode == 0
+    return probe.returncode == 0 and probe.stdout.strip() == b"walls"
+
+
+def _probe() -> None:
+    """Build a whole sandbox around an empty submission and say so from inside: a machine
+    that allows namespaces but not, say, mounting ``/proc`` in one must not be taken for a
+    machine where grading works."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="graders-probe-") as tmp:
+        folders = {name: Path(tmp, name) for name in ("root", "work", "capture")}
+        for folder in folders.values():
+            folder.mkdir()
+        iso = allocate(NAMESPACES)
+        if iso.outer_root > 0:
+            os.chown(folders["capture"], iso.outer_root, iso.outer_root)
+        kit = Path(__file__).resolve().parents[2]
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                enter({"isolation": iso.to_json(), "readonly": readonly_paths(kit),
+                       "scratch_mb": 1, **{k: str(v) for k, v in folders.items()}})
+                drop_worker(iso)
+                os.write(1, b"walls" if os.listdir("/proc") else b"")
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(1)
 
 
 def best_mode(*, trusted: bool = False) -> str:
@@ -183,17 +212,33 @@ def readonly_paths(kit: Path) -> tuple[str, ...]:
     """Host folders the sandbox sees read-only: the Python installation, its site-packages,
     the system's libraries, and the kit's ``graders`` package (not the kit's checkout)."""
     wanted = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              *site.getsitepackages(), "/usr", str(kit / "graders")]
+              *site.getsitepackages(), "/usr", *_importable(kit)]
     wanted += [str(Path(p).resolve()) for p in list(wanted)]
     for name in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
         if os.path.isdir(name) and not os.path.islink(name):
             wanted.append(name)
     found: list[str] = []
     for path in sorted(set(wanted), key=len):
-        if os.path.isdir(path) and not any(path.startswith(p.rstrip("/") + "/")
-                                           or path == p for p in found):
+        if os.path.exists(path) and not any(path.startswith(p.rstrip("/") + "/")
+                                            or path == p for p in found):
             found.append(path)
     return tuple(found)
+
+
+def _importable(kit: Path) -> list[str]:
+    """What Python can import from the kit's folder, and nothing else of it: the
+    ``graders`` package, and beside it the packages a course copied there (PrairieLearn's
+    serverFilesCourse holds the topics' required libraries so), never ``solutions/``,
+    ``exercises/`` or ``tests/`` of a checkout (they are not packages)."""
+    found = []
+    for entry in sorted(kit.iterdir()):
+        if entry.is_symlink():
+            continue
+        if (entry.is_dir() and ((entry / "__init__.py").is_file()
+                                or entry.name.endswith(".dist-info"))) or \
+                (entry.is_file() and entry.suffix == ".py"):
+            found.append(str(entry))
+    return found
 
 
 def _read_tree(folder: str) -> dict[str, bytes | None]:
@@ -222,7 +267,12 @@ def _write_tree(folder: str, tree: dict[str, bytes | None], owner: int) -> None:
 
 
 def _bind(source_fd: int, target: str, *, writable: bool = False) -> None:
-    os.makedirs(target, exist_ok=True)
+    if os.path.isdir(f"/proc/self/fd/{source_fd}"):
+        os.makedirs(target, exist_ok=True)
+    else:                                       # a single module: a file to mount it on
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w"):
+            pass
     _mount(f"/proc/self/fd/{source_fd}", target, None, MS_BIND | MS_REC)
     if not writable:
         flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV
@@ -349,8 +399,7 @@ def enter(plan: dict[str, Any]) -> None:
         os._exit(1)
     # Still the host's uid here, so the host's folders can be walked; the descriptors are
     # taken in the new mount namespace, where a bind mount's source must live.
-    sources = {p: os.open(p, os.O_PATH | os.O_DIRECTORY)
-               for p in [*plan["readonly"], plan["capture"]]}
+    sources = {p: os.open(p, os.O_PATH) for p in [*plan["readonly"], plan["capture"]]}
     _make_root(plan["root"])
     os.setresgid(0, 0, 0)
     os.setresuid(0, 0, 0)

@@ -14,6 +14,12 @@ process crashed, the kit's own check code raised) has status ``"error"`` and bug
 :data:`INFRASTRUCTURE`, and its submission has ``graded = False``: that is never the
 student's failure, so every output says "not graded" (:meth:`SubmissionResult.
 not_graded_message`, :data:`NOT_GRADED`) instead of a score.
+
+A submission whose files the integrity scan flagged (:mod:`graders.grading.scan`, run in the
+parent before any of its code) keeps its graded checks, but the points of each flagged topic
+are withheld (:data:`REVIEW`) until the instructor accepts the code (``--accept ID``, which
+sets ``accepted``). :meth:`SubmissionResult.withheld` is the one rule every output follows
+for a score it may not show.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ FORMAT = "graders-result/1"
 INFRASTRUCTURE = "grader"
 #: What a score cell says for work the grader could not grade.
 NOT_GRADED = "error: not graded"
+#: What a score cell says for flagged code the instructor has not accepted yet.
+REVIEW = "review"
 
 
 def not_graded_message(reasons: list[str]) -> str:
@@ -102,6 +110,9 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     graded: bool = True              # False: the grader could not grade it (see notes)
+    #: what the integrity scan flagged: {"topic", "file", "line", "reason"} per finding
+    review: list[dict[str, Any]] = field(default_factory=list)
+    accepted: bool = False           # the instructor accepted the flagged code (--accept)
 
     @property
     def score(self) -> int:
@@ -133,6 +144,21 @@ class SubmissionResult:
         """False when some check of ``topic`` could not run for the grader's own reasons."""
         return not any(c.infrastructure for c in self.checks if c.topic == topic)
 
+    def withheld(self, topic: str | None = None) -> str | None:
+        """What a score cell of ``topic`` (of the whole submission for None) says instead of
+        the points: :data:`NOT_GRADED` when the grader failed, :data:`REVIEW` while flagged
+        code waits for the instructor; None when the points count."""
+        if not (self.graded if topic is None else self.topic_graded(topic)):
+            return NOT_GRADED
+        if self.accepted:
+            return None
+        flagged = any(topic is None or f.get("topic") == topic for f in self.review)
+        return REVIEW if flagged else None
+
+    def flagged(self) -> list[str]:
+        """The scan's findings as lines: ``exercises/mutex/kitchen.py line 3: why``."""
+        return [f"{f.get('file')} line {f.get('line')}: {f.get('reason')}" for f in self.review]
+
     def not_graded_message(self) -> str:
         """Why this submission was not graded (see :func:`not_graded_message`)."""
         reasons = list(dict.fromkeys(c.message for c in self.checks if c.infrastructure))
@@ -143,6 +169,8 @@ class SubmissionResult:
         data = asdict(self)
         data["format"] = FORMAT
         data["score"], data["max_score"] = self.score, self.max_score
+        held = self.withheld()
+        data["status"] = "not graded" if held == NOT_GRADED else (held or "graded")
         return data
 
     @classmethod
@@ -150,7 +178,7 @@ class SubmissionResult:
         if data.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} result")
         fields = {k: v for k, v in data.items()
-                  if k not in ("format", "score", "max_score", "checks")}
+                  if k not in ("format", "score", "max_score", "status", "seal", "checks")}
         checks = [CheckResult(**c) for c in data.get("checks", [])]
         return cls(**fields, checks=checks)
 
@@ -195,9 +223,10 @@ def remove_temporaries(folder: Path) -> int:
     return removed
 
 
-def load(path: Path) -> SubmissionResult | None:
-    """A stored result, or None when it is missing or unreadable (then it is regraded)."""
+def load_data(data: dict[str, Any]) -> SubmissionResult | None:
+    """A stored result from its JSON, or None when it does not hold one (then it is
+    regraded)."""
     try:
-        return SubmissionResult.from_json(json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError, KeyError):
+        return SubmissionResult.from_json(data)
+    except (ValueError, TypeError, KeyError):
         return None

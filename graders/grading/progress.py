@@ -3,17 +3,19 @@
 On a terminal: a rich progress bar with the count, the elapsed time, an ETA and a running
 tally (checks failed, submissions with errors); elsewhere (a pipe, CI logs, ``NO_COLOR``):
 one plain line per submission as it finishes. The summary is a table either way; a
-submission the grader could not grade shows "error: not graded", never a score.
+submission the grader could not grade shows "error: not graded", never a score, and one whose
+code the integrity scan flagged shows "review" until it is accepted, followed by the flagged
+lines and the command that releases the points (:func:`review`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from graders.catalog import Topic
 
-from .model import NOT_GRADED, SubmissionResult
+from .model import REVIEW, SubmissionResult
 
 
 class Progress:
@@ -57,11 +59,21 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
 
+    def _say(self, line: str) -> None:
+        if self._bar is not None:
+            self._bar.console.print(line, highlight=False)
+        else:
+            self.out.plain(line)
+
     def _tally(self) -> str:
         return (f"{self.failed_checks} check{'s' if self.failed_checks != 1 else ''} failed, "
                 f"{self.troubled} with errors")
 
     def __call__(self, event: str, student: str, result: SubmissionResult | None) -> None:
+        if event == "broken seal":
+            self._say(f"  {student}: the stored result's seal does not match (it was changed "
+                      "after grading); graded again")
+            return
         if event == "started" or result is None:
             return
         self.count += 1
@@ -69,7 +81,7 @@ class Progress:
         if not result.graded or any(c.status == "error" for c in result.checks):
             self.troubled += 1
         how = "reused" if event == "reused" else f"{result.seconds:.1f} s"
-        score = f"{result.score}/{result.max_score}" if result.graded else NOT_GRADED
+        score = result.withheld() or f"{result.score}/{result.max_score}"
         if self._bar is not None:
             self._bar.update(self._task, advance=1, tally=self._tally())
             self._bar.console.print(f"  {student}: {score} ({how})", highlight=False)
@@ -80,10 +92,14 @@ class Progress:
 def _note(result: SubmissionResult) -> str:
     if not result.graded:
         return "the grader failed: see the feedback"
+    flagged = []
+    if result.withheld() == REVIEW:
+        n = len(result.review)
+        flagged = [f"{REVIEW} ({n} flagged line{'s' if n != 1 else ''})"]
     if result.notes:
-        return result.notes[0]
+        return ", ".join([*flagged, result.notes[0]])
     classes = sorted({c.bug_class for c in result.checks if not c.passed and c.bug_class})
-    return ", ".join(classes)
+    return ", ".join(flagged + classes)
 
 
 def summary(out: Any, results: Sequence[SubmissionResult], topics: Sequence[Topic]) -> None:
@@ -94,11 +110,12 @@ def summary(out: Any, results: Sequence[SubmissionResult], topics: Sequence[Topi
         cells = [r.student]
         for t in topics:
             earned, points = r.topic_score(t.name)
-            cells.append(f"{earned}/{points}" if r.topic_graded(t.name) else NOT_GRADED)
-        if r.graded:
+            cells.append(r.withheld(t.name) or f"{earned}/{points}")
+        held = r.withheld()
+        if held is None:
             cells += [f"{r.score}/{r.max_score}", f"{r.percent:.0f}", _note(r)]
         else:
-            cells += [NOT_GRADED, "", _note(r)]
+            cells += [held, "", _note(r)]
         rows.append(cells)
     if getattr(out, "styled", False):
         from rich.console import Console
@@ -110,6 +127,7 @@ def summary(out: Any, results: Sequence[SubmissionResult], topics: Sequence[Topi
                              overflow="fold")
         for r, cells in zip(results, rows, strict=True):
             style = "green" if r.score == r.max_score else ("red" if r.score == 0 else None)
+            style = "yellow" if r.withheld() == REVIEW else style
             table.add_row(*cells, style=style)
         Console(file=out.stream, highlight=False).print(table)
         return
@@ -119,3 +137,25 @@ def summary(out: Any, results: Sequence[SubmissionResult], topics: Sequence[Topi
                          str(cell).rjust(w) for i, (cell, w) in enumerate(zip(row, widths,
                                                                                strict=True)))
         out.plain(line.rstrip())
+
+
+def review(out: Any, results: Sequence[SubmissionResult], again: str,
+           accept: Collection[str] = ()) -> None:
+    """After the table: the flagged lines of each submission in review, and ``again`` (the
+    command that releases points, to which the ids are appended)."""
+    waiting = [r for r in results if r.withheld() == REVIEW]
+    accepted = [r.student for r in results if r.review and r.accepted]
+    flagged = {r.student for r in results if r.review}
+    if waiting:
+        out.note("Flagged for review (the points of these topics are withheld until you "
+                 "accept the code):")
+        for r in waiting:
+            for line in r.flagged():
+                out.plain(f"  {r.student}: {line}")
+        out.plain(f"After reading the code, release the points with: {again} "
+                  + " ".join(r.student for r in waiting))
+    if accepted:
+        out.plain(f"Accepted after review: {', '.join(accepted)}.")
+    idle = [name for name in accept if name not in flagged]
+    if idle:
+        out.plain(f"Nothing to accept for {', '.join(idle)}: no code of theirs was flagged.")

@@ -8,20 +8,30 @@ temporary files a kill can leave mid-write are removed when the next run starts.
 code and the settings) is unchanged, and regraded otherwise. The class-wide files, and every
 per-student file again, are written from memory at the end, so a stray process that
 touched one in between cannot leave it changed.
+
+Every submission's graded files are scanned here, in the parent, before any child starts
+(:mod:`.scan`): the findings become the result's ``review`` and withhold the flagged topics'
+points until the instructor accepts them (``accept``). The scan runs on every run, reused
+results included, so what a stored result says is what the current scan finds; an
+acceptance is kept with a reused result (the files are the same) as long as the findings
+are, and is otherwise asked for again.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from graders.catalog import Topic, topics
 
-from . import formats, sandbox
-from .model import SubmissionResult, load, remove_temporaries, write_atomic
+from . import formats, sandbox, seal
+from .model import SubmissionResult, load_data, remove_temporaries, write_atomic
+from .scan import scan
 from .submissions import Files, Submission, safe_name
 
 Listener = Callable[[str, str, SubmissionResult | None], None]   # (event, student, result)
@@ -44,50 +54,101 @@ def topics_found(subs: list[Submission]) -> list[Topic]:
     return [t for t in every if t.name in present]
 
 
+def flagged(files: Files, topics: tuple[Topic, ...]) -> list[dict[str, Any]]:
+    """The integrity scan's findings in a submission's graded files, as the result stores
+    them (``topic``, ``file``, ``line``, ``reason``)."""
+    found: list[dict[str, Any]] = []
+    for t in topics:
+        for name in t.files:
+            data = files.found.get((t.name, name))
+            if data is not None:
+                found += [{"topic": t.name, **asdict(f)}
+                          for f in scan(data, f"exercises/{t.name}/{name}", t.allow)]
+    return found
+
+
+def _apply_review(result: SubmissionResult, review: list[dict[str, Any]],
+                  accept: bool) -> bool:
+    """Give ``result`` the current findings and acceptance; True when that changed it."""
+    accepted = bool(review) and (accept or (result.accepted and result.review == review))
+    changed = (result.review, result.accepted) != (review, accepted)
+    result.review, result.accepted = review, accepted
+    return changed
+
+
 def result_path(out: Path, student: str) -> Path:
     return out / "results" / f"{safe_name(student)}.json"
 
 
+def store(out: Path, result: SubmissionResult, key: bytes) -> None:
+    """Write the student's result, sealed with the instructor's key (see :mod:`.seal`)."""
+    data = seal.seal(result.to_json(), key)
+    write_atomic(result_path(out, result.student),
+                 json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _stored(path: Path, key: bytes) -> tuple[SubmissionResult | None, bool]:
+    """The stored result ``--resume`` may reuse (None if there is none it may), and whether
+    one was there with a seal that does not hold (edited since it was written)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None, False
+    if not isinstance(data, dict) or not seal.intact(data, key):
+        return None, True
+    return load_data(data), False
+
+
 def grade_class(subs: list[Submission], out: Path, plan: sandbox.Plan, *, jobs: int = 1,
                 resume: bool = False, context: formats.Context | None = None,
-                listener: Listener | None = None) -> ClassResult:
-    """Grade ``subs`` into ``out``; ``listener`` hears "reused", "started" and "done"."""
+                listener: Listener | None = None, accept: Collection[str] = ()
+                ) -> ClassResult:
+    """Grade ``subs`` into ``out``; ``listener`` hears "reused", "started" and "done".
+
+    ``accept`` names the students whose flagged code the instructor accepts."""
     context = context or formats.Context(plan.topics)
     tell = listener or (lambda event, student, result: None)
     remove_temporaries(out)
+    key = seal.load_key()
     done: dict[str, SubmissionResult] = {}
-    todo: list[tuple[Submission, Files, str]] = []
+    todo: list[tuple[Submission, Files, str, list[dict[str, Any]]]] = []
     for sub in subs:
         files = sub.read(plan.topics)
         digest = plan.digest(files)
+        review = flagged(files, plan.topics)
         if resume:
-            old = load(result_path(out, sub.student))
+            old, broken = _stored(result_path(out, sub.student), key)
+            if broken:
+                tell("broken seal", sub.student, None)
             # An ungraded result is graded again: what failed (a missing package, say) is
             # fixed outside anything the digest covers.
             if old is not None and old.graded and old.digest == digest \
                     and old.student == sub.student:
+                if _apply_review(old, review, sub.student in accept):
+                    store(out, old, key)
                 done[sub.student] = old
                 tell("reused", sub.student, old)
                 continue
-        todo.append((sub, files, digest))
+        todo.append((sub, files, digest, review))
 
     cancel = threading.Event()
     graded = 0
-    pending: dict[Future[SubmissionResult], Submission] = {}
+    pending: dict[Future[SubmissionResult], tuple[Submission, list[dict[str, Any]]]] = {}
     queue = list(todo)
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
         try:
             while queue or pending:
                 while queue and len(pending) < max(1, jobs):
-                    sub, files, digest = queue.pop(0)
+                    sub, files, digest, review = queue.pop(0)
                     tell("started", sub.student, None)
                     pending[pool.submit(sandbox.grade, sub, plan, files, digest,
-                                        cancel)] = sub
+                                        cancel)] = (sub, review)
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    sub = pending.pop(future)
+                    sub, review = pending.pop(future)
                     result = future.result()
-                    write_atomic(result_path(out, sub.student), result.dumps())
+                    _apply_review(result, review, sub.student in accept)
+                    store(out, result, key)
                     formats.write_student(out, result, context)
                     done[sub.student] = result
                     graded += 1

@@ -29,9 +29,10 @@ from graders.grading.formats import (
 from graders.grading.model import (
     INFRASTRUCTURE,
     NOT_GRADED,
+    REVIEW,
     CheckResult,
     SubmissionResult,
-    load,
+    load_data,
     write_atomic,
 )
 
@@ -161,10 +162,9 @@ def test_results_round_trip_and_write_atomically(tmp_path: Path) -> None:
     r = result()
     path = tmp_path / "results" / "ada.json"
     write_atomic(path, r.dumps())
-    assert load(path) == r
+    assert load_data(json.loads(path.read_text())) == r
     assert [p.name for p in path.parent.iterdir()] == ["ada.json"]
-    path.write_text("{broken")
-    assert load(path) is None
+    assert load_data({"format": "something else"}) is None
 
 
 def test_every_format_is_written_for_a_student_and_the_class(tmp_path: Path) -> None:
@@ -206,3 +206,40 @@ def test_an_ungraded_submission_shows_an_error_never_a_score(tmp_path: Path) -> 
     write_atomic(stale, "{}")
     formats.write_student(tmp_path, r, CONTEXT)
     assert not stale.exists()      # Gradescope's own "autograder failed", not a score
+
+
+def in_review(student: str = "dee") -> SubmissionResult:
+    """mutex's file reaches beyond the exercise: its points wait for the instructor."""
+    r = result(student)
+    r.review = [{"topic": "mutex", "file": "exercises/mutex/kitchen.py", "line": 3,
+                 "reason": "uses .__class__, which can disguise an object or swap its type"}]
+    return r
+
+
+def test_flagged_code_withholds_its_topics_points_until_accepted(tmp_path: Path) -> None:
+    r = in_review()
+    assert (r.withheld(), r.withheld("mutex"), r.withheld("data_race")) == (REVIEW, REVIEW, None)
+    assert r.to_json()["status"] == REVIEW
+    assert SubmissionResult.from_json(json.loads(r.dumps())) == r
+    assert sheet.render([r], TOPICS).splitlines()[1] == f"dee,0,{REVIEW},{REVIEW},7,{REVIEW}"
+    rows = check_nbgrader_csv(nbgrader.render([r], formats.Context(TOPICS)), 1, 2)
+    assert (rows[0]["score"], rows[1]["raw_score"], rows[1]["score"]) == ("0.0", "", "")
+    text = feedback.markdown(r, TOPICS)
+    assert f"**{REVIEW}: points withheld" in text
+    assert f"| mutex: {TOPICS[1].title} | {REVIEW} |" in text
+    assert "- `exercises/mutex/kitchen.py` line 3: uses .\\_\\_class\\_\\_, which" in text
+    page = "".join(check_html(feedback.html(r, TOPICS)).itertext())
+    assert "exercises/mutex/kitchen.py line 3: uses .__class__" in page
+    stale = [tmp_path / "gradescope" / "dee" / "results.json", tmp_path / "classroom" / "dee.json",
+             tmp_path / "prairielearn" / "dee" / "results.json"]
+    for path in stale:
+        write_atomic(path, "{}")
+    formats.write_student(tmp_path, r, CONTEXT)
+    assert not any(path.exists() for path in stale)   # no platform publishes held points
+
+    r.accepted = True
+    assert (r.withheld(), r.withheld("mutex"), r.to_json()["status"]) == (None, None, "graded")
+    assert sheet.render([r], TOPICS).splitlines()[1] == "dee,0,2,2,7,28.6"
+    assert "accepted it:" in feedback.markdown(r, TOPICS)
+    formats.write_student(tmp_path, r, CONTEXT)
+    assert all(path.exists() for path in stale)

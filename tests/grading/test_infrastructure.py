@@ -11,11 +11,11 @@ import pytest
 
 from graders.catalog import topic
 from graders.cli.output import Output
-from graders.grading import child, sandbox
+from graders.grading import child, sandbox, seal
 from graders.grading.limits import Limits
-from graders.grading.model import INFRASTRUCTURE, CheckResult, SubmissionResult, write_atomic
+from graders.grading.model import INFRASTRUCTURE, CheckResult, SubmissionResult
 from graders.grading.progress import summary
-from graders.grading.runner import grade_class, result_path
+from graders.grading.runner import grade_class, store
 from graders.grading.submissions import Submission
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,7 +89,7 @@ def test_resume_grades_an_ungraded_result_again(tmp_path: Path) -> None:
     for c in first.checks:
         c.status, c.bug_class = "error", INFRASTRUCTURE
     first.graded = False
-    write_atomic(result_path(out, "ada"), first.dumps())
+    store(out, first, seal.load_key())              # sealed: only "not graded" is at stake
     again = grade_class(subs, out, plan, resume=True)
     assert again.reused == 0 and again.results[0].graded
 

@@ -21,6 +21,10 @@ feedback, ``sheet.csv`` and ``grades.csv`` say "error: not graded", PrairieLearn
 not gradable, GitHub Classroom's status is ``error``, and no Gradescope results.json is
 written, since a missing one is how Gradescope's specification reports an autograder that
 failed (see :mod:`graders.platforms.gradescope`).
+
+A result whose flagged code waits for the instructor's review shows "review" in the
+feedback, ``sheet.csv`` and ``grades.csv`` (an empty score), and gets no Gradescope, Classroom
+or PrairieLearn file until the code is accepted: each of those would publish the points.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pathlib import Path
 
 from graders.catalog import Topic
 
-from ..model import SubmissionResult, write_atomic
+from ..model import REVIEW, SubmissionResult, write_atomic
 from ..submissions import safe_name
 from . import classroom, feedback, gradescope, junit, nbgrader, prairielearn, sheet
 
@@ -67,6 +71,12 @@ def write_student(out: Path, result: SubmissionResult, context: Context) -> None
     name = safe_name(result.student)
     write_atomic(out / "feedback" / f"{name}.md", feedback.markdown(result, context.topics))
     write_atomic(out / "feedback" / f"{name}.html", feedback.html(result, context.topics))
+    if result.withheld() == REVIEW:
+        for path in (out / "gradescope" / name / "results.json",
+                     out / "classroom" / f"{name}.json", out / "classroom" / f"{name}.b64",
+                     out / "prairielearn" / name / "results.json"):
+            path.unlink(missing_ok=True)
+        return
     if result.graded:
         write_atomic(out / "gradescope" / name / "results.json", gradescope.dumps(result))
     else:

@@ -4,7 +4,9 @@ topic's first hint. A hidden check shows its name, points and hint, never its re
 
 Both are made from the same plan (:func:`sections`), so they say the same thing; the HTML
 is well-formed XML (it parses with ``xml.etree``) and needs no stylesheet. A submission the
-grader could not grade gets "error: not graded" instead of a score, and the reason.
+grader could not grade gets "error: not graded" instead of a score, and the reason. Code the
+integrity scan flagged is listed by file and line, with the topic's points shown as "review"
+until the instructor accepts it (:func:`review_intro`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 
 from graders.catalog import Topic
 
-from ..model import NOT_GRADED, CheckResult, SubmissionResult
+from ..model import NOT_GRADED, REVIEW, CheckResult, SubmissionResult
 
 
 @dataclass
@@ -28,11 +30,11 @@ class Section:
     earned: int
     points: int
     checks: list[CheckResult] = field(default_factory=list)
-    graded: bool = True
+    withheld: str | None = None      # what shows instead of the points (SubmissionResult)
 
     @property
     def score(self) -> str:
-        return f"{self.earned} / {self.points}" if self.graded else NOT_GRADED
+        return self.withheld or f"{self.earned} / {self.points}"
 
 
 def sections(result: SubmissionResult, topics: Sequence[Topic]) -> list[Section]:
@@ -42,14 +44,33 @@ def sections(result: SubmissionResult, topics: Sequence[Topic]) -> list[Section]
         earned, points = result.topic_score(name)
         out.append(Section(name, titles.get(name, name), earned, points,
                            [c for c in result.checks if c.topic == name],
-                           result.topic_graded(name)))
+                           result.withheld(name)))
     return out
 
 
 def _headline(result: SubmissionResult) -> str:
-    if not result.graded:
+    held = result.withheld()
+    if held == NOT_GRADED:
         return NOT_GRADED
+    if held == REVIEW:
+        return f"{REVIEW}: points withheld until your instructor has looked at the code below"
     return f"{result.score} / {result.max_score} points ({result.percent:.1f}%)"
+
+
+def review_intro(result: SubmissionResult) -> str | None:
+    """What precedes the list of flagged lines, or None when nothing was flagged."""
+    if not result.review:
+        return None
+    if result.accepted:
+        return ("Your instructor looked at this code, which reaches beyond the exercise, and "
+                "accepted it:")
+    return ("This code reaches beyond the exercise, so your instructor will look at it before "
+            "its topic's points count (pytest exercises/<topic> shows the same list):")
+
+
+def _md_text(text: str) -> str:
+    """Plain text in Markdown: ``__class__`` must not turn bold."""
+    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
 
 
 def _settings(result: SubmissionResult) -> str:
@@ -72,6 +93,10 @@ def markdown(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
     lines = [f"# Feedback for {result.student}", "", f"**{_headline(result)}**", ""]
     if not result.graded:
         lines += [result.not_graded_message(), ""]
+    intro = review_intro(result)
+    if intro:
+        lines += [intro, ""] + [f"- `{f['file']}` line {f['line']}: {_md_text(f['reason'])}"
+                                for f in result.review] + [""]
     lines += [_settings(result), ""]
     if result.notes:
         lines += ["Notes:", ""] + [f"- {n}" for n in result.notes] + [""]
@@ -124,6 +149,11 @@ def html(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
            f"<p><strong>{_e(_headline(result))}</strong></p>"]
     if not result.graded:
         out.append(f"<p>{_e(result.not_graded_message())}</p>")
+    intro = review_intro(result)
+    if intro:
+        out.append(f"<p>{_e(intro)}</p>")
+        out.append("<ul>" + "".join(f"<li><code>{_e(line)}</code></li>"
+                                    for line in result.flagged()) + "</ul>")
     out.append(f"<p>{_e(_settings(result))}</p>")
     if result.notes:
         out.append("<ul>" + "".join(f"<li>{_e(n)}</li>" for n in result.notes) + "</ul>")

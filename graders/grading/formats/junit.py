@@ -2,10 +2,11 @@
 
 ``<testsuites>`` holds one ``<testsuite name="<student>">`` per student, with ``tests``,
 ``failures``, ``errors``, ``skipped``, ``time`` and ``timestamp`` attributes and the score in
-``<properties>``; each check is a ``<testcase classname="<student>.<topic>"
-name="<check>" time="...">``, holding a ``<failure>`` when it failed or an ``<error>`` when
-it could not run (a load error, a timeout, a crash), with ``message`` and ``type`` (the bug
-class) attributes. Text a student may not see (a hidden check's report) is left out.
+``<properties>`` ("review" or "error: not graded" when it may not count yet); each check is
+a ``<testcase classname="<student>.<topic>" name="<check>" time="...">``, holding a
+``<failure>`` when it failed or an ``<error>`` when it could not run (a load error, a
+timeout, a crash), with ``message`` and ``type`` (the bug class) attributes. Text a student
+may not see (a hidden check's report) is left out.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def render(results: list[SubmissionResult]) -> str:
                               errors=str(errors), skipped="0", time=_seconds(r.seconds),
                               timestamp=r.timestamp.replace(" ", "T") or "1970-01-01T00:00:00")
         props = ET.SubElement(suite, "properties")
-        for name, value in (("score", r.score), ("max_score", r.max_score),
+        for name, value in (("score", r.withheld() or r.score), ("max_score", r.max_score),
                             ("percent", f"{r.percent:.1f}"), ("python", r.python),
                             ("digest", r.digest)):
             ET.SubElement(props, "property", name=name, value=_text(str(value)))

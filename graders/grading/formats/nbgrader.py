@@ -5,7 +5,8 @@ order, numbers as Python floats (``2.0``) and missing values empty. Here an *ass
 a topic, ``raw_score`` is the points its checks earned, there is no late penalty (0.0),
 ``timestamp`` is when the newest graded file was last changed (UTC), and names and emails
 come from ``--roster`` when given. A topic the grader could not grade (the grader's failure,
-not the student's) leaves ``raw_score`` and ``score`` empty rather than 0.0.
+not the student's), or whose flagged code waits for the instructor's review, leaves
+``raw_score`` and ``score`` empty rather than 0.0.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ def rows(results: list[SubmissionResult], context: Context) -> list[dict[str, st
                 most = t.points
             person = context.roster.get(r.student, Person())
             penalty = 0.0
-            graded = r.topic_graded(t.name)
+            counts = r.withheld(t.name) is None
             table.append({
                 "assignment": t.name, "duedate": context.duedate, "timestamp": r.timestamp,
                 "student_id": r.student, "last_name": person.last_name,
                 "first_name": person.first_name, "email": person.email,
-                "raw_score": str(float(earned)) if graded else "",
+                "raw_score": str(float(earned)) if counts else "",
                 "late_submission_penalty": str(penalty),
-                "score": str(max(0.0, float(earned) - penalty)) if graded else "",
+                "score": str(max(0.0, float(earned) - penalty)) if counts else "",
                 "max_score": str(float(most))})
     return table
 

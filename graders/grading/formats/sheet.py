@@ -1,8 +1,9 @@
 """``sheet.csv``: one row per student, one column per topic, then total, max and percent.
 
 For a gradebook or a spreadsheet: ``student_id,<topic>...,total,max_score,percent``. A topic
-the grader could not grade says ``error: not graded`` instead of a score, and so do the
-total and the percent of a submission that was not graded.
+the grader could not grade says ``error: not graded`` instead of a score, a topic whose code
+waits for the instructor's review says ``review``, and the total and the percent of such a
+submission say the same (:meth:`~graders.grading.model.SubmissionResult.withheld`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 
 from graders.catalog import Topic
 
-from ..model import NOT_GRADED, SubmissionResult
+from ..model import SubmissionResult
 
 
 def header(topics: Sequence[Topic]) -> list[str]:
@@ -25,8 +26,8 @@ def render(results: list[SubmissionResult], topics: Sequence[Topic]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header(topics))
     for r in sorted(results, key=lambda r: r.student):
-        cells = [r.topic_score(t.name)[0] if r.topic_graded(t.name) else NOT_GRADED
-                 for t in topics]
-        total, percent = (r.score, f"{r.percent:.1f}") if r.graded else (NOT_GRADED,) * 2
+        cells = [r.withheld(t.name) or r.topic_score(t.name)[0] for t in topics]
+        held = r.withheld()
+        total, percent = (r.score, f"{r.percent:.1f}") if held is None else (held, held)
         writer.writerow([r.student, *cells, total, r.max_score, percent])
     return buffer.getvalue()
