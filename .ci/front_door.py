@@ -57,8 +57,14 @@ def newcomer_env(python: str | None, shims: Path) -> dict[str, str]:
         found = shutil.which(python, path=os.pathsep.join(path))
         if found is None:
             raise SystemExit(f"no {python} on PATH (outside virtual environments)")
+        # A version manager's shim decides by the name it is called with: link the real
+        # interpreter, as its own sys.executable names it.
+        real = subprocess.run([found, "-c", "import sys; print(sys.executable)"],
+                              capture_output=True, text=True, check=False).stdout.strip()
+        if not real:
+            raise SystemExit(f"{found} does not start")
         shims.mkdir(parents=True, exist_ok=True)
-        (shims / "python3").symlink_to(found)
+        (shims / "python3").symlink_to(real)
         path.insert(0, str(shims))
     env["PATH"] = os.pathsep.join(path)
     return env
