@@ -112,6 +112,7 @@ def main() -> int:
         seen: list[str] = []
         for text in proc.stdout:
             sys.stdout.write(text)
+            sys.stdout.flush()
             seen.append(text)
         status = proc.wait()
         problem = verdict(args.line, status, "".join(seen))
