@@ -212,7 +212,7 @@ def readonly_paths(kit: Path) -> tuple[str, ...]:
     """Host folders the sandbox sees read-only: the Python installation, its site-packages,
     the system's libraries, and the kit's ``graders`` package (not the kit's checkout)."""
     wanted = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              *site.getsitepackages(), "/usr", *_importable(kit)]
+              *site.getsitepackages(), "/usr", *_importable(kit), *_link_folders()]
     wanted += [str(Path(p).resolve()) for p in list(wanted)]
     for name in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
         if os.path.isdir(name) and not os.path.islink(name):
@@ -223,6 +223,20 @@ def readonly_paths(kit: Path) -> tuple[str, ...]:
                                             or path == p for p in found):
             found.append(path)
     return tuple(found)
+
+
+def _link_folders() -> list[str]:
+    """The folders along the chain of symbolic links from ``sys.executable`` to the real
+    interpreter: a venv's ``bin/python`` may point through a folder outside every prefix
+    (a version manager's shims), and a check that starts Python again must find it."""
+    folders, path = [], sys.executable
+    for _ in range(16):
+        folders.append(os.path.dirname(os.path.abspath(path)))
+        if not os.path.islink(path):
+            break
+        target = os.readlink(path)
+        path = os.path.join(os.path.dirname(path), target)
+    return folders
 
 
 def _importable(kit: Path) -> list[str]:
@@ -403,6 +417,9 @@ def enter(plan: dict[str, Any]) -> None:
     _make_root(plan["root"])
     os.setresgid(0, 0, 0)
     os.setresuid(0, 0, 0)
+    _prctl(PR_SET_PDEATHSIG, 9)             # a change of ids clears it: set it again
+    if os.getppid() != keeper:
+        os._exit(1)
     first = os.fork()                       # the first process of the new PID namespace
     if first:
         _wait_and_exit(first)

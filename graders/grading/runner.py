@@ -3,7 +3,8 @@
 Each result is written to ``OUT/results/<student>.json`` atomically (a temporary file and
 ``os.replace``) the moment its child is done, with the student's per-student outputs; a
 crash or a ``kill -9`` of the grader loses only the submissions still running, and the
-temporary files a kill can leave mid-write are removed when the next run starts. With
+temporary files a kill can leave mid-write (and the scratch folders of a killed grader) are
+removed when the next run starts. With
 ``resume`` a stored result is reused when its digest (the graded files, the kit's checking
 code and the settings) is unchanged, and regraded otherwise. The class-wide files, and every
 per-student file again, are written from memory at the end, so a stray process that
@@ -109,6 +110,7 @@ def grade_class(subs: list[Submission], out: Path, plan: sandbox.Plan, *, jobs: 
     context = context or formats.Context(plan.topics)
     tell = listener or (lambda event, student, result: None)
     remove_temporaries(out)
+    sandbox.remove_stale_scratch()
     key = seal.load_key()
     done: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, Files, str, list[dict[str, Any]]]] = []

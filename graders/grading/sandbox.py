@@ -44,6 +44,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from graders import hints
 from graders.catalog import KIT, CheckInfo, Topic
 
 from . import channel, procs
@@ -55,6 +56,7 @@ from .submissions import Files, Submission, materialize
 BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 #: Files whose content decides a verdict: a change to any of them regrades on --resume.
 KIT_FILES = ("graders/topics.toml", "graders/catalog.py", "graders/checking.py",
+             "graders/bugclasses.py",
              "graders/checks", "graders/engine", "graders/grading/bootstrap.py",
              "graders/grading/child.py", "graders/grading/guard.py",
              "graders/grading/integrity.py", "graders/grading/isolation.py",
@@ -112,6 +114,30 @@ def child_env(scratch: Path) -> dict[str, str]:
             "TMPDIR": str(scratch / ".tmp")}
 
 
+#: A submission's scratch folder in the system's temporary folder: ``graders-<pid>-XXXX``.
+SCRATCH_PREFIX = "graders-"
+
+
+def remove_stale_scratch() -> int:
+    """Delete the scratch folders of graders that were killed before they could (their pid
+    is gone); returns how many. A grader run calls it once before it starts."""
+    removed = 0
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue                          # its grader is still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
+
+
 class Cancelled(Exception):
     """Grading was stopped from outside (Ctrl-C); the child has been killed."""
 
@@ -130,7 +156,7 @@ def grade(sub: Submission, plan: Plan, files: Files | None = None,
         python=".".join(map(str, sys.version_info[:3])), settings=plan.settings())
     result.notes.extend(files.notes)
     result.notes.extend(sorted(set(files.problems.values())))
-    tmp = Path(tempfile.mkdtemp(prefix="graders-"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         records, problem = _run_child(plan, files, tmp, cancel)
     finally:
@@ -148,11 +174,12 @@ def _check_result(t: Topic, info: CheckInfo, record: dict[str, Any], plan: Plan)
     status = record.get("status", "error")
     # A hint helps with a check the submission failed, not with one the grader could not run.
     failed = status != "passed" and record.get("bug_class") != INFRASTRUCTURE
+    hint = hints.first(t) if failed else None
     return CheckResult(
         topic=t.name, check=info.name, points=info.points, hidden=info.hidden,
         status=status if status in ("passed", "failed", "error") else "error",
         bug_class=record.get("bug_class"), message=str(record.get("message") or ""),
-        hint=t.hints[0] if failed and t.hints else None,
+        hint=None if hint is None else hint.text,
         seed=plan.seed, schedules=plan.schedules, schedules_run=record.get("schedules_run"),
         failing_seed=record.get("seed"), token=record.get("token"),
         seconds=float(record.get("seconds") or 0.0), output=str(record.get("output") or ""))

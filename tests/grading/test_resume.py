@@ -14,6 +14,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def kill_at(folder: Path, out: Path, results: int, delay: float) -> list[str]:
     ``results``-th stored result appears (after its start for 0): just after a result is
     stored the grader writes the student's six other files, so kills there land inside
     atomic writes. Returns the names of the results it had stored."""
-    env = {**os.environ, "NO_COLOR": "1"}
+    scratch = out.parent / f"{out.name}-scratch"       # what a killed grader leaves stays here
+    scratch.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "NO_COLOR": "1", "TMPDIR": str(scratch)}
     proc = subprocess.Popen([sys.executable, "-m", "graders", "grade", str(folder), *ARGS,
                              "--out", str(out)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -109,3 +112,19 @@ def test_resume_regrades_a_changed_submission_only(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "ada: 3/3 (reused)" in run.stdout
     assert "eve: 3/3 (" in run.stdout and "eve: 3/3 (reused)" not in run.stdout
+
+
+def test_a_killed_graders_scratch_is_removed_by_the_next_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graders.grading import sandbox
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"{sandbox.SCRATCH_PREFIX}{gone.pid}-abc123"
+    alive = tmp_path / f"{sandbox.SCRATCH_PREFIX}{os.getpid()}-def456"
+    other = tmp_path / "graders-bench-xyz"
+    for folder in (dead, alive, other):
+        (folder / "work").mkdir(parents=True)
+    assert sandbox.remove_stale_scratch() == 1
+    assert not dead.exists() and alive.exists() and other.exists()
