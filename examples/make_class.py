@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders import variants
+
 KIT = Path(__file__).resolve().parent.parent
 CLASS = KIT / "examples" / "class"
 TOPICS = ("data_race", "mutex", "deadlock")
@@ -267,13 +269,13 @@ EXPECTED: dict[str, set[str]] = {
 
 
 def source(topic: str, variant: str) -> str:
+    """The topic's file in ``variant``: "starter", "solution" or a fix ("wrong/NAME"), which
+    is the reference with the fix's diff applied."""
     if variant == "starter":
-        folder = KIT / "exercises" / topic
-    elif variant == "solution":
-        folder = KIT / "solutions" / topic
-    else:
-        folder = KIT / "solutions" / topic / variant
-    return (folder / FILES[topic]).read_text()
+        return (KIT / "exercises" / topic / FILES[topic]).read_text()
+    if variant == "solution":
+        return (KIT / "solutions" / topic / FILES[topic]).read_text()
+    return variants.files(variants.Fix.parse(f"{topic}/{variant}"))[FILES[topic]]
 
 
 def files_of(student: Student, cheat: bool = True) -> dict[str, str]:

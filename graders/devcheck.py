@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders import variants
 from graders.catalog import Topic, topic
 from graders.checking import CheckOutcome, run_topic
 from graders.engine import Settings
@@ -26,7 +27,7 @@ class Case:
 
     topic: str
     variant: str          # "starter", "solution", "wrong/NAME", "alternative/NAME"
-    folder: Path
+    folder: Path          # a folder, or a fix's .diff (materialised while it runs)
     expect: str           # PASS or the bug class it must fail with
 
 
@@ -51,12 +52,16 @@ def layout_problems(t: Topic) -> list[str]:
         elif (ex / name).is_file() and "TODO" not in (ex / name).read_text():
             problems.append(f"{ex / name} marks no place to edit (no TODO)")
     for kind, listed in (("wrong", t.wrong), ("alternative", t.alternative)):
-        on_disk = {p.name for p in (sol / kind).iterdir() if p.is_dir()} if (
-            sol / kind).is_dir() else set()
+        on_disk = {f.name for f in variants.fixes(t) if f.kind == kind}
         for name in sorted(set(listed) - on_disk):
-            problems.append(f"{sol / kind / name} is listed in topics.toml but missing")
+            problems.append(f"{variants.Fix.of(t, kind, name).path} is listed in topics.toml "
+                            "but missing")
         for name in sorted(on_disk - set(listed)):
-            problems.append(f"{sol / kind / name} is not listed in topics.toml")
+            problems.append(f"{variants.Fix.of(t, kind, name).path} is not listed in "
+                            "topics.toml")
+    for stray in variants.strays(t):
+        problems.append(f"{stray} is not a fix: a fix is a .diff (python -m graders dev "
+                        f"variant new {t.name}/{stray.parent.name}/{stray.stem})")
     if len(t.wrong) < 3:
         problems.append(f"{t.name}: at least 3 wrong fixes are needed, {len(t.wrong)} listed")
     if len(t.alternative) < 2:
@@ -69,14 +74,21 @@ def cases(t: Topic) -> Iterator[Case]:
     yield Case(t.name, "starter", t.exercise_dir(), t.bug_class)
     yield Case(t.name, "solution", t.solution_dir(), PASS)
     for name, bug in t.wrong.items():
-        yield Case(t.name, f"wrong/{name}", t.solution_dir() / "wrong" / name, bug)
+        yield Case(t.name, f"wrong/{name}", variants.Fix.of(t, "wrong", name).path, bug)
     for name in t.alternative:
-        yield Case(t.name, f"alternative/{name}", t.solution_dir() / "alternative" / name, PASS)
+        yield Case(t.name, f"alternative/{name}", variants.Fix.of(t, "alternative", name).path,
+                   PASS)
 
 
 def verify(case: Case, settings: Settings | None = None) -> CaseResult:
-    """Run every check of the case's topic on its folder and compare with the expectation."""
-    outcomes = run_topic(topic(case.topic), case.folder, settings)
+    """Run every check of the case's topic on its folder and compare with the expectation.
+
+    A fix's diff that does not apply is a failed case whose ``got`` is the one-line reason."""
+    try:
+        with variants.checkout(case.topic, case.folder) as folder:
+            outcomes = run_topic(topic(case.topic), folder, settings)
+    except variants.VariantError as exc:
+        return CaseResult(case, False, str(exc))
     first = next((o for o in outcomes if not o.passed), None)
     got = PASS if first is None else str(first.bug_class)
     return CaseResult(case, got == case.expect, got, outcomes)
