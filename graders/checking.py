@@ -1,7 +1,9 @@
 """Run a topic's checks against a folder and put the verdict in the student's words.
 
-The same function serves ``pytest exercises/<topic>``, ``python -m graders check``, the dev
-check and class grading, so a verdict never depends on which door it came through.
+:func:`run_check` is the one way a check runs: ``pytest exercises/<topic>`` (the plugin's
+``explorer.check``), ``python -m graders check``, the dev check and class grading's workers
+all call it, so a verdict never depends on which door it came through. Each door only
+decides how to show the outcome.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from graders import hints
+from graders.bugclasses import WORDS, Bug
 from graders.catalog import Topic, topic
 from graders.checks import checks_of
 from graders.engine import Exploration, LoadError, Settings
@@ -24,44 +28,56 @@ class CheckOutcome:
     points: int
     hidden: bool
     passed: bool
-    bug_class: str | None
+    bug_class: Bug | None
     exploration: Exploration | None
     load_error: str | None
     seconds: float
+    hint: hints.Hint | None = None     # for a failed check: the rung it points to
 
     @property
     def earned(self) -> int:
         return self.points if self.passed else 0
 
-    def message(self, replay_command: str = "--replay {token}", hint: str | None = None) -> str:
-        """The failure as a student reads it: the engine's report, then a hint."""
+    def report(self, replay_command: str = "--replay {token}") -> str:
+        """What went wrong, without the hint: the engine's report, or the one line that
+        says why the folder could not be loaded."""
         if self.passed:
             return f"{self.check}: passed."
         if self.load_error is not None:
-            text = self.load_error
-        else:
-            assert self.exploration is not None
-            text = self.exploration.report(replay_command)
-        if hint:
-            text += f"\nHint: {hint}\nMore hints: python -m graders hint {self.topic}"
-        return text
+            return self.load_error
+        assert self.exploration is not None
+        return self.exploration.report(replay_command)
+
+    def message(self, replay_command: str = "--replay {token}") -> str:
+        """The failure as a terminal shows it: the report, then the hint."""
+        text = self.report(replay_command)
+        return text if self.hint is None else f"{text}\n{self.hint.render()}"
 
 
 def run_check(topic_name: str, check_name: str, folder: Path,
               settings: Settings | None = None) -> CheckOutcome:
-    """Run one check; a folder that cannot be loaded fails the check with one clear line."""
-    info = topic(topic_name).check(check_name)
+    """Run one check; a folder that cannot be loaded fails the check with one clear line.
+
+    A check that reports a bug class :class:`~graders.bugclasses.Bug` does not name is a bug
+    of the kit (topics.toml could never promise it): it raises ValueError.
+    """
+    t = topic(topic_name)
+    info = t.check(check_name)
     fn = checks_of(topic_name)[check_name]
     start = time.monotonic()
     try:
         result = fn(Path(folder), settings or Settings())
     except LoadError as exc:
         return CheckOutcome(topic_name, check_name, info.points, info.hidden, False,
-                            "load error", None, str(exc), time.monotonic() - start)
+                            Bug.LOAD_ERROR, None, str(exc), time.monotonic() - start,
+                            hints.first(t))
     failure = result.failure
+    if failure is not None and failure.bug_class not in WORDS:
+        raise ValueError(f"check {topic_name}.{check_name} reported the bug class "
+                         f"{failure.bug_class!r}, which graders/bugclasses.py does not name")
     return CheckOutcome(topic_name, check_name, info.points, info.hidden, failure is None,
-                        failure.bug_class if failure else None, result, None,
-                        time.monotonic() - start)
+                        None if failure is None else Bug(failure.bug_class), result, None,
+                        time.monotonic() - start, None if failure is None else hints.first(t))
 
 
 def run_topic(t: Topic, folder: Path, settings: Settings | None = None,

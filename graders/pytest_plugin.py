@@ -29,8 +29,12 @@ Settings, and where they come from (a later source wins over an earlier one):
    ``real_threads_timeout``.
 
 ``--replay TOKEN`` exists only on the command line and applies to every selected test: each
-exploration runs that one schedule. A bad value stops the session with a message naming its
-source, e.g. ``graders_schedules in pyproject.toml: 'abc' is not a whole number``.
+exploration runs that one schedule. A token made on another Python version is noted in the
+session header; an exploration whose replayed schedule does not fail fails its test with
+"This schedule did not fail here (made on Python X, replayed on Y): ...", because a replay
+that shows nothing is no pass (least of all on another version). A bad value stops the
+session with a message naming its source, e.g. ``graders_schedules in pyproject.toml: 'abc'
+is not a whole number``.
 
 Memory: after a failure the schedule's token is stored in pytest's cache (key
 ``graders/last-failure``, per test node id); the next run of that test tries it first
@@ -56,61 +60,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from graders import settings
+
 if TYPE_CHECKING:
     from graders.engine import Exploration, Settings
+    from graders.hints import Hint
 
 CACHE_KEY = "graders/last-failure"
-MARKER = "explore"
-
-
-# ------------------------------------------------------------------ value parsers
-# Each takes the raw value (a string from ini, environment or command line, any object from
-# a marker) and returns the parsed value or raises ValueError with the reason.
-def _whole(minimum: int) -> Callable[[object], int]:
-    def parse(value: object) -> int:
-        if isinstance(value, bool):
-            raise ValueError(f"{value!r} is not a whole number")
-        if isinstance(value, int):
-            number = value
-        else:
-            try:
-                number = int(str(value).strip())
-            except ValueError:
-                raise ValueError(f"{value!r} is not a whole number") from None
-        if number < minimum:
-            raise ValueError(f"{value!r} is less than {minimum}")
-        return number
-    return parse
-
-
-def _optional_whole(value: object) -> int | None:
-    return None if value is None else _whole(1)(value)
-
-
-def _seconds(value: object) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number of seconds")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number of seconds") from None
-    if not number > 0:
-        raise ValueError(f"{value!r} is not more than 0")
-    return number
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise ValueError(f"{value!r} is not True or False")
-
-
-def _strategy(value: object) -> str:
-    from graders.engine.strategies import NAMES
-
-    if value not in NAMES:
-        raise ValueError(f"{value!r} is not a strategy; choose one of {', '.join(NAMES)}")
-    return str(value)
+MARKER = settings.MARKER
 
 
 def _token(value: object) -> str:
@@ -120,49 +77,29 @@ def _token(value: object) -> str:
     return str(value)
 
 
-#: settings with an ini key, an environment variable and a command-line option
-OPTIONS: dict[str, tuple[Callable[[object], Any], str]] = {
-    "schedules": (_whole(1), "how many schedules each exploration tries"),
-    "seed": (_whole(0), "seed of the exploration strategies"),
-    "strategy": (_strategy, "portfolio, random, pct, lockstep, exhaustive or sequential"),
-    "max_steps": (_whole(1), "steps one run may take before it counts as a livelock"),
-    "real_threads": (_whole(0), "also run explore_target functions N times on real "
-                                "threads (a second signal, never the verdict)"),
+#: The settings with an ini key, an environment variable and an option, and what each is
+#: for; every value of every setting is checked by :mod:`graders.settings`.
+OPTIONS: dict[str, str] = {
+    "schedules": "how many schedules each exploration tries",
+    "seed": "seed of the exploration strategies",
+    "strategy": "portfolio, random, pct, lockstep, exhaustive or sequential",
+    "max_steps": "steps one run may take before it counts as a livelock",
+    "real_threads": "also run explore_target functions N times on real threads (a second "
+                    "signal, never the verdict)",
 }
-
-#: what @pytest.mark.explore accepts
-MARKER_KEYS: dict[str, Callable[[object], Any]] = {
-    "schedules": _whole(1),
-    "seed": _whole(0),
-    "strategy": _strategy,
-    "max_steps": _whole(1),
-    "pct_depth": _whole(1),
-    "preemption_bound": _whole(0),
-    "starvation_bound": _optional_whole,
-    "lock_order": _flag,
-    "strict_locks": _flag,
-    "watchdog": _seconds,
-    "shrink": _flag,
-    "real_threads": _whole(0),
-    "real_threads_timeout": _seconds,
-}
-
-_PLUGIN_ONLY = ("real_threads", "real_threads_timeout")
-
-
-def _flag_name(name: str) -> str:
-    return "--" + name.replace("_", "-")
 
 
 # ------------------------------------------------------------------ hooks
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("graders", "concurrency kit: schedule exploration")
-    for name, (_parse, text) in OPTIONS.items():
-        group.addoption(_flag_name(name), dest=f"graders_{name}", default=None,
+    for name, text in OPTIONS.items():
+        key = settings.ini_key(name)
+        group.addoption(settings.option_flag(name), dest=key, default=None,
                         metavar="N" if name not in ("strategy",) else "NAME",
-                        help=f"{text} (overrides ini graders_{name} and GRADERS_"
-                             f"{name.upper()}; @pytest.mark.explore overrides it)")
-        parser.addini(f"graders_{name}", f"graders: {text}", default="")
+                        help=f"{text} (overrides ini {key} and "
+                             f"{settings.environment_variable(name)}; "
+                             f"@pytest.mark.{MARKER} overrides it)")
+        parser.addini(key, f"graders: {text}", default="")
     group.addoption("--replay", dest="graders_replay", default=None, metavar="TOKEN",
                     help="run exactly the schedule TOKEN (as printed after 'Replay:') in "
                          "every exploration of the selected tests")
@@ -175,6 +112,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "settings for the explorer fixture in this test; they override ini keys, "
         "GRADERS_* environment variables and command-line options")
     config.stash[_STATE] = _State(_resolve(config))
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """A --replay token made on another Python version: say so before the tests run."""
+    state = config.stash.get(_STATE, None)
+    replay = state.resolved.get("replay") if state is not None else None
+    if replay is None:
+        return None
+    from graders.engine import decode
+
+    return decode(replay.value).version_note()
 
 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> None:
@@ -226,37 +174,36 @@ class _Value:
     source: str
 
 
-def _ini_source(config: pytest.Config, key: str) -> str:
+def _ini_source(config: pytest.Config, name: str) -> str:
+    key = settings.ini_key(name)
     overrides = getattr(config.option, "override_ini", None) or []
     if any(o.split("=", 1)[0].strip() == key for o in overrides):
-        return f"-o {key} on the command line"
+        return settings.ini(name, None)
     where = config.inipath.name if config.inipath is not None else "the configuration file"
-    return f"{key} in {where}"
+    return settings.ini(name, where)
 
 
 def _resolve(config: pytest.Config) -> dict[str, _Value]:
     """Settings from ini < environment < command line; a bad value stops the session."""
     resolved: dict[str, _Value] = {}
-    for name, (parse, _text) in OPTIONS.items():
-        key = f"graders_{name}"
+    for name in OPTIONS:
         candidates: list[tuple[object, str]] = []
-        ini = config.getini(key)
+        ini = config.getini(settings.ini_key(name))
         if ini not in ("", None, []):
-            candidates.append((ini, _ini_source(config, key)))
-        env = f"GRADERS_{name.upper()}"
+            candidates.append((ini, _ini_source(config, name)))
+        env = settings.environment_variable(name)
         if os.environ.get(env, "").strip():
-            candidates.append((os.environ[env], f"environment variable {env}"))
-        given = config.getoption(key)
+            candidates.append((os.environ[env], settings.environment(name)))
+        given = config.getoption(settings.ini_key(name))
         if given is not None:
-            candidates.append((given, f"{_flag_name(name)} on the command line"))
-        for raw, source in candidates:
-            try:
-                parse(raw)
-            except ValueError as exc:
-                raise pytest.UsageError(f"{source}: {exc}") from None
-        if candidates:
-            raw, source = candidates[-1]
-            resolved[name] = _Value(parse(raw), source)
+            candidates.append((given, settings.option(name)))
+        try:
+            values = [_Value(settings.parse(name, raw, source), source)
+                      for raw, source in candidates]
+        except settings.SettingError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if values:
+            resolved[name] = values[-1]
     replay = config.getoption("graders_replay")
     if replay is not None:
         try:
@@ -274,15 +221,14 @@ def _marker_values(item: pytest.Item) -> dict[str, _Value]:
             _fail_usage(f"@pytest.mark.{MARKER} on {item.nodeid}: give settings by name, "
                         f"e.g. @pytest.mark.{MARKER}(schedules=500)")
         for key, raw in mark.kwargs.items():
-            parse = MARKER_KEYS.get(key)
-            if parse is None:
+            if key not in settings.VALIDATORS:
                 _fail_usage(f"@pytest.mark.{MARKER} on {item.nodeid}: unknown setting "
-                            f"{key!r}; known: {', '.join(MARKER_KEYS)}")
-            source = f"@pytest.mark.{MARKER}({key}=...) on {item.nodeid}"
+                            f"{key!r}; known: {', '.join(settings.VALIDATORS)}")
+            source = settings.marker(key, item.nodeid)
             try:
-                values[key] = _Value(parse(raw), source)
-            except ValueError as exc:
-                problem = f"{source}: {exc}"
+                values[key] = _Value(settings.parse(key, raw, source), source)
+            except settings.SettingError as exc:
+                problem = str(exc)
             else:
                 continue
             _fail_usage(problem)
@@ -396,41 +342,53 @@ class Explorer:
         return " ".join(words).replace("{", "{{").replace("}", "}}") + " --replay {token}"
 
     def check(self, topic: str, check: str, folder: str | Path) -> Exploration:
-        """Run check ``check`` of ``topic`` (``graders/checks/TOPIC.py``) on ``folder``;
-        a failure shows the engine's report, then the topic's first hint."""
-        from graders.catalog import topic as find_topic
-        from graders.checks import checks_of
+        """Run check ``check`` of ``topic`` (``graders/checks/TOPIC.py``) on ``folder``
+        through :func:`graders.checking.run_check`, as every door does; a failure shows the
+        engine's report, then the topic's first hint."""
+        from graders.checking import run_check
 
-        info = find_topic(topic)
-        fn = checks_of(topic)[check]
-        if (topic, Path(folder)) not in self._state.checked:
-            self._state.checked.append((topic, Path(folder)))
-        hint = (f"Hint: {info.hints[0]}\nMore hints: python -m graders hint {topic}"
-                if info.hints else None)
-        return self.run(lambda s: fn(Path(folder), s), hint=hint)
+        folder = Path(folder)
+        if (topic, folder) not in self._state.checked:
+            self._state.checked.append((topic, folder))
+        key = self._key()
+        outcome = run_check(topic, check, folder, self._settings_for(key))
+        if outcome.load_error is not None:
+            pytest.fail(outcome.load_error, pytrace=False)
+        assert outcome.exploration is not None
+        return self._judge(key, outcome.exploration, hint=outcome.hint)
 
     def run(self, go: Callable[[Settings], Exploration], *,
-            real_threads_spec: str | None = None, hint: str | None = None) -> Exploration:
+            real_threads_spec: str | None = None) -> Exploration:
         """Call ``go(settings)`` and judge the exploration it returns, as the fixture does.
 
-        The extension point for other ways to explore (a topic's checks): the settings are
-        this test's, the last failure is tried first, a failure fails the test with the
-        report and a replay line, a ``LoadError`` with its one line.
+        The extension point for other ways to explore: the settings are this test's, the
+        last failure is tried first, a failure fails the test with the report and a replay
+        line, a ``LoadError`` with its one line.
         """
         from graders.engine import LoadError
 
         key = self._key()
-        memory = self._state.memory(self.config)
         try:
-            result = go(self.settings(first=memory.recall(key)))
+            result = go(self._settings_for(key))
         except LoadError as exc:
             problem = str(exc)
         else:
             problem = None
         if problem is not None:   # failed outside the except block: no chained traceback
             pytest.fail(problem, pytrace=False)
+        return self._judge(key, result, real=self._real_threads(real_threads_spec))
+
+    def _settings_for(self, key: str) -> Settings:
+        """This test's settings, trying first the schedule that failed last time at ``key``."""
+        return self.settings(first=self._state.memory(self.config).recall(key))
+
+    def _judge(self, key: str, result: Exploration, *, real: str | None = None,
+               hint: Hint | None = None) -> Exploration:
+        """Return a clean exploration; fail the test with the report of any other."""
+        memory = self._state.memory(self.config)
         failure = result.failure
-        real = self._real_threads(real_threads_spec)
+        if result.not_reproduced:
+            pytest.fail(result.report(), pytrace=False)
         if failure is None:
             if "replay" not in self.values:
                 memory.forget(key, exact=True)
@@ -441,8 +399,8 @@ class Explorer:
         text += f"\nbug class: {failure.bug_class}"
         if real:
             text += "\n" + real
-        if hint:
-            text += "\n" + hint
+        if hint is not None:
+            text += "\n" + hint.render()
         pytest.fail(text, pytrace=False)
 
     def _real_threads(self, spec: str | None) -> str | None:

@@ -6,9 +6,10 @@ switches to another thread, preferring one that holds no lock; elsewhere it swit
 probability ``--p-other``. This is what a lock-order deadlock needs: every thread holds its
 first lock before any takes its second.
 
-It replaces the portfolio's strategy factory in this process only, then explores the given
-programs over ten seeds and prints the median schedule of the first failure, next to the
-default portfolio. Run from the repository root::
+It is a strategy class of its own (the portfolio's first, sequential run, then itself),
+registered in this process only; the experiment explores the given programs over ten seeds
+and prints the median schedule of the first failure, next to the default portfolio. Run
+from the repository root::
 
     python benchmarks/experiments/sync_bias.py philosophers_3 philosophers_5 if_not_while
 """
@@ -27,20 +28,23 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from graders.engine import Settings, explore_target, strategies  # noqa: E402
-from graders.engine.scheduler import RUNNABLE  # noqa: E402
+from graders.engine.findings import RUNNABLE  # noqa: E402
 
 
-class LockBiased(strategies._Base):
+class LockBiased(strategies.Strategy):
     """Switch right after a lock is taken, to a thread that holds none."""
 
     name = "lock-biased"
     fair = True
+    p_sync, p_other = 0.9, 0.05     # set from the command line
 
-    def __init__(self, seed: int, p_sync: float, p_other: float) -> None:
+    def __init__(self, seed: int) -> None:
         super().__init__(seed)
-        self.p_sync = p_sync
-        self.p_other = p_other
         self.held: dict[int, int] = {}
+
+    @classmethod
+    def for_run(cls, plan: strategies.Plan) -> strategies.Strategy:
+        return strategies.Sequential(plan.seed) if plan.index == 0 else cls(plan.seed)
 
     def begin(self, index: int) -> None:
         self.held = {}
@@ -71,29 +75,21 @@ def main() -> None:
     parser.add_argument("--p-sync", type=float, default=0.9)
     parser.add_argument("--p-other", type=float, default=0.05)
     args = parser.parse_args()
-    original = strategies.make
-
-    def biased(name: str, seed: int, index: int, settings: Any) -> Any:
-        if index == 0:
-            return strategies.Sequential(seed)
-        return LockBiased(seed, args.p_sync, args.p_other)
+    LockBiased.p_sync, LockBiased.p_other = args.p_sync, args.p_other
 
     print(f"Python {platform.python_version()}, {args.seeds} seeds, budget 200")
     for program in args.programs:
         target = f"{ROOT / 'benchmarks' / 'programs' / program}.py:main"
-        for label, factory in (("portfolio", original), ("lock-biased", biased)):
-            strategies.make = factory
-            try:
-                at = []
-                start = time.perf_counter()
-                for seed in range(args.seeds):
-                    r = explore_target(target, Settings(schedules=200, seed=seed, shrink=False))
-                    f = r.failure
-                    if f is not None and f.bug_class != "lock-order":
-                        at.append(f.schedule)
-                seconds = time.perf_counter() - start
-            finally:
-                strategies.make = original
+        for label in ("portfolio", LockBiased.name):
+            at = []
+            start = time.perf_counter()
+            for seed in range(args.seeds):
+                r = explore_target(target, Settings(schedules=200, seed=seed, shrink=False,
+                                                    strategy=label))
+                f = r.failure
+                if f is not None and f.bug_class != "lock-order":
+                    at.append(f.schedule)
+            seconds = time.perf_counter() - start
             median = statistics.median(at) if at else None
             print(f"{program:<24} {label:<12} found {len(at)}/{args.seeds}, median schedule "
                   f"{median}, all {sorted(at)} ({seconds:.1f}s)")

@@ -3,7 +3,8 @@
     check(folder: Path, settings: Settings) -> Exploration
 
 registered with :func:`check`. Checks use only the engine's public API, so they run the
-same way under pytest, the command line, the dev check and class grading.
+same way under pytest, the command line, the dev check and class grading, and name the bug
+classes they report with :class:`graders.bugclasses.Bug`.
 """
 
 from __future__ import annotations

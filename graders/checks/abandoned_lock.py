@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import (
     Exploration,
     LoadError,
@@ -84,7 +85,7 @@ def _box_office(folder: Path, settings: Settings, fail_on: int, *, unexpected: b
             if lock_free:
                 held = held_locks()
                 if held:
-                    fail("lock kept", f"{thread_name()} went home still holding {held[0]}: "
+                    fail(Bug.LOCK_KEPT, f"{thread_name()} went home still holding {held[0]}: "
                          "the sale whose payment failed never released it, and any clerk "
                          "who needs it later waits forever.")
 
@@ -115,10 +116,10 @@ def _check_reported(office: Any, failure: tuple[Any, BaseException]) -> None:
         return
     what = f"The payment for {order[0]}'s order failed with {_describe(error)}"
     if not errors:
-        fail("error swallowed", f"{what}, but office.problems is empty: the error never "
+        fail(Bug.ERROR_SWALLOWED, f"{what}, but office.problems is empty: the error never "
              "reached the clerk. sell() must let it go on to its caller (release the lock, "
              "but do not catch the error and carry on).")
-    fail("error swallowed", f"{what}, but office.problems holds "
+    fail(Bug.ERROR_SWALLOWED, f"{what}, but office.problems holds "
          f"{', '.join(_describe(e) if isinstance(e, BaseException) else repr(e) for e in errors)}"
          " instead: another error replaced it on its way to the clerk.")
 
@@ -133,7 +134,7 @@ def _check_consistent(office: Any, paid: list[tuple[Any, Any]],
     if got == want:
         return
     failure = f"the payment for {failed[0][0][0]}'s order failed, and " if failed else ""
-    fail("inconsistent state",
+    fail(Bug.INCONSISTENT_STATE,
          f"The office is half-updated: {failure}the payments that went through were for "
          f"{seats} seats and {money} in all, so seats_left should be {want[0]} and takings "
          f"{want[1]}; they are {got[0]} and {got[1]}. A sale whose payment fails must leave "

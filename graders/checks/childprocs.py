@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, LoadError, Settings
 
 from .support import student_file, verdict
@@ -217,26 +218,26 @@ def outcome_failure(run: DriverRun, scenario: Scenario, settings: Settings,
                     runs: int) -> Exploration | None:
     """Did the call finish, without an exception, with the exact result? None when it did."""
     if run.crashed is not None and scenario.name not in run.results:
-        return verdict(settings, "exception",
+        return verdict(settings, Bug.EXCEPTION,
                        f"The program crashed while running {scenario.call}.",
                        f"Its last words:\n{run.crashed}", runs)
     if scenario.name not in run.results:
         if run.unfinished == scenario.name:
             return verdict(
-                settings, "no exit",
+                settings, Bug.NO_EXIT,
                 f"{scenario.call} (start method {scenario.method!r}) did not return within "
                 f"{BUDGET:g} seconds, so the program never finishes.",
                 "The work itself takes a fraction of a second. Something waits forever: a "
                 "join() on a worker that was never told to stop, or a get() for a result "
                 "that never comes.", runs)
-        return verdict(settings, "no exit",
+        return verdict(settings, Bug.NO_EXIT,
                        f"{scenario.call} never ran: an earlier call of the program did not "
                        f"finish within {BUDGET:g} seconds.", "", runs)
     result = run.results[scenario.name]
     error = result.get("error")
     reference = result.get("reference") or {}
     if error is not None and error["type"] == "TooManyProcesses":
-        return verdict(settings, "too many processes",
+        return verdict(settings, Bug.TOO_MANY_PROCESSES,
                        f"{scenario.call} under {scenario.method!r}: {error['message']}.",
                        "Start at most as many worker processes as the `workers` argument "
                        "says (a pool sized from the CPU count may start more).", runs)
@@ -244,14 +245,14 @@ def outcome_failure(run: DriverRun, scenario: Scenario, settings: Settings,
     if error is not None:
         if spawn_only:
             return verdict(
-                settings, "not spawn-safe",
+                settings, Bug.NOT_SPAWN_SAFE,
                 f"{scenario.call} failed under the {scenario.method!r} start method: "
                 f"{_error_text(error)}. Under 'fork' it worked.",
                 "With 'spawn' and 'forkserver' a worker is a fresh interpreter: it imports "
                 "your module and receives its task pickled, so the task must be a function "
                 "defined at the top level of the module, and the worker sees module globals "
                 "as the import left them, not as the main program changed them.", runs)
-        return verdict(settings, "exception",
+        return verdict(settings, Bug.EXCEPTION,
                        f"{scenario.call} raised {_error_text(error)} (start method "
                        f"{scenario.method!r}).", "", runs)
     if not result.get("exact"):
@@ -259,14 +260,14 @@ def outcome_failure(run: DriverRun, scenario: Scenario, settings: Settings,
         shown = got.get("repr") if isinstance(got, dict) and "repr" in got else got
         if spawn_only:
             return verdict(
-                settings, "not spawn-safe",
+                settings, Bug.NOT_SPAWN_SAFE,
                 f"{scenario.call} under the {scenario.method!r} start method returned "
                 f"{shown}; the right answer, which it gave under 'fork', is "
                 f"{scenario.expect}.",
                 "A worker started with 'spawn' or 'forkserver' imports your module afresh: "
                 "a global the main program set before starting it is not set there. Pass "
                 "what a worker needs as arguments.", runs)
-        return verdict(settings, "wrong result",
+        return verdict(settings, Bug.WRONG_RESULT,
                        f"{scenario.call} returned {shown}; the right answer is "
                        f"{scenario.expect}.", "", runs)
     return None
@@ -282,13 +283,13 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
     driver = result.get("driver")
     if not callers:
         return verdict(
-            settings, "single process",
+            settings, Bug.SINGLE_PROCESS,
             f"{scenario.call} returned without calling {task}() at all.",
             f"The check counts the processes that run {task}(); call it for every item.",
             runs)
     if callers == [driver]:
         return verdict(
-            settings, "single process",
+            settings, Bug.SINGLE_PROCESS,
             f"{scenario.call}: every call of {task}() ran in the main process (pid "
             f"{driver}). Threads live inside one process and take turns holding its GIL, "
             "so CPU-bound work on threads does not run in parallel.",
@@ -298,14 +299,14 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
         waited = (" One worker waited a few seconds for a second one to take a task; none "
                   "did." if result.get("gave_up") else "")
         return verdict(
-            settings, "single process",
+            settings, Bug.SINGLE_PROCESS,
             f"{scenario.call}: all {task}() calls ran in one worker process (pid "
             f"{callers[0]}), one after another.{waited}",
             "Hand out all the work before waiting for any result (submit everything, then "
             "collect), so that several workers are busy at once.", runs)
     if driver in callers:
         return verdict(
-            settings, "single process",
+            settings, Bug.SINGLE_PROCESS,
             f"{scenario.call}: some calls of {task}() ran in the main process (pid "
             f"{driver}), some in workers {', '.join(str(p) for p in callers if p != driver)}.",
             "Give every item to the workers; the main program only hands out work and "
@@ -332,7 +333,7 @@ def leftovers_failure(run: DriverRun, scenario: Scenario, settings: Settings,
         parts.append(f"{len(zombies)} that exited but {'was' if len(zombies) == 1 else 'were'}"
                      f" never joined (pid {', '.join(str(x['pid']) for x in zombies)})")
     return verdict(
-        settings, "workers not stopped",
+        settings, Bug.WORKERS_NOT_STOPPED,
         f"After {scenario.call} returned (start method {scenario.method!r}) there "
         f"{'was' if len(left) == 1 else 'were'} {' and '.join(parts)}.",
         "A worker that waits for more work never ends by itself, and Python waits for "

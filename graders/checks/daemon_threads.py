@@ -30,6 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail
 
 from . import check
@@ -62,7 +63,7 @@ def _missing(saved: list[Any], entries: tuple[str, ...]) -> list[str]:
 
 
 def _lost(missing: list[str], written: int, when: str) -> None:
-    fail("lost records", f"{when}, {len(missing)} of {written} entries were not on disk: "
+    fail(Bug.LOST_RECORDS, f"{when}, {len(missing)} of {written} entries were not on disk: "
          f"{', '.join(missing)}. Entries written after the saver's last round must be saved "
          "before the saver ends, and the saver must end before the program does.")
 
@@ -81,7 +82,7 @@ def _program(folder: Path, settings: Settings, judge_records: bool) -> Explorati
                 continue
             t.join(max(0.0, returned + EXIT_BUDGET - time.monotonic()))
             if t.is_alive():
-                fail("cannot exit",
+                fail(Bug.CANNOT_EXIT,
                      f"The program cannot exit: main() has returned, but {t.name} is not a "
                      f"daemon thread and was still running {EXIT_BUDGET:g} s later. Python "
                      "waits for every non-daemon thread before it exits, for as long as it "
@@ -116,7 +117,7 @@ def close_stops_saver(folder: Path, settings: Settings) -> Exploration:
         book = make_diary()
         saver = getattr(book, "saver", None)
         if not isinstance(saver, threading.Thread):
-            fail("no saver", "A Diary should keep its saver thread in `self.saver` (a "
+            fail(Bug.NO_SAVER, "A Diary should keep its saver thread in `self.saver` (a "
                  "threading.Thread, not yet started).")
         saver.start()
         for entry in ENTRIES[:3]:
@@ -124,7 +125,7 @@ def close_stops_saver(folder: Path, settings: Settings) -> Exploration:
             time.sleep(0.02)
         book.close()
         if saver.is_alive():
-            fail("saver still running",
+            fail(Bug.SAVER_STILL_RUNNING,
                  "Diary.close() returned while the saver was still running: close() should "
                  "set the stop Event and then join() the saver, so that the diary is "
                  "finished when close() returns.")
@@ -142,9 +143,9 @@ def real_run_exits(folder: Path, settings: Settings) -> Exploration:
     once = replace(settings, schedules=1, strategy="sequential", replay=None, first=None)
     first = program_exits(folder, once).failure
     if first is not None:
-        hangs = first.bug_class in ("cannot exit", "livelock", "deadlock")
+        hangs = first.bug_class in (Bug.CANNOT_EXIT, Bug.LIVELOCK, Bug.DEADLOCK)
         return verdict(
-            settings, "cannot exit" if hangs else first.bug_class,
+            settings, Bug.CANNOT_EXIT if hangs else first.bug_class,
             f"python {path.name} was not run for real: under the grader's scheduler, on the "
             f"very first schedule, it fails already. {first.message}",
             f"Fix program_exits first. (A program that does not exit would only hang here "
@@ -154,7 +155,7 @@ def real_run_exits(folder: Path, settings: Settings) -> Exploration:
                        stdin=subprocess.DEVNULL, capture_output=True, check=False)
     except subprocess.TimeoutExpired:
         return verdict(
-            settings, "cannot exit",
+            settings, Bug.CANNOT_EXIT,
             f"python {path.name} was still running after {REAL_TIMEOUT:g} s and was stopped: "
             "on real threads, something keeps the program from exiting.",
             "A non-daemon thread that never ends keeps a program alive after its main thread "

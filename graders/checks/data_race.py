@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, threads_started
 
 from . import check
@@ -22,19 +23,19 @@ def _shopping(folder: Path, settings: Settings, shoppers: int, items: int) -> Ex
         counted = go_shopping(shoppers, items)
         started = threads_started()
         if len(started) < shoppers:
-            fail("no threads", f"go_shopping({shoppers}, {items}) should start one thread per "
+            fail(Bug.NO_THREADS, f"go_shopping({shoppers}, {items}) should start one thread per "
                  f"shopper; it started {len(started)}.")
         expected = shoppers * items
         lost = (f"Lost update: {shoppers} shoppers added {items} items each, so the basket "
                 f"should count {expected}")
         if counted != expected:
-            fail("lost update", f"{lost}; it counted {counted}.")
+            fail(Bug.LOST_UPDATE, f"{lost}; it counted {counted}.")
         counts = baskets.left()
         if counts is not None and sum(counts) != expected:
             what = (f"the basket its shoppers filled counted {counts[0]}" if len(counts) == 1
                     else f"the {len(counts)} baskets its shoppers filled counted "
                     f"{' + '.join(map(str, counts))} = {sum(counts)}")
-            fail("lost update", f"{lost}. go_shopping({shoppers}, {items}) returned "
+            fail(Bug.LOST_UPDATE, f"{lost}. go_shopping({shoppers}, {items}) returned "
                  f"{counted}, but {what}: the answer must be what the basket counted, and "
                  "the basket must not lose an item.")
 

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, held_locks, label
 
 from . import check
@@ -26,11 +27,11 @@ def _table(folder: Path, settings: Settings, function: str) -> Exploration:
             mine = {f"fork-{philosopher}", f"fork-{(philosopher + 1) % PHILOSOPHERS}"}
             missing = sorted(mine - set(held_locks()))
             if missing:
-                fail("eats without forks", f"philosopher-{philosopher} ate without holding "
+                fail(Bug.EATS_WITHOUT_FORKS, f"philosopher-{philosopher} ate without holding "
                      f"{' and '.join(missing)}.")
             for neighbour in ((philosopher - 1) % PHILOSOPHERS, (philosopher + 1) % PHILOSOPHERS):
                 if neighbour in eating:
-                    fail("shared fork", f"philosopher-{philosopher} and philosopher-{neighbour}"
+                    fail(Bug.SHARED_FORK, f"philosopher-{philosopher} and philosopher-{neighbour}"
                          " ate at the same time, sharing a fork.")
             eating.add(philosopher)
             try:
@@ -48,11 +49,11 @@ def _table(folder: Path, settings: Settings, function: str) -> Exploration:
             t.join()
         hungry = [f"philosopher-{i} ate {n}" for i, n in enumerate(eaten) if n != MEALS]
         if hungry:
-            fail("wrong meal count", f"Each philosopher should eat {MEALS} meals, but "
+            fail(Bug.WRONG_MEAL_COUNT, f"Each philosopher should eat {MEALS} meals, but "
                  f"{', '.join(hungry)}.")
         still_held = [f"fork-{i}" for i, fork in enumerate(forks) if fork.locked()]
         if still_held:
-            fail("fork kept", f"After dinner {', '.join(still_held)} "
+            fail(Bug.FORK_KEPT, f"After dinner {', '.join(still_held)} "
                  f"{'is' if len(still_held) == 1 else 'are'} still held: a philosopher "
                  "kept a fork.")
 

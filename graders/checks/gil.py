@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail
 
 from . import check
@@ -63,12 +64,12 @@ def _desk(folder: Path, settings: Settings, urls: list[str], most: list[int]) ->
         pages = fetch_all(list(urls))
         done = list(downloaded)        # the downloads that had finished when it returned
         if pages is None or list(pages) != expected:
-            fail("wrong result", f"fetch_all({urls}) returned {pages!r}; it should return "
+            fail(Bug.WRONG_RESULT, f"fetch_all({urls}) returned {pages!r}; it should return "
                  f"the pages in the order of the urls: {expected!r}.")
         unfinished = [url for url in urls if url not in done]
         if unfinished:
             many = len(unfinished) > 1
-            fail("wrong result", f"fetch_all({urls}) returned every page, but when it "
+            fail(Bug.WRONG_RESULT, f"fetch_all({urls}) returned every page, but when it "
                  f"returned, the download{'s' if many else ''} of {', '.join(unfinished)} "
                  f"had not finished: {'those pages' if many else 'that page'} did not come "
                  "from download(). Wait for every download (join the threads, or collect "
@@ -85,7 +86,7 @@ def _overlap(folder: Path, settings: Settings, count: int) -> Exploration:
     if most[0] >= count:
         return result
     return never_seen(
-        result, "no overlap",
+        result, Bug.NO_OVERLAP,
         f"fetch_all() never had all {count} downloads waiting at the same time in "
         f"{result.schedules_run} schedules (at most {most[0]} at once): the pages are "
         "fetched one after another.",

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, held_locks, label
 
 from . import check
@@ -35,16 +36,16 @@ def _kitchen(folder: Path, settings: Settings, chefs: int, dishes: int) -> Explo
 
         def prepare(chef: int) -> Any:
             if not isinstance(chef, int) or not 0 <= chef < chefs:
-                problem("wrong chef", f"prepare() was called with {chef!r}; it expects the "
+                problem(Bug.WRONG_CHEF, f"prepare() was called with {chef!r}; it expects the "
                         f"chef's number (0 to {chefs - 1}).")
             mine = {f"tool-{chef}", f"tool-{(chef + 1) % chefs}"}
             missing = sorted(mine - set(held_locks()))
             if missing:
-                problem("cooks without tools", f"chef-{chef} cooked without holding "
+                problem(Bug.COOKS_WITHOUT_TOOLS, f"chef-{chef} cooked without holding "
                         f"{' and '.join(missing)}.")
             for neighbour in ((chef - 1) % chefs, (chef + 1) % chefs):
                 if neighbour != chef and neighbour in cooking:
-                    problem("shared tool", f"chef-{chef} and chef-{neighbour} cooked at "
+                    problem(Bug.SHARED_TOOL, f"chef-{chef} and chef-{neighbour} cooked at "
                             "the same time, sharing a tool.")
             cooking.add(chef)
             try:
@@ -70,11 +71,11 @@ def _kitchen(folder: Path, settings: Settings, chefs: int, dishes: int) -> Explo
             fail(*first[0])
         wrong = [f"chef-{i} cooked {n}" for i, n in enumerate(cooked) if n != dishes]
         if wrong:
-            fail("wrong dish count", f"Each chef should cook {dishes} dishes, but "
+            fail(Bug.WRONG_DISH_COUNT, f"Each chef should cook {dishes} dishes, but "
                  f"{', '.join(wrong)}.")
         kept = [f"tool-{i}" for i, tool in enumerate(tools) if tool.locked()]
         if kept:
-            fail("tool kept", f"After cooking, {', '.join(kept)} "
+            fail(Bug.TOOL_KEPT, f"After cooking, {', '.join(kept)} "
                  f"{'is' if len(kept) == 1 else 'are'} still taken: a chef kept a tool.")
 
     return explore(scenario, [student_file(folder, "chefs.py")], settings)

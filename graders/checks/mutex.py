@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, held_locks, thread_name
 
 from . import check
@@ -29,13 +30,13 @@ def _kitchen(folder: Path, settings: Settings, probe: Any = None) -> Exploration
         lost = (f"Lost update: {COOKS} cooks served {DISHES} dishes each, so the tally should "
                 f"be {expected}")
         if served != expected:
-            fail("lost update", f"{lost}; it is {served}.")
+            fail(Bug.LOST_UPDATE, f"{lost}; it is {served}.")
         tallies = kitchens.left()
         if tallies is not None and sum(tallies) != expected:
             what = (f"the tally of the kitchen its cooks worked in was {tallies[0]}"
                     if len(tallies) == 1 else f"the tallies of the {len(tallies)} kitchens its "
                     f"cooks worked in were {' + '.join(map(str, tallies))} = {sum(tallies)}")
-            fail("lost update", f"{lost}. run_kitchen({COOKS}, {DISHES}) returned {served}, "
+            fail(Bug.LOST_UPDATE, f"{lost}. run_kitchen({COOKS}, {DISHES}) returned {served}, "
                  f"but {what}: the answer must be the kitchen's tally, and the tally must "
                  "not lose a dish.")
 
@@ -57,7 +58,7 @@ def short_critical_section(folder: Path, settings: Settings) -> Exploration:
         def watched(cook: Any) -> Any:
             held = held_locks()
             if held:
-                fail("slow work under lock",
+                fail(Bug.SLOW_WORK_UNDER_LOCK,
                      f"{thread_name()} prepared a dish while holding {held[0]}, so every "
                      "other cook had to wait for the whole dish. Only the update of the "
                      "tally needs the lock.")
@@ -89,7 +90,7 @@ def cooks_overlap(folder: Path, settings: Settings) -> Exploration:
     if most[0] >= 2:
         return result
     return never_seen(
-        result, "no overlap",
+        result, Bug.NO_OVERLAP,
         f"The cooks never prepared dishes at the same time in {result.schedules_run} "
         "schedules: something still makes them take turns for the whole dish.",
         "A mutex should protect only the shared tally; the slow work can run in parallel.")

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, thread_name
 
 from . import check
@@ -61,7 +62,7 @@ class _Watch:
             me = thread_name()
             writer = next((w for w in self.writing if w != me), None)
             if writer is not None and self.exclusive:
-                fail("not exclusive", f"{me} read {day}'s page while {writer} was writing "
+                fail(Bug.NOT_EXCLUSIVE, f"{me} read {day}'s page while {writer} was writing "
                      "it: a reader saw a page half written.")
             self.reading.append(me)
             if me.startswith("reader"):
@@ -78,7 +79,7 @@ class _Watch:
             other = next((t for t in self.writing + self.reading if t != me), None)
             if other is not None and self.exclusive:
                 doing = "writing" if other in self.writing else "reading"
-                fail("not exclusive", f"{me} wrote {day}'s page while {other} was {doing} "
+                fail(Bug.NOT_EXCLUSIVE, f"{me} wrote {day}'s page while {other} was {doing} "
                      "it: a writer must have the planner to itself.")
             if self.writer_waits_since is not None:
                 self._writer_in(me)
@@ -103,7 +104,7 @@ class _Watch:
         total = sum(during.values())
         if total > WAIT_BOUND:
             who = ", ".join(f"{r} {n}" for r, n in during.items() if n)
-            fail("starvation",
+            fail(Bug.STARVATION,
                  f"Starvation: {me} waited to book while readers began {total} reads ({who}). "
                  "Readers who come after a waiting writer should wait behind it; at most "
                  f"{WAIT_BOUND} reads may begin while a writer waits.")
@@ -131,7 +132,7 @@ def _office(folder: Path, settings: Settings, watch: _Watch, readers: int, write
         watch.reset()
         planner = make_planner()
         if not planner.book(DAY, "standup"):
-            fail("wrong booking", f"Booking the first meeting on an empty {DAY} was refused.")
+            fail(Bug.WRONG_BOOKING, f"Booking the first meeting on an empty {DAY} was refused.")
         watch.wrap(module)
         told_yes: list[str] = []
 
@@ -150,19 +151,19 @@ def _office(folder: Path, settings: Settings, watch: _Watch, readers: int, write
         page = list(planner.meetings_on(DAY))
         expected = ["standup", *told_yes]
         if len(told_yes) > 1:
-            fail("double booking", f"{' and '.join(told_yes)} were both told the last place "
+            fail(Bug.DOUBLE_BOOKING, f"{' and '.join(told_yes)} were both told the last place "
                  f"on {DAY} was theirs; the page shows {page}. Both writers checked the day "
                  "before either wrote it.")
         if not told_yes:
-            fail("double booking", f"Both writers were refused although {DAY} had a free "
+            fail(Bug.DOUBLE_BOOKING, f"Both writers were refused although {DAY} had a free "
                  f"place; the page shows {page}.")
         if page != expected:
-            fail("double booking", f"{told_yes[0]} was told it had the last place on {DAY}, "
+            fail(Bug.DOUBLE_BOOKING, f"{told_yes[0]} was told it had the last place on {DAY}, "
                  f"but the page shows {page}: a booking was lost.")
         pages = watch.written_on.get(DAY)
         written = pages.get(DAY) if isinstance(pages, dict) else None
         if isinstance(written, list | tuple) and list(written) != expected:
-            fail("double booking", f"{told_yes[0]} was told it had the last place on {DAY}, "
+            fail(Bug.DOUBLE_BOOKING, f"{told_yes[0]} was told it had the last place on {DAY}, "
                  f"and meetings_on() shows {page}, but the page the writers wrote holds "
                  f"{list(written)}: a booking was lost, and meetings_on() did not show the "
                  "page.")
@@ -191,7 +192,7 @@ def readers_share(folder: Path, settings: Settings) -> Exploration:
     if watch.most_readers >= 2:
         return result
     return never_seen(
-        result, "readers take turns",
+        result, Bug.READERS_TAKE_TURNS,
         f"Two readers never read the planner at the same time in {result.schedules_run} "
         "schedules: something makes readers wait for each other.",
         "Reading changes nothing, so readers can share the planner: only a writer needs it "

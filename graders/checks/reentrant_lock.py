@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import (
     Exploration,
     LoadError,
@@ -57,7 +58,7 @@ def _library(folder: Path, settings: Settings, librarians: int, *, counts: bool 
             if end_probe:
                 held = held_locks()
                 if held:
-                    fail("lock kept", f"{thread_name()} finished its work still holding "
+                    fail(Bug.LOCK_KEPT, f"{thread_name()} finished its work still holding "
                          f"{held[0]}: the lock was acquired more times than it was released, "
                          "so no other librarian could ever take it.")
 
@@ -73,7 +74,7 @@ def _library(folder: Path, settings: Settings, librarians: int, *, counts: bool 
         got = (catalogue.shelves, catalogue.books)
         if got != expected:
             who = "one librarian" if librarians == 1 else f"{librarians} librarians"
-            fail("wrong count" if librarians == 1 else "lost update",
+            fail(Bug.WRONG_COUNT if librarians == 1 else Bug.LOST_UPDATE,
                  f"{'Wrong count' if librarians == 1 else 'Lost update'}: {who} each shelved "
                  f"{len(SHELF)} books and added 1 more, so the catalogue should say "
                  f"{expected[0]} shelves and {expected[1]} books; it says {got[0]} shelves "

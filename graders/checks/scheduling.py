@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, LoadError, Settings
 
 from . import check
@@ -66,12 +67,12 @@ def _outcome(folder: Path, settings: Settings, name: str) -> Exploration:
         if child.timed_out:
             what = ("this check" if found["running"] == name
                     else f"an earlier check ({found['running'] or 'loading the simulator'})")
-            return verdict(settings, "endless loop",
+            return verdict(settings, Bug.ENDLESS_LOOP,
                            f"The simulator did not finish {what} within {BUDGET:g} seconds.",
                            "Some loop never ends: check that every loop moves time forward "
                            "or removes a job.")
         last = (child.stderr.strip().splitlines() or ["(no output)"])[-3:]
-        return verdict(settings, "exception", "The simulator's process ended unexpectedly.",
+        return verdict(settings, Bug.EXCEPTION, "The simulator's process ended unexpectedly.",
                        "\n".join(last))
     if record["ok"]:
         return passed(settings, record["runs"])

@@ -8,7 +8,9 @@ reported as such and the other checks still run.
     python -P scheduling_runner.py SIMULATOR.py SEED JOB_SETS RESULTS.jsonl
 
 Writes one JSON line per check: ``{"check", "ok", "bug_class", "message", "details",
-"runs"}``. The reference rules here are the ones the exercise's README states.
+"runs"}``. The reference rules here are the ones the exercise's README states. A bug class is
+written as its word in graders/bugclasses.py (this script imports nothing of the kit);
+``run_check`` refuses any other.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, LoadError, Settings, explore, fail, thread_name
 
 from . import check
@@ -47,7 +48,7 @@ class _Table:
 
     def gets(self, me: str) -> None:
         if self.holder is not None:
-            fail("two at the ladle", f"{me} got the ladle while {self.holder} still held it: "
+            fail(Bug.TWO_AT_THE_LADLE, f"{me} got the ladle while {self.holder} still held it: "
                  "the Ladle let two diners in at once.")
         self.holder = me
         self.waiting.pop(me, None)
@@ -58,7 +59,7 @@ class _Table:
             if first[me] > self.bound:
                 others = ", ".join(f"{who} {n} time{'s' if n != 1 else ''}"
                                    for who, n in sorted(first.items()))
-                fail("starvation",
+                fail(Bug.STARVATION,
                      f"Starvation: {other} waited for the ladle while other diners took it "
                      f"first ({others}). A fair ladle lets each diner go ahead of a waiting "
                      f"one at most once after it is in line; {me} went ahead "
@@ -123,11 +124,11 @@ def _buffet(folder: Path, settings: Settings, diners: int, portions: int,
             t.join()
         served = sum(table.plates)
         if served != diners * portions:
-            fail("wrong portions", f"The pot held {diners * portions} portions and "
+            fail(Bug.WRONG_PORTIONS, f"The pot held {diners * portions} portions and "
                  f"{served} were served.")
         hungry = [f"diner-{i}" for i, n in enumerate(table.plates) if n == 0]
         if hungry:
-            fail("never ate", f"{', '.join(hungry)} never ate although the pot held "
+            fail(Bug.NEVER_ATE, f"{', '.join(hungry)} never ate although the pot held "
                  f"{portions} portions per diner: the others ate "
                  f"{', '.join(str(n) for n in table.plates if n)} portions. A diner "
                  "that waits in line must be served before anyone comes back for more.")

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, thread_name, threads_started
 
 from . import check
@@ -40,7 +41,7 @@ class _Ovens:
         def watched(tray: Any, loaves: Any, baked: Any) -> Any:
             me = thread_name()
             if me == "MainThread":
-                fail("not a thread",
+                fail(Bug.NOT_A_THREAD,
                      f"{tray} was baked by MainThread, the thread that asked for it, not by an "
                      "oven thread: calling run() runs the thread's target right there, like "
                      "any function call. start() makes the new thread, which then calls run().")
@@ -75,7 +76,7 @@ def _came_out(ovens: _Ovens, out: list[tuple[Any, Any]], call: str, answer: Any,
     if not ovens.bakers:
         return
     what = ", ".join(f"{tray} ({n} loaves)" for tray, n in out) if out else "nothing"
-    fail("read too early", f"{call} returned {answer!r}, but when it returned, {what} had come "
+    fail(Bug.READ_TOO_EARLY, f"{call} returned {answer!r}, but when it returned, {what} had come "
          "out of the ovens: the answer did not come from what the oven threads baked. Wait "
          "for every oven with join(), then read what it baked.")
 
@@ -95,10 +96,10 @@ def result_after_join(folder: Path, settings: Settings) -> Exploration:
         got = bake_one_tray(3)
         out = ovens.came_out()         # at the moment it returned
         if not threads_started():
-            fail("not a thread", "bake_one_tray() started no thread: the oven should bake in "
+            fail(Bug.NOT_A_THREAD, "bake_one_tray() started no thread: the oven should bake in "
                  "a thread of its own (call start() on it).")
         if got != 3:
-            fail("read too early", f"bake_one_tray(3) returned {got!r}: it looked at the "
+            fail(Bug.READ_TOO_EARLY, f"bake_one_tray(3) returned {got!r}: it looked at the "
                  "tray before the oven thread had finished baking. start() only asks for the "
                  "thread to run some time soon; join() waits until it has ended.")
         _came_out(ovens, out, "bake_one_tray(3)", got, 3)
@@ -119,12 +120,12 @@ def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
         out = ovens.came_out()         # at the moment it returned
         started = threads_started()
         if len(started) < 2:
-            fail("not a thread", f"bake_two_trays() started {len(started)} thread"
+            fail(Bug.NOT_A_THREAD, f"bake_two_trays() started {len(started)} thread"
                  f"{'' if len(started) == 1 else 's'}; each tray needs an oven thread of its "
                  "own (call start() on each).")
         expected = {"tray-1": 2, "tray-2": 2}
         if not isinstance(baked, dict) or dict(baked) != expected:
-            fail("read too early", f"bake_two_trays(2) returned {baked!r}, not {expected}: "
+            fail(Bug.READ_TOO_EARLY, f"bake_two_trays(2) returned {baked!r}, not {expected}: "
                  "it returned before both ovens had finished. Wait for every oven with "
                  "join() before you return.")
         _came_out(ovens, out, "bake_two_trays(2)", baked, sum(expected.values()))
@@ -133,7 +134,7 @@ def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
     if ovens.most_at_once >= 2:
         return result
     return never_seen(
-        result, "no overlap",
+        result, Bug.NO_OVERLAP,
         f"The two trays were never in the ovens at the same time in {result.schedules_run} "
         "schedules: each oven was waited for before the next one started.",
         "Start every oven first, then join them all: a join() right after each start() makes "
@@ -151,10 +152,10 @@ def new_thread_per_batch(folder: Path, settings: Settings) -> Exploration:
         total = bake_batches(3, 1)
         out = ovens.came_out()         # at the moment it returned
         if len(ovens.bakers) != 3:
-            fail("wrong batches", f"bake_batches(3, 1) baked {len(ovens.bakers)} batches "
+            fail(Bug.WRONG_BATCHES, f"bake_batches(3, 1) baked {len(ovens.bakers)} batches "
                  "instead of 3.")
         if total != 3:
-            fail("read too early", f"bake_batches(3, 1) returned {total!r} instead of 3: it "
+            fail(Bug.READ_TOO_EARLY, f"bake_batches(3, 1) returned {total!r} instead of 3: it "
                  "counted a batch before its oven thread had finished.")
         _came_out(ovens, out, "bake_batches(3, 1)", total, 3)
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
 from graders.engine import Exploration, LoadError, Settings, explore, fail, label, thread_name
 
 from . import check
@@ -68,12 +69,12 @@ class _WatchedLock:
         left = watch.remaining(me)
         if watch.blocking_witness and left > 0:
             if waits and self.owner not in (None, me):
-                watch.fail("blocks on busy lock",
+                watch.fail(Bug.BLOCKS_ON_BUSY_LOCK,
                            f"{me} waited for {LABEL}, which {self.owner} held, although it "
                            f"still had {_ballots(left)} to read. Try the lock without waiting "
                            "(acquire(blocking=False)) and go on reading while it is busy.")
             if me in watch.found_busy:
-                watch.fail("blocks on busy lock",
+                watch.fail(Bug.BLOCKS_ON_BUSY_LOCK,
                            f"{me} found {LABEL} busy and tried it again straight away, "
                            "without reading a ballot in between, although it still had "
                            f"{_ballots(left)} to read. Trying over and over is waiting too: "
@@ -90,7 +91,7 @@ class _WatchedLock:
         me = thread_name()
         if self.owner != me:
             holder = f"{self.owner} held" if self.owner else "nobody held"
-            self._watch.fail("foreign-release",
+            self._watch.fail(Bug.FOREIGN_RELEASE,
                              f"{me} released {LABEL}, which {holder}: a clerk may release the "
                              "lock only after an acquire that returned True.")
         self._inner.release()
@@ -137,7 +138,7 @@ def _count(folder: Path, settings: Settings, clerks: int, ballots: int,
         def watched_post(posted: Any) -> Any:
             me = thread_name()
             if lock.owner != me:
-                watch.fail("post without lock",
+                watch.fail(Bug.POST_WITHOUT_LOCK,
                            f"{me} posted on the board without holding {LABEL}, so two clerks "
                            "could write on it at once.")
             watch.posted.extend(list(posted))
@@ -168,7 +169,7 @@ def _count(folder: Path, settings: Settings, clerks: int, ballots: int,
                 parts.append(f"never posted: {', '.join(missing)}")
             if extra:
                 parts.append(f"posted once too often: {', '.join(extra)}")
-            fail("miscount", f"{clerks} clerks had {sum(expected.values())} ballots between "
+            fail(Bug.MISCOUNT, f"{clerks} clerks had {sum(expected.values())} ballots between "
                  f"them, and each should be posted exactly once; {'; '.join(parts)}.")
 
     return explore(scenario, [student_file(folder, "tally.py")], settings)

@@ -8,8 +8,9 @@ Each command is a module of this package with four names:
     declares its arguments on an :class:`argparse.ArgumentParser`;
 ``run(args, out) -> int``
     does the work and returns the exit code; ``out`` is an :class:`~graders.cli.output.Output`.
-    It raises :class:`UsageError` (or the engine's ``LoadError``) for a mistake of the
-    person typing: ``main`` prints it as one line on stderr and exits 2.
+    It raises :class:`UsageError` (or the engine's ``LoadError``, or a setting's
+    :class:`~graders.settings.SettingError`) for a mistake of the person typing: ``main``
+    prints it as one line on stderr and exits 2.
 
 Adding a command is one module plus one line in :data:`COMMANDS`.
 
@@ -27,6 +28,7 @@ from types import ModuleType
 from typing import NoReturn
 
 from graders.engine import LoadError
+from graders.settings import SettingError
 
 from .output import Output
 
@@ -37,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "check": "graders.cli.check",
     "hint": "graders.cli.hint",
     "dev-check": "graders.cli.dev_check",
+    "dev": "graders.cli.dev",
     "nbgrader": "graders.cli.nbgrader",
     "gradescope": "graders.cli.gradescope",
     "classroom": "graders.cli.classroom",
@@ -92,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"choose a command: {', '.join(COMMANDS)} "
                              f"(see '{PROG} --help')")
         return int(args._module.run(args, Output.for_stdout()))
-    except (UsageError, LoadError) as exc:
+    except (UsageError, LoadError, SettingError) as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         if isinstance(exc, UsageError) and exc.args[1:] == ("help",):
             text += f" (see '{PROG} {command} --help')" if command in COMMANDS \

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from graders.catalog import CatalogError, topic
 from graders.checking import run_check
-from graders.engine import Settings, with_settings
+from graders.engine import Settings, decode, with_settings
 from graders.grading.scan import scan_folder
+from graders.settings import argument
 
 from . import EXIT_FAILURE, EXIT_OK, PROG, UsageError
-from .explore import _token, _whole
+from .explore import _token
 from .output import Output
 
 HELP = "run a topic's checks against a folder (the starter, a solution, a student's copy)"
@@ -31,8 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", metavar="CHECK", help="run just this check")
     parser.add_argument("--hidden", action="store_true",
                         help="also run the topic's hidden checks")
-    parser.add_argument("--schedules", type=_whole(1), metavar="N")
-    parser.add_argument("--seed", type=_whole(0), metavar="S")
+    parser.add_argument("--schedules", type=argument("schedules"), metavar="N")
+    parser.add_argument("--seed", type=argument("seed"), metavar="S")
     parser.add_argument("--replay", type=_token, metavar="TOKEN",
                         help="replay one schedule (use with --only)")
 
@@ -55,12 +56,24 @@ def run(args: argparse.Namespace, out: Output) -> int:
         raise UsageError("--replay needs --only CHECK: a schedule belongs to one check")
     settings = with_settings(Settings(), schedules=args.schedules, seed=args.seed,
                              replay=args.replay)
+    if args.replay is not None:
+        note = decode(args.replay).version_note()
+        if note is not None:
+            out.note(note)
     earned = total = 0
     failed = False
     for name in names:
         outcome = run_check(t.name, name, folder, settings)
         total += outcome.points
         earned += outcome.earned
+        exploration = outcome.exploration
+        if exploration is not None and exploration.not_reproduced:
+            # A replay is a request to see a known failure: one that did not happen here
+            # proves nothing either way, so it is not a PASS.
+            failed = True
+            out.failure(f"NOT REPRODUCED {name}")
+            out.report(exploration.report())
+            continue
         if outcome.passed:
             out.success(f"PASS {name} ({outcome.points}/{outcome.points})")
             continue
@@ -68,7 +81,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         out.failure(f"FAIL {name} (0/{outcome.points})")
         command = (f"{PROG} check {t.name} --path {shlex.quote(str(folder))} --only {name} "
                    "--replay {token}")
-        out.report(outcome.message(command, hint=t.hints[0] if t.hints else None))
+        out.report(outcome.message(command))
     flagged = scan_folder(folder, t.files, t.allow, str(folder))
     if flagged:
         out.note("The grader will ask your instructor to review this code before its points "

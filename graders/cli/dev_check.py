@@ -1,8 +1,10 @@
 """``python -m graders dev-check [TOPIC ...]``: prove every grader against its fixes.
 
 For each topic the untouched starter must fail with the topic's bug class, the solution and
-every alternative fix must pass, and every wrong fix must fail with its listed class. Exit 0
-when all hold, 1 otherwise.
+every alternative fix must pass, and every wrong fix must fail with its listed class; the
+checks named in topics.toml, graders/checks/TOPIC.py and the topic's test file must agree,
+and topics.toml may hold no key it does not use (:mod:`graders.consistency`). Exit 0 when
+all hold, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 
-from graders import devcheck
+from graders import consistency, devcheck
 from graders.catalog import CatalogError, topic, topics
+from graders.settings import argument, whole
 
 from . import EXIT_FAILURE, EXIT_OK, UsageError
-from .explore import _whole
 from .output import Output
 
 HELP = "prove each topic's checks: starters fail, solutions pass, listed fixes as expected"
@@ -23,7 +25,8 @@ HELP = "prove each topic's checks: starters fail, solutions pass, listed fixes a
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("topics", nargs="*", metavar="TOPIC",
                         help="topics to check (default: all)")
-    parser.add_argument("--jobs", type=_whole(1), default=os.cpu_count() or 1, metavar="N",
+    parser.add_argument("--jobs", type=argument("jobs", whole(1)),
+                        default=os.cpu_count() or 1, metavar="N",
                         help="processes to use (default: the number of CPUs)")
 
 
@@ -37,6 +40,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         for problem in devcheck.layout_problems(topic(name)):
             ok = False
             out.failure(f"LAYOUT {problem}")
+        for problem in consistency.problems(topic(name)):
+            ok = False
+            out.failure(f"NAMES  {problem}")
     rows = []
     for result in devcheck.run(chosen, jobs=args.jobs):
         c = result.case
@@ -51,7 +57,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.failure("BAD  " + line)
             for o in result.outcomes:
                 if not o.passed:
-                    out.report(o.message())
+                    out.report(o.report())
                     break
         rows.append(result)
     bad = sum(not r.ok for r in rows)

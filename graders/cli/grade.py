@@ -26,22 +26,12 @@ from graders.grading import formats, isolation, progress, runner
 from graders.grading.limits import Limits
 from graders.grading.sandbox import Plan
 from graders.grading.submissions import SubmissionError, discover
+from graders.settings import argument, seconds, whole
 
 from . import EXIT_FAILURE, EXIT_OK, PROG, UsageError
-from .explore import _whole
 from .output import Output
 
 HELP = "grade a class: every student's folder or .zip in its own sandboxed process"
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
-    return value
 
 
 def default_jobs() -> int:
@@ -56,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="one folder or .zip per student")
     parser.add_argument("--topics", nargs="+", metavar="TOPIC",
                         help="topics to grade (default: those present in the submissions)")
-    parser.add_argument("--jobs", "-j", type=_whole(1), metavar="N", default=default_jobs(),
+    parser.add_argument("--jobs", "-j", type=argument("jobs", whole(1)), metavar="N",
+                        default=default_jobs(),
                         help="students graded at once (default: the number of CPUs)")
     parser.add_argument("--out", type=Path, default=Path("grades"), metavar="DIR",
                         help="where results go (default: grades/)")
@@ -65,16 +56,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--accept", nargs="+", default=[], metavar="ID",
                         help="release the points of these students, whose code the integrity "
                         "scan flagged, after you have read it")
-    parser.add_argument("--timeout", type=_positive, default=Limits.timeout, metavar="S",
+    parser.add_argument("--timeout", type=argument("timeout", seconds),
+                        default=Limits.timeout, metavar="S",
                         help=f"wall-clock seconds per check (default {Limits.timeout:g})")
-    parser.add_argument("--memory", type=_whole(64), default=Limits.memory_mb, metavar="MB",
+    parser.add_argument("--memory", type=argument("memory", whole(64)),
+                        default=Limits.memory_mb, metavar="MB",
                         help=f"address space per process (default {Limits.memory_mb})")
-    parser.add_argument("--max-processes", type=_whole(0), default=Limits.max_processes,
+    parser.add_argument("--max-processes", type=argument("max_processes", whole(0)),
+                        default=Limits.max_processes,
                         metavar="N", help="processes a submission may fork per check "
                         f"(default {Limits.max_processes})")
-    parser.add_argument("--schedules", type=_whole(1), default=200, metavar="N",
+    parser.add_argument("--schedules", type=argument("schedules"), default=200, metavar="N",
                         help="schedules per check (default 200)")
-    parser.add_argument("--seed", type=_whole(0), default=0, metavar="S",
+    parser.add_argument("--seed", type=argument("seed"), default=0, metavar="S",
                         help="exploration seed, recorded in every result (default 0)")
     parser.add_argument("--roster", type=Path, metavar="CSV",
                         help="student_id,last_name,first_name,email for grades.csv")

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 from graders.catalog import CatalogError, topic
+from graders.settings import argument, whole
 
 from . import EXIT_OK, UsageError
-from .explore import _whole
 from .output import Output
 
 HELP = "show the next hint for a topic (a nudge first, nearly code last)"
@@ -22,7 +22,8 @@ STATE = Path(".graders") / "hints.json"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("topic", help="the topic's name, e.g. data_race")
-    parser.add_argument("--level", type=_whole(1), metavar="N", help="show hint N")
+    parser.add_argument("--level", type=argument("level", whole(1)), metavar="N",
+                        help="show hint N")
     parser.add_argument("--all", action="store_true", help="show every hint")
 
 

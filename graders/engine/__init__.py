@@ -16,26 +16,29 @@ Public API for grader authors::
 This package imports neither pytest nor any topic.
 """
 
-import contextlib
+from typing import TypeVar
 
 from .explorer import (
     Exploration,
     Failure,
     Settings,
-    decode,
-    encode,
     explore,
     explore_target,
     with_settings,
 )
+from .primitives import Primitive
 from .probes import held_locks, in_run, thread_name, threads_started
+from .tokens import decode, encode
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
+_T = TypeVar("_T")
 
-def label(obj: object, name: str) -> object:
-    """Give a primitive the name reports should use for it (``label(fork, "fork-0")``)."""
-    with contextlib.suppress(AttributeError):   # a real primitive outside a run
-        obj.label = name  # type: ignore[attr-defined]
+
+def label(obj: _T, name: str) -> _T:
+    """Give a primitive the name reports should use for it (``label(fork, "fork-0")``).
+    Anything else, such as a real primitive made outside a run, is left as it is."""
+    if isinstance(obj, Primitive):
+        obj.label = name
     return obj
 
 

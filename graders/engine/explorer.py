@@ -3,7 +3,9 @@
 Each schedule is one :class:`~graders.engine.scheduler.Run` with the code under test loaded
 fresh. The first failing run is shrunk (its recorded switches removed one group at a time
 while the same bug still shows), so the report shows the few switches that matter. The
-schedule itself is the replay token: replaying it needs neither the seed nor the strategy.
+schedule itself is the replay token: replaying it needs neither the seed nor the strategy,
+only the Python version the token names (:mod:`.tokens`). A replay that does not fail says
+so, and why it may not have.
 """
 
 from __future__ import annotations
@@ -16,20 +18,23 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import lockorder, monitoring, scheduler, strategies
+from .findings import Stated
 from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
-from .report import interleaving
-from .scheduler import Run, RunSettings, Verdict
+from .report import interleaving, words
+from .scheduler import Run, RunSettings
+from .strategies import Plan, Strategy
 from .threads import MainThread
-from .tracing import install_tracer
+from .tokens import PYTHON, Token, decode, encode
+from .tracing import thread_tracers
 from .verdicts import BugClass, LoadError
 
 _real_monotonic = time.monotonic
-PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.schedules < 1:
             raise ValueError("schedules must be at least 1")
-        if self.strategy not in (*strategies.NAMES, "pct3"):
-            raise ValueError(f"unknown strategy {self.strategy!r}; choose one of "
-                             f"{', '.join(strategies.NAMES)}")
+        strategies.lookup(self.strategy)
         if self.replay is not None:
             decode(self.replay)
 
@@ -87,13 +90,23 @@ class Exploration:
     seconds: float = 0.0
     python: str = PYTHON
     notes: list[str] = field(default_factory=list)
+    replayed: Token | None = None     # the token this exploration replayed, if it did
 
     @property
     def ok(self) -> bool:
         return self.failure is None
 
+    @property
+    def not_reproduced(self) -> bool:
+        """A replay whose schedule did not fail: nothing was shown either way, so the doors
+        (the command line, pytest) report it as a failure to reproduce, not as a pass."""
+        return self.replayed is not None and self.failure is None
+
     def report(self, replay_command: str = "--replay {token}") -> str:
-        """The failure in words, or a one-line summary when nothing failed."""
+        """The failure in words, a replay's schedule that did not fail (and why it may not
+        have), or a one-line summary when a search found nothing."""
+        if self.replayed is not None and self.not_reproduced:
+            return "\n".join([self.replayed.not_reproduced(), *self.notes])
         if self.failure is None:
             extra = " (every schedule within the bound)" if self.complete else ""
             return (f"No failure in {self.schedules_run} schedules{extra}, "
@@ -110,6 +123,11 @@ class Exploration:
         if f.schedule:
             lines.append(f"Found on schedule {f.schedule} of {self.settings.schedules} "
                          f"(strategy {f.strategy}, seed {f.seed}, Python {f.python}).")
+        elif self.replayed is not None and self.replayed.python != f.python:
+            made = (f"Python {self.replayed.python}" if self.replayed.python
+                    else "an unknown Python version")
+            lines.append(f"Found by replaying schedule {self.replayed} (made on {made}, "
+                         f"replayed on {f.python}).")
         else:
             lines.append(f"Found by replaying schedule {f.token} (Python {f.python}).")
         lines.append("Replay:")
@@ -121,24 +139,6 @@ class Exploration:
             lines.append(f.interleaving)
         lines.extend(self.notes)
         return "\n".join(lines)
-
-
-# ------------------------------------------------------------------ schedule tokens
-#: Longer switch lists are replaced by the seeded strategy's own token.
-SHORT_TOKEN = 24
-
-
-def encode(deviations: Sequence[tuple[int, int]], strategy: Any = None) -> str:
-    """The shortest exact replay token for a run: its switches, or its seeded strategy."""
-    seeded = strategy.token() if strategy is not None else None
-    if seeded is not None and len(deviations) > SHORT_TOKEN:
-        return seeded
-    return strategies.switches_token(deviations)
-
-
-def decode(token: str) -> Any:
-    """The strategy that replays ``token``; ValueError for anything that is not a token."""
-    return strategies.from_token(token)
 
 
 # ------------------------------------------------------------------ one run
@@ -154,32 +154,25 @@ class _Explorer:
             strict_locks=settings.strict_locks, traced=program.traced,
             library=program.library, lock_order=settings.lock_order)
 
-    def run_once(self, strategy: Any, seed: int) -> Run:
+    def run_once(self, strategy: Strategy, seed: int) -> Run:
         run = Run(strategy, self.run_settings)
-        if self.monitored:
-            run.tracer_for = lambda ts: None  # type: ignore[method-assign]
-        else:
-            install_tracer(run, self.program.traced)
-        saved: dict[str, Any] = {}
+        if not self.monitored:
+            run.tracer_for = thread_tracers(run, self.program.traced)
         entry = self.entry
 
         def main_body() -> None:
             try:
-                modules, restore = self.program.load()
-            except scheduler.Aborted as exc:   # a verdict while importing (a deadlock...)
-                saved.update(getattr(exc, "_restore", {}))
-                raise
-            except Exception as exc:
-                saved.update(getattr(exc, "_restore", {}))
+                modules = self.program.load()
+            except Exception as exc:   # (a verdict while importing unwinds as Aborted)
                 where = _import_site(exc, self.program)
-                run.fail(Verdict(BugClass.LOAD_ERROR, f"{where}{type(exc).__name__}: {exc}"))
+                run.fail(Stated(bug_class=BugClass.LOAD_ERROR,
+                                message=f"{where}{type(exc).__name__}: {exc}"))
                 raise scheduler.Aborted from None
-            saved.update(restore)
-            run.modules = modules  # type: ignore[attr-defined]
+            run.modules = modules
             try:
                 entry(*modules)
             except LoadError as exc:
-                run.fail(Verdict(BugClass.LOAD_ERROR, str(exc)))
+                run.fail(Stated(bug_class=BugClass.LOAD_ERROR, message=str(exc)))
                 raise scheduler.Aborted from None
             for callback in reversed(run.atexit):
                 callback()
@@ -195,10 +188,10 @@ class _Explorer:
                 ts.gate.release()
                 self._wait(run)
                 # Did the program draw from ``random``? Then only this seed replays it.
-                run.used_random = random.getstate() != drawn  # type: ignore[attr-defined]
+                run.used_random = random.getstate() != drawn
         finally:
             scheduler.active = None
-            self.program.unload(saved)
+            self.program.unload()
         strategy.finished(run)
         return run
 
@@ -214,7 +207,8 @@ class _Explorer:
                     self._stuck(run)
                     return
         except BaseException:
-            run.fail(Verdict(BugClass.BLOCKED_OUTSIDE, "The exploration was interrupted."))
+            run.fail(Stated(bug_class=BugClass.BLOCKED_OUTSIDE,
+                            message="The exploration was interrupted."))
             raise
 
     def _stuck(self, run: Run) -> None:
@@ -226,12 +220,12 @@ class _Explorer:
                        if not self.program.library(f.filename) or "engine" not in f.filename]
             stack = "".join(traceback.format_list(summary[-6:])).rstrip()
         name = ts.name if ts is not None else "a thread"
-        run.fail(Verdict(
-            BugClass.BLOCKED_OUTSIDE,
-            f"{name} made no progress for {self.settings.watchdog:g}s inside something the "
-            "engine does not control (a real lock, I/O, a C extension, a busy loop outside "
+        run.fail(Stated(
+            bug_class=BugClass.BLOCKED_OUTSIDE,
+            message=f"{name} made no progress for {self.settings.watchdog:g}s inside something "
+            "the engine does not control (a real lock, I/O, a C extension, a busy loop outside "
             "the code under test).",
-            f"Where it was:\n{stack}" if stack else "", thread=name))
+            details=f"Where it was:\n{stack}" if stack else "", thread=name))
         if ts is not None and ts.os_ident is not None:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(ts.os_ident), ctypes.py_object(scheduler.Aborted))
@@ -251,25 +245,24 @@ class _Explorer:
         result.seconds = _real_monotonic() - start
         return result
 
-    def _scheduling_points(self) -> Any:
+    def _scheduling_points(self) -> AbstractContextManager[None]:
         """sys.monitoring where it exists (3.12+), else per-thread sys.settrace (3.11)."""
         if not self.monitored:
             return contextlib.nullcontext()
         return monitoring.monitored(self.program.code_objects(), self.program.traced)
 
     def _replay_only(self, start: float) -> Exploration:
-        strategy = decode(self.settings.replay or "")
+        token = decode(self.settings.replay or "")
+        strategy = token.strategy()
         run = self.run_once(strategy, strategy.seed)
-        result = Exploration(self.settings, 1, None)
-        if run.verdict is not None and run.verdict.bug_class == BugClass.LOAD_ERROR:
-            raise LoadError(run.verdict.message)   # as a search does: not a verdict
+        result = Exploration(self.settings, 1, None, replayed=token)
+        _raise_load_error(run)   # as a search does: not a verdict
         if run.verdict is not None:
             result.failure = self._failure(run, 0, strategy, 0)
         elif self.settings.lock_order and (cycle := lockorder.find_cycle(run)):
             result.failure = self._lock_order_failure(run, cycle, 0, strategy, 0)
-        if getattr(strategy, "diverged", False):
-            result.notes.append("Note: the code changed since this schedule was recorded, so "
-                                "the replay could not follow it exactly.")
+        if isinstance(strategy, strategies.Replay) and strategy.diverged:
+            result.notes.append(token.diverged())
         result.seconds = _real_monotonic() - start
         return result
 
@@ -277,7 +270,7 @@ class _Explorer:
         s = self.settings
         if s.first is not None:
             try:
-                first = decode(s.first)
+                first: Strategy | None = decode(s.first).strategy()
             except ValueError:
                 first = None
             if first is not None:
@@ -287,37 +280,31 @@ class _Explorer:
                     result.notes.append("(This is the schedule that failed last time; it was "
                                         "tried first.)")
                     return result
-        exhaustive = (strategies.Exhaustive(s.seed, s.preemption_bound)
-                      if s.strategy == "exhaustive" else None)
-        pending: tuple[Run, str, int, Any, int] | None = None
+        kind = strategies.lookup(s.strategy)
+        pending: tuple[Run, str, int, Strategy, int] | None = None
+        previous: Strategy | None = None
         steps_hint = 200
         ran = 0
         for i in range(s.schedules):
             seed = random.Random(f"{s.seed}:{i}").getrandbits(32)
-            if exhaustive is not None:
-                strategy: Any = exhaustive
-            else:
-                strategy = strategies.make(s.strategy, seed, i, s)
-                if isinstance(strategy, strategies.PCT):
-                    strategy.steps_hint = steps_hint
+            strategy = kind.for_run(Plan(i, seed, s, previous, steps_hint))
             strategy.begin(i)
             run = self.run_once(strategy, seed)
             ran += 1
+            previous = strategy
             steps_hint = max(steps_hint if i else 1, run.decisions)
             if run.verdict is not None:
-                if run.verdict.bug_class == BugClass.LOAD_ERROR:
-                    raise LoadError(run.verdict.message)
+                _raise_load_error(run)
                 return Exploration(s, ran, self._failure(run, i + 1, strategy, seed))
             if pending is None and s.lock_order and (cycle := lockorder.find_cycle(run)):
                 pending = (run, cycle, i + 1, strategy, seed)
-            if exhaustive is not None and exhaustive.complete:
+            if strategy.complete:
                 break
         if pending is not None:
             run, cycle, index, strategy, seed = pending
             failure = self._lock_order_failure(run, cycle, index, strategy, seed)
             return Exploration(s, ran, failure)
-        return Exploration(s, ran, None,
-                           complete=bool(exhaustive is not None and exhaustive.complete))
+        return Exploration(s, ran, None, complete=previous is not None and previous.complete)
 
     # ------------------------------------------------------------- reporting
     def _shrink(self, run: Run) -> Run:
@@ -351,26 +338,36 @@ class _Explorer:
                 chunk = max(1, chunk // 2)
         return best
 
-    def _failure(self, run: Run, index: int, strategy: Any, seed: int) -> Failure:
+    def _failure(self, run: Run, index: int, strategy: Strategy, seed: int) -> Failure:
         found = run
         run = self._shrink(run)
         assert run.verdict is not None and found.verdict is not None
         v = run.verdict
+        # Before the interleaving: names are taken once per run, and the verdict's own
+        # (as the threads stood then) are the ones its words and the table should share.
+        message, details = words(run, v)
         replayed = run is not found or isinstance(strategy, strategies.Replay)
         token = encode(run.deviations, None if replayed else strategy)
-        if not replayed and getattr(run, "used_random", False) and strategy.token():
+        seeded = strategy.token()
+        if not replayed and run.used_random and seeded:
             # A list of switches replays with random seeded 0, not with this run's seed:
             # only the seeded strategy's token gives the program the same random numbers.
-            token = strategy.token()
-        return Failure(v.bug_class, v.message, v.details, index, strategy.label(), seed,
+            token = str(Token(seeded, PYTHON))
+        return Failure(v.bug_class, message, details, index, strategy.label(), seed,
                        token, interleaving(run), v.thread)
 
-    def _lock_order_failure(self, run: Run, cycle: str, index: int, strategy: Any,
+    def _lock_order_failure(self, run: Run, cycle: str, index: int, strategy: Strategy,
                             seed: int) -> Failure:
         message = ("Possible deadlock: locks are taken in a cycle, so some schedule can leave "
                    "each thread waiting for the next (no explored schedule deadlocked yet).")
         return Failure(BugClass.LOCK_ORDER, message, cycle + ".", index, strategy.label(),
                        seed, encode(run.deviations, strategy), "")
+
+
+def _raise_load_error(run: Run) -> None:
+    """A run that could not load the code under test ends the exploration with LoadError."""
+    if isinstance(run.verdict, Stated) and run.verdict.bug_class == BugClass.LOAD_ERROR:
+        raise LoadError(run.verdict.message)
 
 
 def _import_site(exc: BaseException, program: Program) -> str:

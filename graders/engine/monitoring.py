@@ -13,13 +13,13 @@ callback finds the calling controlled thread, and ignores every other thread.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import CodeType
 from typing import Any
 
 from . import scheduler
-from .scheduler import Event
+from .scheduler import LogEntry
 from .tracing import _points
 
 AVAILABLE = hasattr(sys, "monitoring")
@@ -33,8 +33,10 @@ def _nested(code: CodeType) -> Iterator[CodeType]:
 
 
 @contextmanager
-def monitored(codes: list[CodeType], traced: Any) -> Iterator[None]:
+def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[None]:
     """Deliver the scheduling points of ``codes`` (and of traced code that starts later)."""
+    # New in 3.12, and mypy checks the engine as 3.11 code (its oldest Python); this runs
+    # only where AVAILABLE.
     mon = sys.monitoring  # type: ignore[attr-defined]
     events = mon.events
     tool = next((t for t in (mon.DEBUGGER_ID, 3, 4, 5) if mon.get_tool(t) is None), None)
@@ -71,9 +73,9 @@ def monitored(codes: list[CodeType], traced: Any) -> Iterator[None]:
         if ts is None:
             return None
         if kind:
-            run.yield_point(ts, Event(ts.tid, code, offset))
+            run.yield_point(ts, LogEntry(ts.tid, code, offset))
         else:
-            run.loop_step(ts, Event(ts.tid, code, offset))
+            run.loop_step(ts, LogEntry(ts.tid, code, offset))
         return None
 
     try:

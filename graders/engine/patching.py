@@ -44,7 +44,7 @@ def _plan() -> list[tuple[Any, str, Any]]:
         (threading, "Condition", primitives.Condition),
         (threading, "Semaphore", primitives.Semaphore),
         (threading, "BoundedSemaphore", primitives.BoundedSemaphore),
-        (threading, "Event", primitives.Event_),
+        (threading, "Event", primitives.Event),
         (threading, "Barrier", primitives.Barrier),
         (threading, "current_thread", threads.current_thread),
         (threading, "currentThread", threads.current_thread),
@@ -127,6 +127,7 @@ class Program:
         self._traced_cache: dict[str, bool] = {}
         self._library_cache: dict[str, bool] = {}
         self._stale_seen: dict[str, tuple[object, bool]] = {}
+        self._displaced: dict[str, types.ModuleType] = {}   # what load() took out, per run
         for path in self.paths:
             self._code[path] = self._compile(path)
         self.names = [self._module_name(p) for p in self.paths]
@@ -205,30 +206,29 @@ class Program:
                 names.append(name)
         return names
 
-    def load(self) -> tuple[list[types.ModuleType], dict[str, Any]]:
-        """Import the code under test anew; returns the modules and what to restore."""
-        saved = {name: sys.modules[name] for name in self._stale_names()}
-        for name in saved:
+    def load(self) -> list[types.ModuleType]:
+        """Import the code under test anew (in a run); ``unload`` undoes it, even when an
+        import failed half way."""
+        self._displaced = {name: sys.modules[name] for name in self._stale_names()}
+        for name in self._displaced:
             del sys.modules[name]
         for d in reversed(self.dirs):
             sys.path.insert(0, d.rstrip(os.sep))
         modules = []
-        try:
-            for path, name in zip(self.paths, self.names, strict=True):
-                module = types.ModuleType(name)
-                module.__file__ = str(path)
-                sys.modules[name] = module
-                exec(self._code[path], module.__dict__)
-                modules.append(module)
-        except BaseException as exc:
-            exc._restore = saved  # type: ignore[attr-defined]  # the caller puts them back
-            raise
-        return modules, saved
+        for path, name in zip(self.paths, self.names, strict=True):
+            module = types.ModuleType(name)
+            module.__file__ = str(path)
+            sys.modules[name] = module
+            exec(self._code[path], module.__dict__)
+            modules.append(module)
+        return modules
 
-    def unload(self, saved: dict[str, Any]) -> None:
+    def unload(self) -> None:
+        """Drop what the run imported and put back what ``load`` displaced."""
         for name in self._stale_names():
             del sys.modules[name]
-        sys.modules.update(saved)
+        sys.modules.update(self._displaced)
+        self._displaced = {}
         for d in self.dirs:
             with suppress(ValueError):
                 sys.path.remove(d.rstrip(os.sep))

@@ -11,13 +11,16 @@ from __future__ import annotations
 import _thread
 import sys
 import threading as _real_threading
+from collections.abc import Callable
+from types import CodeType, FrameType
 from typing import Any
 
 from . import scheduler
-from .scheduler import Aborted, Event, Run, ThreadState, Verdict, WaitQueue
+from .findings import Misuse
+from .scheduler import Aborted, LogEntry, Run, ThreadState, WaitQueue
 from .verdicts import BugClass
 
-_real = {
+_real: dict[str, Callable[..., Any]] = {
     "Lock": _thread.allocate_lock,
     "RLock": _real_threading.RLock,
     "Condition": _real_threading.Condition,
@@ -35,15 +38,15 @@ def _outside(obj: object) -> RuntimeError:
         "used outside that run")
 
 
-def _caller_site(run: Run, depth: int = 3) -> tuple[Any, int]:
+def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
     """The innermost frame of the code under test that led here (for the report)."""
-    frame = sys._getframe(depth)
+    frame: FrameType | None = sys._getframe(depth)
     traced = run.settings.traced
     while frame is not None:
         code = frame.f_code
         if traced(code.co_filename):
             return code, frame.f_lasti
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return None, -1
 
 
@@ -54,7 +57,7 @@ def step(obj: object, note: str) -> tuple[Run, ThreadState]:
         raise _outside(obj)
     run, ts = ctx
     code, offset = _caller_site(run)
-    run.yield_point(ts, Event(ts.tid, code, offset, note=note, obj=obj))
+    run.yield_point(ts, LogEntry(ts.tid, code, offset, note=note, obj=obj))
     return run, ts
 
 
@@ -62,8 +65,9 @@ def _deadline(run: Run, timeout: float | None) -> float | None:
     return None if timeout is None else run.now + max(timeout, 0.0)
 
 
-class _Primitive:
-    """Common ground: fall back to the real primitive outside a controlled thread."""
+class Primitive:
+    """What the stand-ins share: outside a controlled thread they hand back the real
+    primitive; inside, each parks its threads on a WaitQueue and knows where it was made."""
 
     _queue: WaitQueue
     label: str | None = None
@@ -77,16 +81,16 @@ class _Primitive:
 
     def _created(self, kind: str) -> None:
         self._queue = WaitQueue(self, kind)
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None and frame.f_code.co_filename == __file__:
-            frame = frame.f_back  # type: ignore[assignment]
+            frame = frame.f_back
         self.site = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
         run = scheduler.active
         self.user_made = bool(run is not None and self.site is not None
                               and not run.settings.library(self.site[0]))
 
 
-class _OwnedLock(_Primitive):
+class _OwnedLock(Primitive):
     """What Lock and RLock share: an owner, contenders, the lock-order graph."""
 
     _owner: ThreadState | None = None
@@ -101,14 +105,8 @@ class _OwnedLock(_Primitive):
         for other in contenders:
             contenders[other] += 1
             if run.check_starvation and bound is not None and contenders[other] > bound:
-                from .waitfor import label_of
-
-                run.fail(Verdict(
-                    BugClass.STARVATION,
-                    f"{other.name} waited for {label_of(run, self)} while other threads took "
-                    f"it {contenders[other]} times in a row.",
-                    "A thread that is always overtaken never makes progress, even though the "
-                    "program as a whole does.", thread=other.name))
+                run.fail(Misuse(bug_class=BugClass.STARVATION, lock=self, threads=run.views(),
+                                overtaken=contenders[other], thread=other.name))
                 raise Aborted
         # An acquire that gives up (timeout, non-blocking) cannot be part of a deadlock.
         if could_wait_forever and self.user_made and run.settings.lock_order:
@@ -130,13 +128,9 @@ class _OwnedLock(_Primitive):
         if owner is not ts:
             run.foreign_released.add(id(self))
             if run.settings.strict_locks and self.user_made:
-                from .waitfor import label_of
-
-                run.fail(Verdict(
-                    BugClass.FOREIGN_RELEASE,
-                    f"{ts.name} released {label_of(run, self)}, which "
-                    f"{owner.name if owner else 'nobody'} held.",
-                    "Only the thread that took a lock should release it.", thread=ts.name))
+                run.fail(Misuse(bug_class=BugClass.FOREIGN_RELEASE, lock=self,
+                                threads=run.views(), thread=ts.name,
+                                owner=owner.name if owner else None))
                 raise Aborted
         for waiter in list(self._queue.waiters):
             run.wake(waiter, True)
@@ -152,15 +146,8 @@ class _OwnedLock(_Primitive):
             # still be let go. A true self-deadlock there ends as a one-thread wait-for cycle.
             if (self._owner is ts and deadline is None and self.user_made
                     and id(self) not in run.foreign_released):
-                from .waitfor import label_of
-
-                run.fail(Verdict(
-                    BugClass.SELF_DEADLOCK,
-                    f"Self-deadlock: {ts.name} tried to take {label_of(run, self)} again while "
-                    "already holding it.",
-                    "A Lock is not reentrant: the second acquire waits for the first to be "
-                    "released, which never happens. Use an RLock, or do not take the lock "
-                    "again in code that already holds it.", thread=ts.name))
+                run.fail(Misuse(bug_class=BugClass.SELF_DEADLOCK, lock=self,
+                                threads=run.views(), thread=ts.name))
                 raise Aborted
             self._contend(run, ts)
             if not run.block(ts, self._queue, deadline):
@@ -298,7 +285,7 @@ class RLock(_OwnedLock):
                 f"at {id(self):#x}>")
 
 
-class Condition(_Primitive):
+class Condition(Primitive):
     """``threading.Condition``: which waiter a notify wakes is the scheduler's choice."""
 
     _real_name = "Condition"
@@ -311,10 +298,10 @@ class Condition(_Primitive):
         self.release = lock.release
         self._created("condition")
 
-    def __enter__(self) -> bool:
+    def __enter__(self) -> Any:     # whatever the lock's own __enter__ gives, as threading
         return self._lock.__enter__()
 
-    def __exit__(self, *args: object) -> None:
+    def __exit__(self, *args: object) -> Any:
         return self._lock.__exit__(*args)
 
     def __repr__(self) -> str:
@@ -399,7 +386,7 @@ class Condition(_Primitive):
     notifyAll = notify_all
 
 
-class Semaphore(_Primitive):
+class Semaphore(Primitive):
     """``threading.Semaphore``: a counter; acquire waits while it is zero."""
 
     _real_name = "Semaphore"
@@ -476,7 +463,7 @@ class BoundedSemaphore(Semaphore):
                 f"value={self._value}/{self._initial_value}>")
 
 
-class Event_(_Primitive):
+class Event(Primitive):
     """``threading.Event``: a flag that threads can wait to see set."""
 
     _real_name = "Event"
@@ -513,10 +500,8 @@ class Event_(_Primitive):
         return f"<threading.Event at {id(self):#x}: {'set' if self._flag else 'unset'}>"
 
 
-Event_.__name__ = Event_.__qualname__ = "Event"
 
-
-class Barrier(_Primitive):
+class Barrier(Primitive):
     """``threading.Barrier``: ``parties`` threads wait for each other, then all go on."""
 
     _real_name = "Barrier"

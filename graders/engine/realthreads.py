@@ -36,7 +36,7 @@ import traceback
 import types
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .verdicts import LoadError
 
@@ -193,7 +193,7 @@ def _hung(result: RealThreadsResult, text: str | None, index: int | None = None)
     result.first_failed_run = index if index is not None else result.completed + 1
 
 
-def _tail(err: Any) -> str:
+def _tail(err: IO[bytes]) -> str:
     err.seek(0, os.SEEK_END)
     err.seek(max(0, err.tell() - _TAIL))
     return err.read().decode("utf-8", "replace")

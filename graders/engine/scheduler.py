@@ -12,17 +12,32 @@ from __future__ import annotations
 
 import _thread
 import sys
-import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import CodeType, FrameType, ModuleType
+from typing import Any, Protocol
 
-from .verdicts import BugClass
+from .findings import (
+    BLOCKED,
+    DONE,
+    RUNNABLE,
+    Raised,
+    Stated,
+    Stuck,
+    ThreadView,
+    Verdict,
+    wait_cycle,
+)
+from .verdicts import BugClass, CheckFailed
 
 _allocate = _thread.allocate_lock
 _get_ident = _thread.get_ident
 
-NEW, RUNNABLE, BLOCKED, DONE = "new", "runnable", "blocked", "done"
+#: What ``sys.settrace`` takes: called per event, returns the frame's local trace function.
+TraceFunction = Callable[[FrameType, str, Any], Any]
+
+#: How many of a run's last log entries count as "still running" in a livelock verdict.
+RECENT = 2000
 
 #: The run being explored in this process, if any (explorations do not nest).
 active: Run | None = None
@@ -91,14 +106,19 @@ class Aborted(BaseException):
 UNWIND_LIMIT = 10_000
 
 
-@dataclass
-class Verdict:
-    """The first thing that went wrong in a run."""
+class Chooser(Protocol):
+    """What a run asks of its strategy (every :class:`~.strategies.Strategy` is one)."""
 
-    bug_class: str
-    message: str
-    details: str = ""
-    thread: str | None = None
+    @property
+    def fair(self) -> bool:
+        """Fair in the limit: only then do starvation verdicts count."""
+
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        """Who runs next: one of ``options`` (``default`` means no switch)."""
+
+    def fair_successor(self) -> Chooser:
+        """Who goes on once a quarter of the step budget is spent (see Run.yield_point)."""
 
 
 class ThreadState:
@@ -144,13 +164,16 @@ class WaitQueue:
         self.waiters: list[ThreadState] = []
         self.contenders: dict[ThreadState, int] = {}   # thread -> times overtaken
 
-    def statistics(self) -> dict[str, object]:
-        """A snapshot for reports: who waits here, and how often each was overtaken."""
-        return {
-            "kind": self.kind,
-            "waiting": [t.name for t in self.waiters],
-            "overtaken": {t.name: n for t, n in self.contenders.items()},
-        }
+    def holder(self) -> ThreadState | None:
+        """The thread its waiters wait for, if one: a lock's owner (the stand-in locks keep
+        it as ``_owner``), or the thread a join waits for (a Thread keeps it as ``_state``)."""
+        if self.kind == "lock":
+            owner: ThreadState | None = getattr(self.owner, "_owner", None)
+            return owner
+        if self.kind == "join":
+            joined: ThreadState | None = getattr(self.owner, "_state", None)
+            return joined
+        return None
 
 
 @dataclass
@@ -164,34 +187,21 @@ class RunSettings:
 
 
 @dataclass(slots=True)
-class Event:
+class LogEntry:
     """One entry of the run's log: who ran where, or which primitive they touched."""
 
     tid: int
-    code: Any = None
+    code: CodeType | None = None
     offset: int = -1
     note: str | None = None       # "acquire", "blocked", "switch", "start" ...
     obj: object = None
     preempted: bool = False
 
 
-@dataclass
-class Outcome:
-    verdict: Verdict | None
-    deviations: list[tuple[int, int]]
-    events: list[Event]
-    steps: int
-    decisions: int
-    threads: list[ThreadState]
-    lock_edges: list[Any] = field(default_factory=list)
-    foreign_released: set[int] = field(default_factory=set)
-    exited_cleanly: bool = True
-
-
 class Run:
     """Runs one schedule of one program under one strategy."""
 
-    def __init__(self, strategy: Any, settings: RunSettings) -> None:
+    def __init__(self, strategy: Chooser, settings: RunSettings) -> None:
         self.strategy = strategy
         self.settings = settings
         self.threads: list[ThreadState] = []
@@ -201,7 +211,7 @@ class Run:
         self.steps = 0
         self.decisions = 0
         self.deviations: list[tuple[int, int]] = []
-        self.events: list[Event] = []
+        self.events: list[LogEntry] = []
         self.verdict: Verdict | None = None
         self.aborting = False
         self.exiting = False
@@ -216,8 +226,18 @@ class Run:
         self.grace = False
         self.gate_values: dict[int, int] = {}    # id(semaphore) -> its initial value
         self.main: ThreadState | None = None
-        self.check_starvation = settings.starvation_bound is not None and getattr(
-            strategy, "fair", False)
+        self.check_starvation = settings.starvation_bound is not None and strategy.fair
+        # Set by the explorer:
+        #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
+        #: scheduling points, see monitoring.py)
+        self.tracer_for: Callable[[ThreadState], TraceFunction] | None = None
+        #: the modules under test, once loaded: where reports look for the program's names
+        self.modules: list[ModuleType] = []
+        #: whether the program drew from ``random`` (then only a seeded token replays it)
+        self.used_random = False
+        # Set by waitfor: id(primitive) -> the program's name for it, taken once, when first
+        # needed (see waitfor.label_of).
+        self.names: dict[int, str] | None = None
 
     # ----------------------------------------------------------------- threads
     def spawn(self, name: str, body: Callable[[], object], daemon: bool,
@@ -236,9 +256,8 @@ class Run:
         ts.gate.acquire()
         try:
             if not self.aborting:
-                tracer = self.tracer_for(ts)
-                if tracer is not None:   # None: sys.monitoring delivers the points
-                    sys.settrace(tracer)
+                if self.tracer_for is not None:
+                    sys.settrace(self.tracer_for(ts))
                 ts.body()
         except Aborted:
             pass
@@ -251,10 +270,12 @@ class Run:
                 self.fail_with_exception(ts, exc)
         finally:
             sys.settrace(None)
-            self.by_ident.pop(ts.os_ident, None)
+            self._forget_ident(ts)
             self._thread_done(ts)
 
-    tracer_for: Callable[[ThreadState], Any]
+    def _forget_ident(self, ts: ThreadState) -> None:
+        if ts.os_ident is not None:
+            self.by_ident.pop(ts.os_ident, None)
 
     def _thread_done(self, ts: ThreadState) -> None:
         if ts.queue is not None:          # unwound while parked: leave the queue
@@ -289,7 +310,7 @@ class Run:
         return None
 
     # --------------------------------------------------------- the baton
-    def yield_point(self, ts: ThreadState, event: Event) -> None:
+    def yield_point(self, ts: ThreadState, event: LogEntry) -> None:
         """A scheduling point in the running thread ``ts``: maybe let another thread run."""
         if self.aborting:
             self._unwind(ts)
@@ -310,13 +331,13 @@ class Run:
                 self._livelock()
                 raise Aborted
         self.events.append(event)
-        nxt = self._pick(ts)
-        if nxt is not ts:
+        nxt = self._pick(ts)      # never None: ts itself can run on
+        if nxt is not ts and nxt is not None:
             self._transfer(ts, nxt)
             # The instruction runs now, after the switch back: the report shows it here.
             self.events.append(event)
 
-    def loop_step(self, ts: ThreadState, event: Event) -> None:
+    def loop_step(self, ts: ThreadState, event: LogEntry) -> None:
         """A loop's back jump in code that touched nothing shared: never a switch, but a step
         against the budget, so ``while True: pass`` ends in a verdict instead of hanging."""
         if self.aborting:
@@ -336,7 +357,7 @@ class Run:
         ts.unwinds += 1
         if ts.unwinds > UNWIND_LIMIT:
             sys.settrace(None)
-            self.by_ident.pop(ts.os_ident, None)  # type: ignore[arg-type]
+            self._forget_ident(ts)
             self._thread_done(ts)
             parked = _allocate()
             parked.acquire()
@@ -350,10 +371,11 @@ class Run:
         # the clock runs.
         if not options or all(t.tid in self.stepped for t in options):
             timed = None
+            first = 0.0
             for t in self.threads:
                 if t.status == BLOCKED and t.deadline is not None and (
-                        timed is None or t.deadline < timed.deadline):
-                    timed = t
+                        timed is None or t.deadline < first):
+                    timed, first = t, t.deadline
             if timed is not None:
                 options.append(timed)
         if not options:
@@ -383,7 +405,7 @@ class Run:
 
     def _transfer(self, ts: ThreadState, nxt: ThreadState) -> None:
         if ts.status == RUNNABLE:
-            self.events.append(Event(nxt.tid, note="switch", preempted=True))
+            self.events.append(LogEntry(nxt.tid, note="switch", preempted=True))
         self.current = nxt
         nxt.gate.release()
         ts.gate.acquire()
@@ -410,7 +432,7 @@ class Run:
         ts.wake_value = None
         if queue is not None:
             queue.waiters.append(ts)
-        self.events.append(Event(ts.tid, note="blocked", obj=obj if obj is not None else (
+        self.events.append(LogEntry(ts.tid, note="blocked", obj=obj if obj is not None else (
             queue.owner if queue is not None else None)))
         nxt = self._pick(ts)
         if nxt is None:
@@ -436,55 +458,40 @@ class Run:
         self.aborting = True
 
     def fail_with_exception(self, ts: ThreadState, exc: BaseException) -> None:
-        from .verdicts import CheckFailed
-
         if isinstance(exc, CheckFailed):
-            self.fail(Verdict(exc.bug_class, exc.message, thread=ts.name))
+            self.fail(Stated(bug_class=exc.bug_class, message=exc.message, thread=ts.name))
             return
         bug = BugClass.ASSERTION if isinstance(exc, AssertionError) else BugClass.EXCEPTION
-        where = _student_traceback(exc, self.settings.traced)
-        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        if bug is BugClass.ASSERTION:
-            message = f"Check failed: {exc}" if str(exc) else "A check's assertion failed."
-        else:
-            message = f"{ts.name} raised {text}"
-        self.fail(Verdict(bug, message, details=where, thread=ts.name))
+        self.fail(Raised(bug_class=bug, error=exc, thread=ts.name))
 
     def _deadlock(self) -> None:
-        from .waitfor import describe_deadlock
-
-        bug, message, details = describe_deadlock(self)
-        self.fail(Verdict(bug, message, details))
+        threads = self.views()
+        cycle = wait_cycle(threads)
+        bug = BugClass.SELF_DEADLOCK if len(cycle) == 1 else BugClass.DEADLOCK
+        self.fail(Stuck(bug_class=bug, threads=threads))
 
     def _livelock(self) -> None:
-        from .waitfor import describe_livelock
+        self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=self.views(), steps=self.budget,
+                        busy=frozenset(e.tid for e in self.events[-RECENT:])))
 
-        self.fail(Verdict(BugClass.LIVELOCK, *describe_livelock(self)))
+    def views(self) -> tuple[ThreadView, ...]:
+        """Every thread as it stands now, for a verdict (or for naming, see waitfor)."""
+        views = []
+        for t in self.threads:
+            queue = t.queue
+            holder = queue.holder() if queue is not None else None
+            views.append(ThreadView(
+                tid=t.tid, name=t.name, status=t.status, held=tuple(t.held),
+                kind=queue.kind if queue is not None else None,
+                waits_for=queue.owner if queue is not None else None,
+                holder=holder.tid if holder is not None else None, deadline=t.deadline,
+                handle=t.handle, target=getattr(t.handle, "_target", None),
+                args=_arguments(t.handle)))
+        return tuple(views)
 
-    # ---------------------------------------------------------- the driver
-    def outcome(self) -> Outcome:
-        return Outcome(self.verdict, self.deviations, self.events, self.steps, self.decisions,
-                       self.threads, self.lock_edges, self.foreign_released)
 
+def _arguments(handle: object) -> tuple[object, ...]:
+    """A Thread's arguments while it still has them (a subclass may keep anything there)."""
+    args = getattr(handle, "_args", ())
+    return tuple(args) if isinstance(args, tuple | list) else ()
 
-def _student_traceback(exc: BaseException, traced: Callable[[str], bool]) -> str:
-    """The traceback trimmed to the frames of the code under test (engine frames dropped)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if traced(f.filename)]
-    if not frames:
-        return ""
-    lines = ["Traceback (code under test, most recent call last):"]
-    repeats = 0
-    for i, f in enumerate(frames):
-        # Like Python's own tracebacks: a frame repeated (deep recursion) is shown 3 times.
-        same = i > 0 and (f.filename, f.lineno, f.name) == (
-            frames[i - 1].filename, frames[i - 1].lineno, frames[i - 1].name)
-        repeats = repeats + 1 if same else 0
-        if repeats < 3:
-            lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
-            if f.line:
-                lines.append(f"    {f.line.strip()}")
-        if repeats >= 3 and (i + 1 == len(frames) or (f.filename, f.lineno, f.name) != (
-                frames[i + 1].filename, frames[i + 1].lineno, frames[i + 1].name)):
-            lines.append(f"  [Previous line repeated {repeats - 2} more times]")
-    lines.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-    return "\n".join(lines)

@@ -1,75 +1,185 @@
-"""Who runs next: small seeded strategies behind one interface.
+"""Who runs next: small seeded strategies, each one class, found by name in a registry.
 
 A strategy sees the options at a decision (runnable threads, plus the sleeper whose
 deadline comes first: picking it means "the others were slow, time passes"), the default
 (the running thread if it can go on, otherwise the first option) and the running thread. It
 returns one option. A run records only the decisions where the choice differed from the
 default; that list *is* the schedule, and replaying it is one more strategy.
+
+A class that sets ``name`` registers itself under that name, and owns everything else about
+it: how the explorer gets the strategy for run ``i`` (:meth:`Strategy.for_run`), the token
+that replays one of its runs (:meth:`Strategy.token`) and how that token is read back
+(:meth:`Strategy.parse`). So a new strategy is one class, in any module that is imported
+before the exploration names it::
+
+    class Stubborn(Strategy):
+        name = "stubborn"
+
+        def choose(self, run, options, default, current):
+            return options[-1]
+
+    explore(scenario, files, Settings(strategy="stubborn"))
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
-from typing import Any, Protocol
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
 
-from .scheduler import RUNNABLE, Run, ThreadState
+from .findings import RUNNABLE
+from .scheduler import Run, ThreadState
 
+#: Every strategy class by name, in the order they were defined.
+REGISTRY: dict[str, type[Strategy]] = {}
 
-class Strategy(Protocol):
-    name: str
-    fair: bool
-
-    def begin(self, index: int) -> None:
-        """A new run starts (``index`` counts the runs of this strategy from 0)."""
-
-    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
-               current: ThreadState | None) -> ThreadState: ...
-
-    def finished(self, run: Run) -> None:
-        """The run is over; learn from it (step counts, the tree explored so far)."""
+#: What a strategy's name may look like: it starts tokens, so it must be shell-safe.
+_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
-class _Base:
-    name = "base"
-    fair = False      # fair in the limit: the only kind whose starvation verdicts count
-    unfair = False    # starves threads on purpose: a livelock needs a fair second look
+class Knobs(Protocol):
+    """The exploration settings a strategy may read (``graders.engine.Settings`` has them)."""
 
-    def fair_successor(self) -> _Base:
-        """Who goes on once a quarter of the step budget is spent (see Run.yield_point)."""
-        return RandomWalk(self.seed ^ 0x5EED) if self.unfair else self
+    @property
+    def seed(self) -> int: ...
+    @property
+    def pct_depth(self) -> int: ...
+    @property
+    def preemption_bound(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the explorer knows when it asks a strategy class for the strategy of one run."""
+
+    index: int                    # the run's place in the exploration, from 0
+    seed: int                     # the run's own seed, drawn from the exploration's seed
+    settings: Knobs
+    previous: Strategy | None     # the strategy the run before used (None for the first)
+    steps_hint: int               # decisions a run takes: the most any earlier run took
+                                  # (200 before the first)
+
+
+class Strategy:
+    """One way to pick who runs next. Subclasses set ``name`` and implement ``choose``."""
+
+    #: what ``strategy=`` and tokens call it; a class that sets it is registered
+    name: ClassVar[str]
+    #: shown among the choices (an alias the portfolio uses may stay unlisted)
+    listed: ClassVar[bool] = True
+    #: fair in the limit: the only kind whose starvation verdicts count
+    fair: ClassVar[bool] = False
+    #: starves threads on purpose: a livelock needs a fair second look
+    unfair: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            return
+        if not _NAME.fullmatch(cls.name):
+            raise ValueError(f"strategy name {cls.name!r}: use lowercase letters, digits, "
+                             "'_' and '-', starting with a letter (it begins replay tokens)")
+        known = REGISTRY.get(cls.name)
+        # (the same class defined again, by a module loaded anew, takes its place)
+        if known is not None and (known.__module__, known.__qualname__) != (
+                cls.__module__, cls.__qualname__):
+            raise ValueError(f"two strategies are named {cls.name!r}: "
+                             f"{known.__qualname__} and {cls.__qualname__}")
+        REGISTRY[cls.name] = cls
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
 
-    def begin(self, index: int) -> None:
-        pass
-
-    def finished(self, run: Run) -> None:
-        pass
-
-    def label(self) -> str:
-        return self.name
+    # ------------------------------------------------------------ the registry's hooks
+    @classmethod
+    def for_run(cls, plan: Plan) -> Strategy:
+        """The strategy run ``plan.index`` of an exploration uses (a fresh one by default)."""
+        return cls(plan.seed)
 
     def token(self) -> str | None:
-        """The replay token that rebuilds this very run, or None (replay the switches)."""
+        """The schedule part of a replay token that rebuilds this very run, or None (then
+        the run is replayed from its switches)."""
         return f"{self.name}.{self.seed}"
 
+    @classmethod
+    def parse(cls, fields: Sequence[str]) -> Strategy:
+        """The strategy that replays ``token()``, from the numbers after the name (a
+        ValueError when they do not fit)."""
+        (seed,) = fields
+        return cls(int(seed))
 
-class Sequential(_Base):
-    """No switch unless the running thread blocks or ends: the schedule a quiet CPU gives."""
-
-    name = "sequential"
-    unfair = True
+    # ------------------------------------------------------------ a run
+    def begin(self, index: int) -> None:
+        """A new run starts (``index`` counts the runs of the exploration from 0)."""
 
     def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
                current: ThreadState | None) -> ThreadState:
-        return default
+        """Who runs next: one of ``options`` (``default`` means no switch)."""
+        raise NotImplementedError
+
+    def finished(self, run: Run) -> None:
+        """The run is over; learn from it (the tree explored so far)."""
+
+    def fair_successor(self) -> Strategy:
+        """Who goes on once a quarter of the step budget is spent (see Run.yield_point)."""
+        return RandomWalk(self.seed ^ 0x5EED) if self.unfair else self
+
+    @property
+    def complete(self) -> bool:
+        """Every schedule this strategy can make has run: the exploration may stop."""
+        return False
+
+    def label(self) -> str:
+        """How reports name it ("pct(d=3)")."""
+        return self.name
 
 
-class RandomWalk(_Base):
+class _Names:
+    """The names a person may choose from (listed strategies), read from the registry each
+    time, so a strategy defined after this module was imported is among them."""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, cls in REGISTRY.items() if cls.listed])
+
+    def __contains__(self, name: object) -> bool:
+        cls = REGISTRY.get(name) if isinstance(name, str) else None
+        return cls is not None and cls.listed
+
+
+#: The strategy names ``--strategy`` offers, in the order help texts list them.
+NAMES = _Names()
+
+
+def lookup(name: str) -> type[Strategy]:
+    """The class registered as ``name`` (listed or not); ValueError for an unknown name."""
+    cls = REGISTRY.get(name)
+    if cls is None:
+        raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(NAMES)}")
+    return cls
+
+
+class Portfolio(Strategy):
+    """The default: the schedule a quiet CPU gives first, then a mix of the others in turn,
+    because each finds a different kind of bug soonest."""
+
+    name = "portfolio"
+    MIX = ("contend", "sync", "pct", "random", "pct3", "lockstep")
+
+    @classmethod
+    def for_run(cls, plan: Plan) -> Strategy:
+        if plan.index == 0:
+            return Sequential(plan.seed)
+        return lookup(cls.MIX[(plan.index - 1) % len(cls.MIX)]).for_run(plan)
+
+    @classmethod
+    def parse(cls, fields: Sequence[str]) -> Strategy:
+        raise ValueError("a portfolio's runs are replayed by their own strategy's token")
+
+
+class RandomWalk(Strategy):
     """Uniformly random among the options at every decision: fair in the limit."""
 
     name = "random"
@@ -80,7 +190,125 @@ class RandomWalk(_Base):
         return options[self.rng.randrange(len(options))]
 
 
-class Contend(_Base):
+class PCT(Strategy):
+    """Probabilistic concurrency testing: random priorities, ``depth - 1`` change points.
+
+    The highest-priority option always runs; at each change point the running thread drops
+    below everyone. A bug that needs ``d`` ordering constraints is found with probability at
+    least 1 / (n * k^(d-1)) per run, for n threads and k steps.
+    """
+
+    name = "pct"
+    unfair = True
+
+    def __init__(self, seed: int, depth: int = 3, steps_hint: int = 200) -> None:
+        super().__init__(seed)
+        self.depth = max(1, depth)
+        self.steps_hint = max(steps_hint, 1)
+        self.priority: dict[int, float] = {}
+        self.changes: list[int] = []
+        self.count = 0
+        self.hint_used = self.steps_hint
+
+    @classmethod
+    def for_run(cls, plan: Plan) -> Strategy:
+        return PCT(plan.seed, depth=2, steps_hint=plan.steps_hint)
+
+    def token(self) -> str:
+        return f"{PCT.name}.{self.depth}.{self.hint_used}.{self.seed}"
+
+    @classmethod
+    def parse(cls, fields: Sequence[str]) -> Strategy:
+        depth, hint, seed = fields
+        pct = PCT(int(seed), depth=int(depth), steps_hint=int(hint))
+        pct.begin(0)
+        return pct
+
+    def begin(self, index: int) -> None:
+        self.priority = {}
+        self.count = 0
+        self.hint_used = self.steps_hint
+        self.changes = sorted(self.rng.randint(1, self.steps_hint)
+                              for _ in range(self.depth - 1))
+
+    def _priority(self, ts: ThreadState) -> float:
+        p = self.priority.get(ts.tid)
+        if p is None:
+            p = self.priority[ts.tid] = self.depth + self.rng.random()
+        return p
+
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        self.count += 1
+        while self.changes and self.changes[0] <= self.count:
+            self.changes.pop(0)
+            if current is not None:
+                self.priority[current.tid] = len(self.changes) / (self.depth + 1)
+        chosen = max(options, key=self._priority)
+        if chosen.status != RUNNABLE and any(t.status == RUNNABLE for t in options):
+            # A sleeper woken before runnable threads ("the others were slow"). Left on top,
+            # a thread that polls (sleeps in a loop) would win every time and the threads it
+            # waits for would never run: a false livelock. It drops below everyone instead.
+            self.priority[chosen.tid] = min(self.priority.values()) - 1
+        return chosen
+
+    def label(self) -> str:
+        return f"pct(d={self.depth})"
+
+
+class DeepPCT(PCT):
+    """PCT as deep as the settings say (``pct_depth``): the portfolio's second PCT. Its
+    runs are PCT runs, with PCT's tokens."""
+
+    name = "pct3"
+    listed = False
+
+    @classmethod
+    def for_run(cls, plan: Plan) -> Strategy:
+        return PCT(plan.seed, depth=plan.settings.pct_depth, steps_hint=plan.steps_hint)
+
+
+class Lockstep(Strategy):
+    """Round-robin every ``quantum`` decisions: symmetric threads stay in step (livelock)."""
+
+    name = "lockstep"
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.quantum = 1
+        self.left = 1
+
+    def token(self) -> str:
+        return f"{self.name}.{self.quantum}.{self.seed}"
+
+    @classmethod
+    def parse(cls, fields: Sequence[str]) -> Strategy:
+        quantum, seed = fields
+        lockstep = cls(int(seed))
+        lockstep.quantum = lockstep.left = int(quantum)
+        return lockstep
+
+    def begin(self, index: int) -> None:
+        self.quantum = (1, 1, 2, 3, 5)[index % 5]
+        self.left = self.quantum
+
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        if current is None or current.status != RUNNABLE:
+            return default
+        self.left -= 1
+        if self.left > 0:
+            return default
+        self.left = self.quantum
+        later = [t for t in options if t.tid > current.tid and t.status == RUNNABLE]
+        runnable = [t for t in options if t.status == RUNNABLE]
+        return later[0] if later else runnable[0]
+
+    def label(self) -> str:
+        return f"lockstep(q={self.quantum})"
+
+
+class Contend(Strategy):
     """Switch away from a thread the moment it holds a lock, to one that holds fewer.
 
     Every thread then gets to take its first lock before anyone takes a second, which is
@@ -102,7 +330,7 @@ class Contend(_Base):
         return fewer[self.rng.randrange(len(fewer))]
 
 
-class SyncBias(_Base):
+class SyncBias(Strategy):
     """Mostly keep the running thread, but right after it touched a primitive (took a lock,
     waited, notified, set an event) switch, preferably to a thread that holds no lock.
 
@@ -137,131 +365,13 @@ class SyncBias(_Base):
         return others[self.rng.randrange(len(others))] if others else default
 
 
-class PCT(_Base):
-    """Probabilistic concurrency testing: random priorities, ``depth - 1`` change points.
-
-    The highest-priority option always runs; at each change point the running thread drops
-    below everyone. A bug that needs ``d`` ordering constraints is found with probability at
-    least 1 / (n * k^(d-1)) per run, for n threads and k steps.
-    """
-
-    name = "pct"
-    unfair = True
-
-    def __init__(self, seed: int, depth: int = 3, steps_hint: int = 200) -> None:
-        super().__init__(seed)
-        self.depth = max(1, depth)
-        self.steps_hint = max(steps_hint, 1)
-        self.priority: dict[int, float] = {}
-        self.changes: list[int] = []
-        self.count = 0
-
-    def begin(self, index: int) -> None:
-        self.priority = {}
-        self.count = 0
-        self.hint_used = self.steps_hint
-        self.changes = sorted(self.rng.randint(1, self.steps_hint)
-                              for _ in range(self.depth - 1))
-
-    def _priority(self, ts: ThreadState) -> float:
-        p = self.priority.get(ts.tid)
-        if p is None:
-            p = self.priority[ts.tid] = self.depth + self.rng.random()
-        return p
-
-    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
-               current: ThreadState | None) -> ThreadState:
-        self.count += 1
-        while self.changes and self.changes[0] <= self.count:
-            self.changes.pop(0)
-            if current is not None:
-                self.priority[current.tid] = len(self.changes) / (self.depth + 1)
-        chosen = max(options, key=self._priority)
-        if chosen.status != RUNNABLE and any(t.status == RUNNABLE for t in options):
-            # A sleeper woken before runnable threads ("the others were slow"). Left on top,
-            # a thread that polls (sleeps in a loop) would win every time and the threads it
-            # waits for would never run: a false livelock. It drops below everyone instead.
-            self.priority[chosen.tid] = min(self.priority.values()) - 1
-        return chosen
-
-    def finished(self, run: Run) -> None:
-        self.steps_hint = max(self.steps_hint // 2, run.decisions, 1)
-
-    def label(self) -> str:
-        return f"pct(d={self.depth})"
-
-    def token(self) -> str:
-        return f"pct.{self.depth}.{self.hint_used}.{self.seed}"
-
-
-class Lockstep(_Base):
-    """Round-robin every ``quantum`` decisions: symmetric threads stay in step (livelock)."""
-
-    name = "lockstep"
-
-    def __init__(self, seed: int) -> None:
-        super().__init__(seed)
-        self.quantum = 1
-        self.left = 1
-
-    def begin(self, index: int) -> None:
-        self.quantum = (1, 1, 2, 3, 5)[index % 5]
-        self.left = self.quantum
-
-    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
-               current: ThreadState | None) -> ThreadState:
-        if current is None or current.status != RUNNABLE:
-            return default
-        self.left -= 1
-        if self.left > 0:
-            return default
-        self.left = self.quantum
-        later = [t for t in options if t.tid > current.tid and t.status == RUNNABLE]
-        runnable = [t for t in options if t.status == RUNNABLE]
-        return later[0] if later else runnable[0]
-
-    def label(self) -> str:
-        return f"lockstep(q={self.quantum})"
-
-    def token(self) -> str:
-        return f"lockstep.{self.quantum}.{self.seed}"
-
-
-class Replay(_Base):
-    """Follows a recorded schedule: the listed deviations, the default everywhere else."""
-
-    name = "replay"
-    fair = True   # a replayed run is judged exactly as the run it reproduces
-
-    def fair_successor(self) -> _Base:
-        return self   # the recorded schedule already holds the fair second look
-
-    def __init__(self, deviations: Sequence[tuple[int, int]]) -> None:
-        super().__init__(0)
-        self.plan = dict(deviations)
-        self.diverged = False
-
-    def token(self) -> None:
-        return None
-
-    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
-               current: ThreadState | None) -> ThreadState:
-        tid = self.plan.get(run.decisions)
-        if tid is None:
-            return default
-        for t in options:
-            if t.tid == tid:
-                return t
-        self.diverged = True
-        return default
-
-
-class Exhaustive(_Base):
+class Exhaustive(Strategy):
     """Every schedule with at most ``bound`` preemptions, depth first (CHESS-style).
 
     A preemption is a switch away from a thread that could have gone on; switches when the
-    running thread blocks or ends are free. ``complete`` turns true once every such schedule
-    has run, which is what lets a check say "no schedule with <= k preemptions fails".
+    running thread blocks or ends are free. It is one strategy for the whole exploration,
+    ``complete`` once every such schedule has run, which is what lets a check say "no
+    schedule with <= k preemptions fails". Its runs are replayed from their switches.
     """
 
     name = "exhaustive"
@@ -273,7 +383,20 @@ class Exhaustive(_Base):
         self.prefix: list[int] = []
         self.trail: list[tuple[list[int], int, int, bool]] = []
         self.preemptions = 0
-        self.complete = False
+        self.done = False
+
+    @classmethod
+    def for_run(cls, plan: Plan) -> Strategy:
+        if isinstance(plan.previous, Exhaustive):
+            return plan.previous
+        return cls(plan.settings.seed, plan.settings.preemption_bound)
+
+    def token(self) -> None:
+        return None
+
+    @classmethod
+    def parse(cls, fields: Sequence[str]) -> Strategy:
+        raise ValueError("exhaustive runs are replayed by their switches")
 
     def begin(self, index: int) -> None:
         self.trail = []
@@ -303,75 +426,57 @@ class Exhaustive(_Base):
             if rest:
                 self.prefix = [t[1] for t in self.trail[:j]] + [rest[0]]
                 return
-        self.complete = True
+        self.done = True
+
+    @property
+    def complete(self) -> bool:
+        return self.done
 
     def label(self) -> str:
         return f"exhaustive(preemptions<={self.bound})"
 
+
+class Sequential(Strategy):
+    """No switch unless the running thread blocks or ends: the schedule a quiet CPU gives."""
+
+    name = "sequential"
+    unfair = True
+
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        return default
+
+
+class Replay(Strategy):
+    """Follows a recorded schedule: the listed deviations, the default everywhere else.
+
+    Not registered (it sets no name): its tokens are the switches themselves, which
+    :mod:`.tokens` reads.
+    """
+
+    fair = True   # a replayed run is judged exactly as the run it reproduces
+
+    def __init__(self, deviations: Sequence[tuple[int, int]]) -> None:
+        super().__init__(0)
+        self.plan = dict(deviations)
+        self.diverged = False
+
+    def fair_successor(self) -> Strategy:
+        return self   # the recorded schedule already holds the fair second look
+
     def token(self) -> None:
         return None
 
+    def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
+               current: ThreadState | None) -> ThreadState:
+        tid = self.plan.get(run.decisions)
+        if tid is None:
+            return default
+        for t in options:
+            if t.tid == tid:
+                return t
+        self.diverged = True
+        return default
 
-NAMES = ("portfolio", "random", "pct", "lockstep", "contend", "sync", "exhaustive",
-         "sequential")
-
-
-def make(name: str, seed: int, index: int, settings: Any) -> _Base:
-    """The strategy for run ``index`` of an exploration (the portfolio mixes them)."""
-    if name == "portfolio":
-        if index == 0:
-            return Sequential(seed)
-        name = ("contend", "sync", "pct", "random", "pct3", "lockstep")[(index - 1) % 6]
-    if name == "random":
-        return RandomWalk(seed)
-    if name == "contend":
-        return Contend(seed)
-    if name == "sync":
-        return SyncBias(seed)
-    if name == "pct":
-        return PCT(seed, depth=2)
-    if name == "pct3":
-        return PCT(seed, depth=settings.pct_depth)
-    if name == "lockstep":
-        return Lockstep(seed)
-    if name == "sequential":
-        return Sequential(seed)
-    raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(NAMES)}")
-
-
-_SEEDED = re.compile(r"^(random|sequential|contend|sync)\.(\d+)$|^pct\.(\d+)\.(\d+)\.(\d+)$|"
-                     r"^lockstep\.(\d+)\.(\d+)$")
-_SWITCHES = re.compile(r"^(default|\d+\.\d+(-\d+\.\d+)*)$")
-
-
-def from_token(token: str) -> _Base:
-    """The strategy that replays a token: a list of switches, or a seeded strategy."""
-    token = token.strip()
-    if _SWITCHES.match(token):
-        if token == "default":
-            return Replay([])
-        return Replay([(int(d), int(t)) for d, t in (p.split(".") for p in token.split("-"))])
-    m = _SEEDED.match(token)
-    if m is None:
-        raise ValueError(f"{token!r} is not a schedule token (expected what a report prints "
-                         "after 'Replay:', such as '12.1-40.0' or 'pct.3.200.1729')")
-    if m.group(1) == "random":
-        return RandomWalk(int(m.group(2)))
-    if m.group(1) == "sequential":
-        return Sequential(int(m.group(2)))
-    if m.group(1) == "contend":
-        return Contend(int(m.group(2)))
-    if m.group(1) == "sync":
-        return SyncBias(int(m.group(2)))
-    if m.group(3) is not None:
-        pct = PCT(int(m.group(5)), depth=int(m.group(3)), steps_hint=int(m.group(4)))
-        pct.begin(0)
-        return pct
-    lockstep = Lockstep(int(m.group(7)))
-    lockstep.quantum = lockstep.left = int(m.group(6))
-    return lockstep
-
-
-def switches_token(deviations: Sequence[tuple[int, int]]) -> str:
-    """A schedule as its switches: 'DECISION.THREAD-...' ('default' when there are none)."""
-    return "-".join(f"{d}.{t}" for d, t in deviations) or "default"
+    def label(self) -> str:
+        return "replay"

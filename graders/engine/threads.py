@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import scheduler
-from .primitives import Event_, _deadline, step
+from .findings import DONE
+from .primitives import Event, _deadline, step
 from .scheduler import ThreadState
 
 _IDENT_BASE = 0x7F0000
@@ -83,14 +84,14 @@ class Thread:
             raise RuntimeError("cannot join current thread")
         target = self._state
         assert target is not None
-        if target.status != scheduler.DONE:
+        if target.status != DONE:
             run.block(ts, target.done_queue, _deadline(run, timeout), obj=self)
 
     def is_alive(self) -> bool:
         if self._state is None:
             return False
         step(self, "is_alive")
-        return self._state.status != scheduler.DONE
+        return self._state.status != DONE
 
     # ------------------------------------------------------------- attributes
     @property
@@ -137,7 +138,7 @@ class Thread:
         status = "initial"
         if self._started:
             status = "started"
-        if self._state is not None and self._state.status == scheduler.DONE:
+        if self._state is not None and self._state.status == DONE:
             status = "stopped"
         if self._daemonic:
             status += " daemon"
@@ -171,7 +172,7 @@ class Timer(Thread):
         self.function = function
         self.args = args if args is not None else []
         self.kwargs = kwargs if kwargs is not None else {}
-        self.finished = Event_()
+        self.finished = Event()
 
     def cancel(self) -> None:
         self.finished.set()
@@ -191,6 +192,7 @@ _real_current_thread = _real_threading.current_thread
 _real_main_thread = _real_threading.main_thread
 _real_get_ident = _real_threading.get_ident
 _real_enumerate = _real_threading.enumerate
+# a private function typeshed does not declare; ThreadPoolExecutor registers with it
 _real_register_atexit = _real_threading._register_atexit  # type: ignore[attr-defined]
 
 
@@ -219,7 +221,7 @@ def enumerate_() -> list[Any]:
     ctx = scheduler.here()
     if ctx is None:
         return _real_enumerate()
-    return [t.handle for t in ctx[0].threads if t.status != scheduler.DONE]
+    return [t.handle for t in ctx[0].threads if t.status != DONE]
 
 
 def active_count() -> int:

@@ -8,6 +8,7 @@ decides the others were slow: both are things real machines do, so a ``sleep`` m
 from __future__ import annotations
 
 import time as _real_time
+from collections.abc import Callable
 
 from . import scheduler
 from .primitives import step
@@ -15,11 +16,13 @@ from .primitives import step
 _EPOCH = 1_767_225_600.0      # the wall clock a program sees at virtual time zero
 _MONOTONIC_BASE = 1_000.0
 
-_real = {
-    "sleep": _real_time.sleep,
+_real_sleep = _real_time.sleep
+_real_clocks: dict[str, Callable[[], float]] = {
     "monotonic": _real_time.monotonic,
     "perf_counter": _real_time.perf_counter,
     "time": _real_time.time,
+}
+_real_clocks_ns: dict[str, Callable[[], int]] = {
     "monotonic_ns": _real_time.monotonic_ns,
     "perf_counter_ns": _real_time.perf_counter_ns,
     "time_ns": _real_time.time_ns,
@@ -36,7 +39,7 @@ SLEEP = _Sleep()
 def sleep(secs: float) -> None:
     ctx = scheduler.here()
     if ctx is None:
-        _real["sleep"](secs)
+        _real_sleep(secs)
         return
     secs = float(secs)
     if secs < 0:
@@ -46,8 +49,8 @@ def sleep(secs: float) -> None:
         run.block(ts, None, run.now + secs, obj=SLEEP)
 
 
-def _clock(name: str, base: float) -> object:
-    real = _real[name]
+def _clock(name: str, base: float) -> Callable[[], float]:
+    real = _real_clocks[name]
 
     def clock() -> float:
         run = scheduler.active
@@ -59,8 +62,8 @@ def _clock(name: str, base: float) -> object:
     return clock
 
 
-def _clock_ns(name: str, base: float) -> object:
-    real = _real[name]
+def _clock_ns(name: str, base: float) -> Callable[[], int]:
+    real = _real_clocks_ns[name]
 
     def clock_ns() -> int:
         run = scheduler.active

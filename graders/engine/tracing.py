@@ -16,7 +16,7 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
-from .scheduler import Event, Run, ThreadState
+from .scheduler import LogEntry, Run, ThreadState, TraceFunction
 
 #: Instructions that touch nothing but the running frame: no other thread can tell whether
 #: they ran before or after a switch.
@@ -64,11 +64,18 @@ def _points(code: CodeType) -> dict[int, bool]:
     return points
 
 
-def install_tracer(run: Run, traced: Callable[[str], bool]) -> None:
-    """Give ``run`` a per-thread trace function factory for the files ``traced`` accepts."""
-    cache: dict[CodeType, dict[int, bool] | None] = {}
+#: What the tracer keeps for code it does not trace (the standard library, the engine...).
+_UNTRACED: dict[int, bool] = {}
 
-    def tracer_for(ts: ThreadState) -> Any:
+
+def thread_tracers(run: Run, traced: Callable[[str], bool]
+                   ) -> Callable[[ThreadState], TraceFunction]:
+    """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
+    the files ``traced`` accepts."""
+    cache: dict[CodeType, dict[int, bool]] = {}   # code -> its points, or _UNTRACED
+    untraced = _UNTRACED
+
+    def tracer_for(ts: ThreadState) -> TraceFunction:
         yield_point = run.yield_point
         loop_step = run.loop_step
         tid = ts.tid
@@ -78,19 +85,19 @@ def install_tracer(run: Run, traced: Callable[[str], bool]) -> None:
                 code = frame.f_code
                 offset = frame.f_lasti
                 points = cache[code]
-                if offset in points:  # type: ignore[operator]
-                    if points[offset]:  # type: ignore[index]
-                        yield_point(ts, Event(tid, code, offset))
+                if offset in points:
+                    if points[offset]:
+                        yield_point(ts, LogEntry(tid, code, offset))
                     else:
-                        loop_step(ts, Event(tid, code, offset))
+                        loop_step(ts, LogEntry(tid, code, offset))
             return local
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
             code = frame.f_code
-            points = cache.get(code, 0)
-            if points == 0:
-                points = cache[code] = _points(code) if traced(code.co_filename) else None
+            points = cache.get(code)
             if points is None:
+                points = cache[code] = _points(code) if traced(code.co_filename) else untraced
+            if points is untraced:
                 return None
             frame.f_trace_lines = False
             frame.f_trace_opcodes = True
@@ -98,4 +105,4 @@ def install_tracer(run: Run, traced: Callable[[str], bool]) -> None:
 
         return global_
 
-    run.tracer_for = tracer_for  # type: ignore[method-assign]
+    return tracer_for

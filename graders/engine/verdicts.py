@@ -17,7 +17,7 @@ class BugClass(StrEnum):
     LOCK_ORDER = "lock-order"
     FOREIGN_RELEASE = "foreign-release"
     BLOCKED_OUTSIDE = "blocked-outside-engine"
-    LOAD_ERROR = "load-error"
+    LOAD_ERROR = "load error"
 
 
 class CheckFailed(AssertionError):

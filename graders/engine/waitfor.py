@@ -1,54 +1,53 @@
-"""Who holds what and who waits for what, in words: deadlock and livelock reports.
+"""Who holds what and who waits for what, in words: the reports of deadlocks, livelocks and
+misused locks.
 
 Objects are named the way the program names them (``forks[1]``, ``table.lock``) by looking
 through the modules under test and the threads' targets and arguments; a check may set a
 name with :func:`graders.engine.label`; otherwise the report says where the object was made.
+The scheduler and the stand-ins record their verdicts as facts (:mod:`.findings`); the
+explorer has them worded here once the run is over.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+from collections.abc import Sequence
+from types import ModuleType
 
-from .scheduler import BLOCKED, DONE, Run, ThreadState
+from .findings import BLOCKED, DONE, Misuse, Stuck, ThreadView, wait_cycle
+from .primitives import Primitive
+from .scheduler import Run
+from .threads import MainThread, Thread, Timer
 from .verdicts import BugClass
 
-_KIND = {
-    "Lock": "lock", "RLock": "lock", "Condition": "condition", "Semaphore": "semaphore",
-    "BoundedSemaphore": "semaphore", "Event": "event", "Barrier": "barrier",
-}
+#: The engine's own Thread classes: their attributes hold nothing of the program's. (A
+#: subclass the program defined may keep its locks as attributes: those are searched.)
+_ENGINE_THREADS = (Thread, MainThread, Timer)
 
 
-def _is_primitive(value: object) -> bool:
-    return type(value).__module__ == "graders.engine.primitives"
-
-
-def _names(run: Run) -> dict[int, str]:
+def _names(run: Run, threads: Sequence[ThreadView]) -> dict[int, str]:
     """Map id(primitive) -> a path the program would recognise, shortest first."""
     found: dict[int, str] = {}
     seen: set[int] = set()
     queue: list[tuple[str, object, int]] = []
-    roots = getattr(run, "modules", [])
-    for module in roots:
+    for module in run.modules:
         for key, value in vars(module).items():
             if not key.startswith("__"):
                 queue.append((key, value, 0))
-    for ts in run.threads:
-        handle = ts.handle
-        target = getattr(handle, "_target", None)
-        owner = getattr(target, "__self__", None)
+    for t in threads:
+        owner = getattr(t.target, "__self__", None)
         if owner is not None:
-            queue.append((f"{ts.name}'s {type(owner).__name__}", owner, 1))
-        for i, arg in enumerate(getattr(handle, "_args", ()) or ()):
-            queue.append((f"{ts.name}'s argument {i + 1}", arg, 1))
-        if type(handle).__module__ != "graders.engine.threads":
-            queue.append((ts.name, handle, 1))
+            queue.append((f"{t.name}'s {type(owner).__name__}", owner, 1))
+        for i, arg in enumerate(t.args):
+            queue.append((f"{t.name}'s argument {i + 1}", arg, 1))
+        if type(t.handle) not in _ENGINE_THREADS:
+            queue.append((t.name, t.handle, 1))
     while queue:
         path, value, depth = queue.pop(0)
-        if id(value) in seen or isinstance(value, type | type(sys)):
+        if id(value) in seen or isinstance(value, type | ModuleType):
             continue
         seen.add(id(value))
-        if _is_primitive(value):
+        if isinstance(value, Primitive):
             found.setdefault(id(value), path)
             continue
         if depth >= 3:
@@ -68,15 +67,19 @@ def _names(run: Run) -> dict[int, str]:
     return found
 
 
-def label_of(run: Run, obj: object) -> str:
-    """A short name for a primitive, as the program would call it."""
+def label_of(run: Run, obj: object, threads: Sequence[ThreadView] | None = None) -> str:
+    """A short name for a primitive, as the program would call it.
+
+    The names are taken once per run, the first time one is needed, from the threads as
+    they stand then, or as they stood at a verdict (``threads``): a finished Thread forgets
+    its target and arguments, so names looked up after the run would find fewer.
+    """
     explicit = getattr(obj, "label", None)
     if explicit:
         return str(explicit)
-    cache = getattr(run, "_label_cache", None)
-    if cache is None:
-        cache = run._label_cache = _names(run)  # type: ignore[attr-defined]
-    name = cache.get(id(obj))
+    if run.names is None:
+        run.names = _names(run, threads if threads is not None else run.views())
+    name = run.names.get(id(obj))
     kind = type(obj).__name__
     if name:
         return name
@@ -86,50 +89,63 @@ def label_of(run: Run, obj: object) -> str:
     return f"a {kind}"
 
 
-def _waits(run: Run, ts: ThreadState) -> str:
+def _waits(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
     """'waits for X, held by Y' and the like, for a blocked thread."""
-    queue = ts.queue
-    if queue is None:
-        if ts.deadline is not None:
-            return f"sleeps until t={ts.deadline:g}s"
+    if t.kind is None:
+        if t.deadline is not None:
+            return f"sleeps until t={t.deadline:g}s"
         return "waits"
-    obj = queue.owner
-    what = label_of(run, obj)
-    if queue.kind == "lock":
-        owner = getattr(obj, "_owner", None)
-        if owner is None:
+    obj = t.waits_for
+    what = label_of(run, obj, threads)
+    if t.kind == "lock":
+        if t.holder is None:
             return f"waits for {what}"
-        if owner is ts:
+        if t.holder == t.tid:
             return f"waits for {what}, which it holds itself"
+        owner = threads[t.holder]          # a tid is the thread's place in the run
         if owner.status == DONE:
             return (f"waits for {what}, still held by {owner.name}, which has ended without "
                     "releasing it")
         return f"waits for {what}, held by {owner.name}"
-    if queue.kind == "join":
+    if t.kind == "join":
         return f"waits for {getattr(obj, 'name', what)} to finish (join)"
-    if queue.kind == "condition":
+    if t.kind == "condition":
         return f"waits on {what} for a notify that never comes"
-    if queue.kind == "semaphore":
+    if t.kind == "semaphore":
         return f"waits for {what} (its count is 0)"
-    if queue.kind == "event":
+    if t.kind == "event":
         return f"waits for {what} to be set"
-    if queue.kind == "barrier":
+    if t.kind == "barrier":
         return (f"waits at {what} ({getattr(obj, '_count', '?')} of "
                 f"{getattr(obj, '_parties', '?')} threads arrived)")
     return f"waits on {what}"
 
 
-def _holds(run: Run, ts: ThreadState) -> str:
-    if not ts.held:
+def _holds(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
+    if not t.held:
         return ""
-    return "holds " + ", ".join(label_of(run, h) for h in ts.held) + " and "
+    return "holds " + ", ".join(label_of(run, h, threads) for h in t.held) + " and "
 
 
-def describe_deadlock(run: Run) -> tuple[str, str, str]:
-    """(bug class, one-line message, the wait-for lines) for a run where all are blocked."""
-    blocked = [t for t in run.threads if t.status == BLOCKED]
-    cycle = _cycle(blocked)
-    main_done = run.main is not None and run.main.status == DONE
+def _situation(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
+    return f"{t.name} {_holds(run, t, threads)}{_waits(run, t, threads)}."
+
+
+def describe(run: Run, verdict: Stuck | Misuse) -> tuple[str, str]:
+    """The one-line message and the details of a verdict recorded as facts."""
+    if isinstance(verdict, Misuse):
+        return _misuse(run, verdict)
+    if verdict.bug_class == BugClass.LIVELOCK:
+        return _livelock(run, verdict)
+    return _deadlock(run, verdict)
+
+
+def _deadlock(run: Run, verdict: Stuck) -> tuple[str, str]:
+    """A run where every live thread is blocked: the cycle, and who waits for what."""
+    threads = verdict.threads
+    blocked = [t for t in threads if t.status == BLOCKED]
+    cycle = wait_cycle(threads)
+    main_done = threads[0].status == DONE     # the first thread is the main thread
     if cycle:
         names = " -> ".join(t.name for t in [*cycle, cycle[0]])
         message = f"Deadlock: {names} each wait for the next, in a cycle."
@@ -141,41 +157,14 @@ def describe_deadlock(run: Run) -> tuple[str, str, str]:
     else:
         message = "Deadlock: every thread is waiting and nothing can wake any of them."
     order = cycle + [t for t in blocked if t not in cycle]
-    lines = [f"{t.name} {_holds(run, t)}{_waits(run, t)}." for t in order]
-    bug = BugClass.SELF_DEADLOCK if len(cycle) == 1 else BugClass.DEADLOCK
-    return bug, message, "\n".join(lines)
+    return message, "\n".join(_situation(run, t, threads) for t in order)
 
 
-def _cycle(blocked: list[ThreadState]) -> list[ThreadState]:
-    """A cycle in the wait-for graph (thread -> owner of the lock it waits for), if any."""
-    def next_of(t: ThreadState) -> ThreadState | None:
-        if t.queue is None:
-            return None
-        if t.queue.kind == "lock":
-            return getattr(t.queue.owner, "_owner", None)
-        if t.queue.kind == "join":
-            return getattr(t.queue.owner, "_state", None)
-        return None
-
-    for start in blocked:
-        path: list[ThreadState] = []
-        t: ThreadState | None = start
-        while t is not None and t.status == BLOCKED and t not in path:
-            path.append(t)
-            t = next_of(t)
-        if t is not None and t in path:
-            return path[path.index(t):]
-    return []
-
-
-def describe_livelock(run: Run) -> tuple[str, str]:
-    """Message and details when the step budget is spent."""
-    alive = [t for t in run.threads if t.status != DONE]
-    recent: dict[int, int] = {}
-    for ev in run.events[-2000:]:
-        recent[ev.tid] = recent.get(ev.tid, 0) + 1
-    busy = [t.name for t in alive if recent.get(t.tid)]
-    message = (f"No progress: the program took {run.budget:,} steps without "
+def _livelock(run: Run, verdict: Stuck) -> tuple[str, str]:
+    """A run that spent its step budget: who was still running, who waited for what."""
+    alive = [t for t in verdict.threads if t.status != DONE]
+    busy = [t.name for t in alive if t.tid in verdict.busy]
+    message = (f"No progress: the program took {verdict.steps:,} steps without "
                "finishing (an endless loop, or threads that keep reacting to each other: "
                "a livelock).")
     details = []
@@ -183,5 +172,26 @@ def describe_livelock(run: Run) -> tuple[str, str]:
         details.append("Still running at the end: " + ", ".join(busy) + ".")
     for t in alive:
         if t.status == BLOCKED:
-            details.append(f"{t.name} {_holds(run, t)}{_waits(run, t)}.")
+            details.append(_situation(run, t, verdict.threads))
     return message, "\n".join(details)
+
+
+def _misuse(run: Run, verdict: Misuse) -> tuple[str, str]:
+    """A lock starved a thread, was released by a thread that did not hold it, or was taken
+    again by its holder."""
+    lock = label_of(run, verdict.lock, verdict.threads)
+    who = verdict.thread
+    if verdict.bug_class == BugClass.STARVATION:
+        return (f"{who} waited for {lock} while other threads took it {verdict.overtaken} "
+                "times in a row.",
+                "A thread that is always overtaken never makes progress, even though the "
+                "program as a whole does.")
+    if verdict.bug_class == BugClass.FOREIGN_RELEASE:
+        holder = verdict.owner if verdict.owner is not None else "nobody"
+        return (f"{who} released {lock}, which {holder} held.",
+                "Only the thread that took a lock should release it.")
+    # BugClass.SELF_DEADLOCK, the only other misuse
+    return (f"Self-deadlock: {who} tried to take {lock} again while already holding it.",
+            "A Lock is not reentrant: the second acquire waits for the first to be "
+            "released, which never happens. Use an RLock, or do not take the lock "
+            "again in code that already holds it.")

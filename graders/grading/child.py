@@ -24,7 +24,7 @@ whatever is left when it ends.
 
 **The grader's failures are not the student's.** A topic whose required package does not
 import gets no worker: its checks are reported with bug class ``grader``
-(:data:`graders.grading.model.INFRASTRUCTURE`) and a message naming the package and how to
+(:data:`graders.bugclasses.Bug.GRADER`) and a message naming the package and how to
 install it. So is a check whose own code raised with no submitted file on the stack (a bug
 of the kit, not of the submission). The parent marks such a submission not graded.
 
@@ -84,10 +84,11 @@ from builtins import (  # noqa: UP029 - pinned: submitted code may replace built
 from pathlib import Path
 from typing import Any
 
+from graders.bugclasses import Bug
+
 from . import guard, integrity, isolation, procs
 from .channel import KEY_BYTES, sign
 from .limits import Limits, apply_check_cpu_limit, apply_process_limits
-from .model import INFRASTRUCTURE
 
 MAX_RECORD = 4 * 1024 * 1024
 OUTPUT_EXCERPT = 4000
@@ -169,10 +170,10 @@ def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, du
     status = 70
     try:
         os.setpgid(0, 0)
-        procs.die_with_parent(state.supervisor)
         for fd in closing:
             os.close(fd)
         isolation.drop_worker(walls)
+        procs.die_with_parent(state.supervisor)   # after the ids changed, which clear it
         os.dup2(out_fd, 1)
         os.dup2(out_fd, 2)
         os.close(out_fd)
@@ -247,7 +248,7 @@ def _outcome_record(outcome: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"passed": bool(outcome.passed), "bug_class": outcome.bug_class,
                               "load_error": outcome.load_error is not None}
     command = f"python -m graders check {outcome.topic} --only {outcome.check} --replay {{token}}"
-    record["message"] = outcome.message(command)
+    record["message"] = outcome.report(command)
     exploration = outcome.exploration
     if exploration is not None:
         record["schedules_run"] = exploration.schedules_run
@@ -360,9 +361,9 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, to
                 "(an endless loop the engine cannot interrupt, or code blocked outside it).")
         if dump.strip():
             text += "\nWhere the threads were when it was stopped:\n" + dump.rstrip()
-        return {**base, "status": "error", "bug_class": "timeout", "message": text}
+        return {**base, "status": "error", "bug_class": Bug.TIMEOUT, "message": text}
     if too_many:
-        return {**base, "status": "error", "bug_class": "process limit",
+        return {**base, "status": "error", "bug_class": Bug.PROCESS_LIMIT,
                 "message": f"The submission ran more than {limits.max_processes} processes at "
                            "once while the check ran; they were all stopped."}
     try:
@@ -373,7 +374,7 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, to
         how = _how_it_ended(status, limits)
         if data:
             how = "it sent something other than one result"
-        return {**base, "status": "error", "bug_class": "crash",
+        return {**base, "status": "error", "bug_class": Bug.CRASH,
                 "message": f"The check's process ended before reporting: {how}. Look for "
                            "os._exit, sys.exit or a crash in code that runs at import."}
     result = {**base, **{k: record.get(k) for k in
@@ -381,26 +382,26 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, to
     refused = [str(r) for r in record.get("refused") or []]
     changed = [str(c) for c in record.get("changed") or []]
     if changed:
-        return {**result, "status": "failed", "bug_class": "tampering",
+        return {**result, "status": "failed", "bug_class": Bug.TAMPERING,
                 "message": "The submission changed the modules the checks rely on (threading, "
                            "time, queue, random, builtins or the grader itself), so this "
                            "check scores 0:\n" + "\n".join(f"  {c}" for c in changed)}
     if record.get("process_refusals"):
-        return {**result, "status": "failed", "bug_class": "process limit",
+        return {**result, "status": "failed", "bug_class": Bug.PROCESS_LIMIT,
                 "message": "The submission tried to start processes or programs beyond what "
                            f"grading allows (at most {limits.max_processes} forks, no "
                            "programs), so this check scores 0. Refused: "
                            + "; ".join(sorted(set(refused))) + "."}
     if refused:
-        return {**result, "status": "failed", "bug_class": "forbidden operation",
+        return {**result, "status": "failed", "bug_class": Bug.FORBIDDEN_OPERATION,
                 "message": "The submission tried " + "; ".join(sorted(set(refused)))
                            + ", which grading does not allow, so this check scores 0."}
     if "error" in record:
         if record.get("kit_error"):
-            return {**result, "status": "error", "bug_class": INFRASTRUCTURE,
+            return {**result, "status": "error", "bug_class": Bug.GRADER,
                     "message": f"The kit's own check code failed with {record['error']}, "
                                "outside the submitted code."}
-        return {**result, "status": "error", "bug_class": "crash",
+        return {**result, "status": "error", "bug_class": Bug.CRASH,
                 "message": f"The check stopped with {record['error']}."}
     passed = bool(record.get("passed"))
     status_word = "passed" if passed else ("error" if record.get("load_error") else "failed")
@@ -489,7 +490,7 @@ def main(after_fork: list[Any] | None = None) -> None:
            "baseline": baseline}
     records = [_run_one(i, spec, ctx) if missing[spec["topic"]] is None else
                {"topic": spec["topic"], "check": spec["check"], "status": "error",
-                "bug_class": INFRASTRUCTURE, "message": missing[spec["topic"]]}
+                "bug_class": Bug.GRADER, "message": missing[spec["topic"]]}
                for i, spec in enumerate(config["checks"], 1)]
     key = _read_exactly(key_fd, KEY_BYTES, time.monotonic() + 5)
     os.close(key_fd)

@@ -32,9 +32,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graders import hints
+from graders.bugclasses import Bug
+
 FORMAT = "graders-result/1"
-#: The bug class of a check the grader could not run for reasons of its own.
-INFRASTRUCTURE = "grader"
+#: The bug class of a check the grader could not run for reasons of its own (grading's name
+#: for :data:`graders.bugclasses.Bug.GRADER`).
+INFRASTRUCTURE = Bug.GRADER
 #: What a score cell says for work the grader could not grade.
 NOT_GRADED = "error: not graded"
 #: What a score cell says for flagged code the instructor has not accepted yet.
@@ -57,7 +61,7 @@ class CheckResult:
     status: str                      # "passed", "failed" or "error" (could not run)
     bug_class: str | None = None
     message: str = ""                # the full report (instructors); see student_text
-    hint: str | None = None
+    hint: str | None = None          # the text of the hint a failed check shows
     seed: int | None = None          # the exploration's seed (Settings.seed)
     schedules: int | None = None
     schedules_run: int | None = None
@@ -83,18 +87,20 @@ class CheckResult:
         """The grader could not run this check for reasons of its own."""
         return self.status == "error" and self.bug_class == INFRASTRUCTURE
 
-    def student_text(self) -> str:
-        """What the student may read about this check."""
+    def student_report(self) -> str:
+        """What the student may read about this check, without the hint."""
         if self.passed:
             return "Passed."
         if self.hidden:
-            text = (f"Hidden check failed ({self.bug_class or 'failure'}); its details are "
+            return (f"Hidden check failed ({self.bug_class or 'failure'}); its details are "
                     "not shown.")
-        else:
-            text = self.message.strip() or f"Failed ({self.bug_class or 'failure'})."
-        if self.hint:
-            text += f"\nHint: {self.hint}"
-        return text
+        return self.message.strip() or f"Failed ({self.bug_class or 'failure'})."
+
+    def student_text(self) -> str:
+        """What the student may read about this check, as one text: the report, then the
+        hint (for outputs that have one text field per check)."""
+        text = self.student_report()
+        return f"{text}\n{hints.render(self.hint)}" if self.hint and not self.passed else text
 
 
 @dataclass

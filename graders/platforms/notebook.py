@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from graders import hints
 from graders.catalog import topic as find_topic
 
 from .runner import collect, grade_files, only_check
@@ -62,6 +63,5 @@ def check(topic: str, check: str, points: float, hidden: bool = False,
         print("What your code printed while the check ran:")
         print(outcome.output.rstrip())
     if outcome.hint:
-        print(f"Hint: {outcome.hint}")
-        print(f"More hints: python -m graders hint {topic}")
+        print(hints.render(outcome.hint, topic))
     return earned

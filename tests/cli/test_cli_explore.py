@@ -60,6 +60,22 @@ def test_printed_replay_command_reproduces_the_same_bug(graders):
     assert shlex.split(replay_line(again.stdout)) == command
 
 
+def test_a_replay_that_does_not_fail_exits_1_and_says_why(graders, own_programs):
+    here = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    safe = f"{own_programs}/safe_counter.py:main"
+    foreign = graders("explore", safe, "--replay", "py399:default")
+    assert foreign.returncode == 1, foreign.stderr
+    lines = foreign.stdout.splitlines()
+    assert lines[0] == (f"Note: this schedule was made on Python 3.99 and is replayed on "
+                        f"{here}; schedules differ between versions, so it may not fail here.")
+    assert lines[1].startswith(f"This schedule did not fail here (made on Python 3.99, "
+                               f"replayed on {here}): ")
+    old = graders("explore", safe, "--replay", "default")
+    assert old.returncode == 1, old.stderr
+    assert old.stdout.startswith("This schedule did not fail here (made on an unknown Python "
+                                 f"version, replayed on {here}): ")
+
+
 def test_strategy_and_seed_are_passed_through(graders):
     # on one core's schedule (no switch unless a thread blocks) the race never shows
     calm = graders("explore", RACY, "--strategy", "sequential", "--schedules", "7",

@@ -152,6 +152,19 @@ def test_feedback_has_the_interleaving_and_the_hint() -> None:
     assert "(hidden)" in text
 
 
+def test_the_hint_is_rendered_from_data_not_cut_out_of_the_report() -> None:
+    """A report with a line that starts like a hint stays whole, and the hint itself comes
+    after it once, in Markdown and in HTML."""
+    r = result()
+    r.checks[0].message = REPORT + "\nHint: a line of the report itself"
+    text = feedback.markdown(r, TOPICS)
+    report, _, rest = text.partition("Hint: Hold one lock.")
+    assert "Hint: a line of the report itself" in report and rest
+    page = feedback.html(r, TOPICS)
+    assert "Hint: a line of the report itself</pre>" in page
+    assert "<p><strong>Hint:</strong> Hold one lock.</p>" in page
+
+
 def test_feedback_html_is_well_formed_and_escaped() -> None:
     root = check_html(feedback.html(result(), TOPICS))
     text = "".join(root.itertext())

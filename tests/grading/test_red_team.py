@@ -45,8 +45,9 @@ def kit_digest() -> str:
     for path in sorted((KIT / "graders").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(str(path).encode() + path.read_bytes())
-    for path in sorted((KIT / "solutions" / "data_race").rglob("*.py")):
-        h.update(str(path).encode() + path.read_bytes())
+    for path in sorted((KIT / "solutions" / "data_race").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path).encode() + path.read_bytes())
     return h.hexdigest()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from grading_helpers import ROOT, grade_cli, make_class, results, solution, write_submission
 
-from graders import catalog
+from graders import catalog, variants
 from graders.catalog import topic, topics
 from graders.grading.scan import Finding, scan
 
@@ -169,18 +169,20 @@ def test_allow_is_a_declared_list_of_dotted_names() -> None:
 
 
 def test_no_false_alarm_on_any_starter_solution_or_fix_the_kit_ships() -> None:
-    """Every exercise file under exercises/ and solutions/, listed fixes or not."""
+    """Every exercise file under exercises/ and solutions/, and every fix's diff applied,
+    listed fixes or not."""
     alarms, scanned = [], 0
     for t in topics().values():
-        listed = {t.exercise_dir(), t.solution_dir()}
-        listed |= {t.solution_dir() / "wrong" / fix for fix in t.wrong}
-        listed |= {t.solution_dir() / "alternative" / fix for fix in t.alternative}
+        texts = {}
         for name in t.files:
-            paths = {folder / name for folder in listed}
-            paths |= set(t.exercise_dir().rglob(name)) | set(t.solution_dir().rglob(name))
-            for path in sorted(paths):
-                scanned += 1
-                alarms += scan(path.read_bytes(), str(path.relative_to(ROOT)), t.allow)
+            for path in {*t.exercise_dir().rglob(name), *t.solution_dir().rglob(name)}:
+                texts[str(path.relative_to(ROOT))] = path.read_bytes()
+        for fix in variants.fixes(t):
+            for name, text in variants.files(fix).items():
+                texts[f"{fix.shown()}:{name}"] = text.encode()
+        for label, source in sorted(texts.items()):
+            scanned += 1
+            alarms += scan(source, label, t.allow)
     assert alarms == []
     assert scanned == sum(len(t.files) * (2 + len(t.wrong) + len(t.alternative))
                           for t in topics().values())

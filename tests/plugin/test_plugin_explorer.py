@@ -59,17 +59,31 @@ def test_replay_applies_to_the_selected_tests_of_that_session_only(project):
         def test_racy(explorer):
             print("RACY RAN", explorer.explore_target("racy_counter.py:main").schedules_run)
         """)
-    # 'default' is the schedule without any switch: neither program fails on it
+    # 'default' is the schedule without any switch: neither program fails on it, and a
+    # replay that shows no failure fails its test, saying so
     replayed = project.runpytest("-s", "--replay", "default")
-    replayed.assert_outcomes(passed=2)
-    replayed.stdout.fnmatch_lines(["*SAFE RAN 1*", "*RACY RAN 1*"])
+    replayed.assert_outcomes(failed=2)
+    did_not_fail = ("This schedule did not fail here (made on an unknown Python version, "
+                    "replayed on *")
+    replayed.stdout.fnmatch_lines(["*_ test_safe _*", did_not_fail,
+                                   "*_ test_racy _*", did_not_fail])
     one = project.runpytest("-s", "test_two.py::test_safe", "--replay", "default")
-    one.assert_outcomes(passed=1)
-    assert "RACY RAN" not in one.stdout.str()
+    one.assert_outcomes(failed=1)
+    assert "test_racy" not in one.stdout.str()
     # the next session explores again
     later = project.runpytest("-s", "test_two.py::test_safe", "--schedules", "9")
     later.assert_outcomes(passed=1)
     later.stdout.fnmatch_lines(["*SAFE RAN 9*"])
+
+
+def test_a_token_from_another_python_is_noted_before_the_tests_run(project):
+    project.makepyfile(test_race=RACY_TEST)
+    result = project.runpytest("--replay", "py399:default")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "Note: this schedule was made on Python 3.99 and is replayed on *",
+        "*This schedule did not fail here (made on Python 3.99, replayed on *): schedules "
+        "differ between Python versions. Replay it on Python 3.99*"])
 
 
 def test_a_load_error_is_one_clear_line(project):

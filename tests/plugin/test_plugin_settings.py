@@ -106,7 +106,7 @@ def test_options_are_listed_in_help(project):
     ("env", "environment variable GRADERS_SCHEDULES: 'abc' is not a whole number"),
     ("cli", "--schedules on the command line: 'abc' is not a whole number"),
     ("override", "-o graders_schedules on the command line: 'abc' is not a whole number"),
-    ("strategy", "--strategy on the command line: 'fastest' is not a strategy; choose one "
+    ("strategy", "--strategy on the command line: unknown strategy 'fastest'; choose one "
                  "of portfolio, *"),
     ("replay", "--replay on the command line: 'oops' is not a schedule token*"),
 ])

@@ -1,9 +1,10 @@
 """Checks observe the shared state the threads used, not the number a function returns.
 
-Each case edits a topic's reference solution (or a listed wrong fix) in a temporary folder:
-a program that hard-codes its answer must fail with the topic's class, and a correct one the
-listed fixes do not cover (polling instead of join, private baskets, a lock outside Basket,
-an oven that does not call bake()) must pass, so the probes raise no false alarm.
+Each case edits a topic's reference solution (or a listed wrong fix, its diff applied) in a
+temporary folder: a program that hard-codes its answer must fail with the topic's class, and
+a correct one the listed fixes do not cover (polling instead of join, private baskets, a lock
+outside Basket, an oven that does not call bake()) must pass, so the probes raise no false
+alarm.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from graders import variants
 from graders.catalog import topic
 from graders.checking import run_topic
 
-ROOT = Path(__file__).resolve().parents[2]
 PASS = "pass"
 
 JOIN_SHOPPERS = """    for thread in threads:
@@ -113,7 +114,10 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_observed_state(name: str, tmp_path: Path) -> None:
     topic_name, source, edits, expect = CASES[name]
-    text = (ROOT / "solutions" / topic_name / source).read_text()
+    variant, _, file_name = source.rpartition("/")
+    fixed = variants.files(variants.Fix.parse(f"{topic_name}/{variant}")) if variant \
+        else variants.reference(topic(topic_name))
+    text = fixed[file_name]
     for old, new in edits:
         assert text.count(old) == 1, f"{name}: the edit no longer matches {source}"
         text = text.replace(old, new)

@@ -14,7 +14,9 @@ For the class (written at the end): ``grades.csv`` with ``nbgrader export``'s co
 ``junit.xml`` (:mod:`.junit`).
 
 Every renderer is a pure function from results to text; students see hidden checks only
-through :meth:`~graders.grading.model.CheckResult.student_text`.
+through :meth:`~graders.grading.model.CheckResult.student_report` (and ``student_text``,
+the same followed by the hint). A check's hint stays data (``CheckResult.hint``) until a
+renderer writes it.
 
 A result with ``graded = False`` (the grader itself failed) never shows as a score: the
 feedback, ``sheet.csv`` and ``grades.csv`` say "error: not graded", PrairieLearn's file is

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from graders import hints
 from graders.catalog import Topic
 
 from ..model import NOT_GRADED, REVIEW, CheckResult, SubmissionResult
@@ -116,12 +117,11 @@ def markdown(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
             hidden = " (hidden)" if c.hidden else ""
             lines += [f"### {c.check}{hidden}: {_mark(c).lower()}"
                       f"{f' ({c.bug_class})' if c.bug_class else ''}", ""]
-            text = c.student_text()
-            body, _, hint = text.partition("\nHint: ")
+            body = c.student_report()
             fence = _fence(body)
             lines += [fence + "text", body, fence, ""]
-            if hint:
-                lines += [f"Hint: {hint}", ""]
+            if c.hint:
+                lines += [hints.render(c.hint), ""]
             if c.output.strip() and not c.hidden:
                 fence = _fence(c.output)
                 lines += ["What your program printed (the start):", "",
@@ -176,10 +176,9 @@ def html(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
             hidden = " (hidden)" if c.hidden else ""
             bug = f" ({_e(c.bug_class)})" if c.bug_class else ""
             out.append(f"<h3>{_e(c.check)}{hidden}: {_mark(c).lower()}{bug}</h3>")
-            body, _, hint = c.student_text().partition("\nHint: ")
-            out.append(f"<pre>{_e(body)}</pre>")
-            if hint:
-                out.append(f"<p><strong>Hint:</strong> {_e(hint)}</p>")
+            out.append(f"<pre>{_e(c.student_report())}</pre>")
+            if c.hint:
+                out.append(f"<p><strong>Hint:</strong> {_e(c.hint)}</p>")
             if c.output.strip() and not c.hidden:
                 out.append("<p>What your program printed (the start):</p>")
                 out.append(f"<pre>{_e(c.output.rstrip())}</pre>")
