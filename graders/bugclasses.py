@@ -89,7 +89,7 @@ class Bug(StrEnum):
     WRONG_RESULT = "wrong result"
     WRONG_SCHEDULE = "wrong schedule"
 
-    # ---- what class grading's sandbox decides around a check (graders/grading/child.py)
+    # ---- what class grading's sandbox decides around a check (graders/grading/supervisor.py)
     #: the grader could not run the check for reasons of its own: never the student's fault
     GRADER = "grader"
     TIMEOUT = "timeout"

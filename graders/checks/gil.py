@@ -4,8 +4,8 @@ Witnesses, never timing. The I/O part runs under the engine, where ``time.sleep`
 a probe around ``download`` counts how many downloads are waiting at once, and only a program
 that starts them together ever has them all inside; it also sees which downloads had finished
 when fetch_all returned, so a page in the answer must be one that was really downloaded. The
-CPU part runs in a child interpreter (see ``childprocs.py``): a probe around ``score`` reports
-which processes computed it.
+CPU part runs in a child interpreter (see :mod:`graders.childproc.launch`): a probe around
+``score`` reports which processes computed it.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Settings, explore, fail
-
-from . import check
-from .childprocs import (
+from graders.childproc.launch import (
     Scenario,
     leftovers_failure,
     outcome_failure,
@@ -27,6 +24,9 @@ from .childprocs import (
     require_functions,
     run_processes,
 )
+from graders.engine import Exploration, Settings, explore, fail
+
+from . import check
 from .support import never_seen, passed, require, student_file
 
 FILE = "newsdesk.py"

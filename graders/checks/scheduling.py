@@ -1,7 +1,8 @@
 """scheduling: a CPU scheduling simulator, judged against the rules on fixed and generated jobs.
 
-No threads here. The student's simulator runs in a child interpreter (``scheduling_runner.py``
-holds the reference rules and the properties) with a hard time budget, since a simulator
+No threads here. The student's simulator runs in a child interpreter
+(:mod:`graders.childproc.simulator_driver` holds the reference rules and the properties) with
+a hard time budget, since a simulator
 under construction may loop forever. Generated job sets come from ``random.Random`` seeded
 with the settings' seed, so a verdict is the same on every run with the same seed.
 """
@@ -15,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
+from graders.childproc.launch import child_env, folder_digest, run_child
 from graders.engine import Exploration, LoadError, Settings
 
 from . import check
-from .childprocs import child_env, folder_digest, run_child
 from .support import passed, student_file, verdict
 
 FILE = "simulator.py"
-RUNNER = Path(__file__).resolve().parent / "scheduling_runner.py"
+RUNNER = Path(__file__).resolve().parents[1] / "childproc" / "simulator_driver.py"
 BUDGET = 45.0
 
 _memo: dict[tuple[Any, ...], dict[str, Any]] = {}

@@ -1,9 +1,9 @@
 """threads_processes: a prime census on worker processes; every worker stopped and reaped.
 
 No thread schedules here: the student's functions run in a child interpreter (see
-``childprocs.py``) under the 'spawn' and 'forkserver' start methods, with a hard time budget
-as a backstop. A probe on ``count_primes`` reports which processes ran it; verdicts never
-depend on how fast anything ran.
+:mod:`graders.childproc.launch`) under the 'spawn' and 'forkserver' start methods, with a hard
+time budget as a backstop. A probe on ``count_primes`` reports which processes ran it;
+verdicts never depend on how fast anything ran.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from graders.engine import Exploration, Settings
-
-from . import check
-from .childprocs import (
+from graders.childproc.launch import (
     DriverRun,
     Scenario,
     leftovers_failure,
@@ -23,6 +20,9 @@ from .childprocs import (
     require_functions,
     run_processes,
 )
+from graders.engine import Exploration, Settings
+
+from . import check
 from .support import passed, student_file
 
 FILE = "census.py"

@@ -15,7 +15,7 @@ import argparse
 from pathlib import Path
 
 from graders.platforms import classroom
-from graders.platforms.runner import DEFAULT_TIMEOUT, NotGraded, grade_root, select_topics
+from graders.platforms.one_submission import DEFAULT_TIMEOUT, NotGraded, grade_root, select_topics
 
 from . import EXIT_FAILURE, EXIT_OK, UsageError
 from .output import Output

@@ -22,7 +22,7 @@ import shlex
 from pathlib import Path
 
 from graders.catalog import CatalogError, topic
-from graders.grading import formats, isolation, progress, runner
+from graders.grading import formats, isolation, progress, whole_class
 from graders.grading.limits import Limits
 from graders.grading.sandbox import Plan
 from graders.grading.submissions import SubmissionError, discover
@@ -96,7 +96,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         except CatalogError as exc:
             raise UsageError(str(exc)) from None
     else:
-        chosen = runner.topics_found(subs)
+        chosen = whole_class.topics_found(subs)
         if not chosen:
             raise UsageError(f"{args.submissions}: no exercise files found in any "
                              "submission (expected exercises/<topic>/<file>); name the "
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
               f"{args.submissions} on {names} ({args.jobs} at a time) into {args.out}/")
     out.plain(f"Isolation: {isolation.describe(mode)}")
     with progress.Progress(out, len(subs)) as shown:
-        outcome = runner.grade_class(subs, args.out, plan, jobs=args.jobs,
+        outcome = whole_class.grade_class(subs, args.out, plan, jobs=args.jobs,
                                      resume=args.resume, context=context, listener=shown,
                                      accept=set(args.accept))
     progress.summary(out, outcome.results, chosen)

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from graders.platforms import gradescope
-from graders.platforms.runner import NotGraded, select_topics
+from graders.platforms.one_submission import NotGraded, select_topics
 
 from . import EXIT_FAILURE, EXIT_OK, UsageError
 from .output import Output

@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from graders.platforms.runner import DEFAULT_TIMEOUT, select_topics
+from graders.platforms.one_submission import DEFAULT_TIMEOUT, select_topics
 
 from . import EXIT_OK, UsageError
 from .output import Output

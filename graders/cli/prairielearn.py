@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from graders.platforms import prairielearn
-from graders.platforms.runner import select_topics
+from graders.platforms.one_submission import select_topics
 
 from . import EXIT_OK, UsageError
 from .output import Output

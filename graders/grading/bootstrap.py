@@ -7,7 +7,7 @@ forks to /dev/null) runs before ``threading``'s, which may print; that is why ``
 skipped at startup (``-S``: a ``.pth`` file may import ``threading``) and run here, after
 the handler (with ``-s`` it still leaves the user's site-packages out). Then the kit's
 folder goes first on ``sys.path``, explicitly (``-P`` keeps the current and the script's
-folder off it), and :func:`graders.grading.child.main` takes over.
+folder off it), and :func:`graders.grading.supervisor.main` takes over.
 """
 
 import os
@@ -29,6 +29,6 @@ site.main()
 KIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, KIT)
 
-from graders.grading import child  # noqa: E402 - the path must be set first
+from graders.grading import supervisor  # noqa: E402 - the path must be set first
 
-child.main(AFTER_FORK)
+supervisor.main(AFTER_FORK)

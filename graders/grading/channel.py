@@ -2,7 +2,7 @@
 
 The bundle is one line, ``<hex HMAC-SHA256> <JSON>``, written by the child's supervisor
 to a pipe the parent passed with ``pass_fds``. The key is 32 random bytes the parent writes
-to the child's stdin and closes; see :mod:`graders.grading.child` for why the key is still
+to the child's stdin and closes; see :mod:`graders.grading.supervisor` for why the key is still
 sitting unread in that pipe while student code runs, and :mod:`graders.grading.sandbox`
 for what the parent accepts.
 """

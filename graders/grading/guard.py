@@ -13,7 +13,7 @@ audit events, whichever way the code reached them.
   new program would run without this hook, so it could not be held to the cap. The kit's
   own checks may start programs (some run a multiprocessing exercise in a child
   interpreter with a cap of its own). The supervisor's process-tree sweeps and the
-  parent's stand behind this (see :mod:`graders.grading.child`).
+  parent's stand behind this (see :mod:`graders.grading.supervisor`).
 * **Reaching into the grader.** From submitted code (a frame whose file is one of the
   copied student files, or a ``<string>`` compiled by it): ``sys._getframe``,
   ``sys._current_frames``, ``gc.get_objects`` and friends, ``ctypes``, replacing a

@@ -8,7 +8,7 @@ For each submission the parent:
    ``start_new_session=True``, a from-scratch environment (``PYTHONHASHSEED=0``, no
    ``PYTHONPATH``), the scratch folder as its working directory, stdout and stderr to
    capped files, a result pipe passed with ``pass_fds`` and a stdin pipe into which it
-   writes a fresh 32-byte HMAC key and closes (see :mod:`graders.grading.child`);
+   writes a fresh 32-byte HMAC key and closes (see :mod:`graders.grading.supervisor`);
 3. reads the result pipe while the child runs and enforces a hard wall clock for the whole
    submission: at the limit it sends ``SIGUSR1`` to every process of the submission (each
    worker has ``faulthandler`` registered on it and writes a thread dump), then freezes
@@ -46,8 +46,9 @@ from typing import Any
 
 from graders import hints
 from graders.catalog import KIT, CheckInfo, Topic
+from graders.childproc import proctable as procs
 
-from . import channel, procs
+from . import channel
 from . import isolation as walls
 from .limits import Limits
 from .model import INFRASTRUCTURE, CheckResult, SubmissionResult
@@ -58,10 +59,10 @@ BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap.py"
 KIT_FILES = ("graders/topics.toml", "graders/catalog.py", "graders/checking.py",
              "graders/bugclasses.py",
              "graders/checks", "graders/engine", "graders/grading/bootstrap.py",
-             "graders/grading/child.py", "graders/grading/guard.py",
+             "graders/grading/supervisor.py", "graders/grading/guard.py",
              "graders/grading/integrity.py", "graders/grading/isolation.py",
              "graders/grading/limits.py",
-             "graders/grading/procs.py", "graders/grading/channel.py")
+             "graders/childproc", "graders/grading/channel.py")
 
 
 @dataclass(frozen=True)
@@ -328,7 +329,7 @@ def _tail(path: Path, limit: int = 600) -> str:
 
 
 def _dumps(capture: Path) -> str:
-    from .child import Paths
+    from .supervisor import Paths
 
     paths = Paths(str(capture.parent / "work"), str(KIT))
     parts = []

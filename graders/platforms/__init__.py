@@ -1,11 +1,10 @@
 """Meeting courses where they live: nbgrader, Gradescope, GitHub Classroom, PrairieLearn.
 
-One small module per platform, all on top of :mod:`graders.platforms.runner`, which grades a
-student's files for one or more topics, each check in a child process of its own:
+One small module per platform, all on top of :mod:`graders.platforms.one_submission`, which
+grades one student's files for one or more topics in the grading sandbox:
 
-``runner``          find a topic's files in a submission, run its checks isolated, one result
-                    per check (:class:`~graders.platforms.runner.CheckResult`)
-``worker``          the child process of ``runner`` (never imported by the parent)
+``one_submission``  find a topic's files in a submission, grade them, one result per check
+                    (:class:`~graders.platforms.one_submission.CheckResult`)
 ``notebook``        ``check(...)``, the one call an nbgrader grade cell makes
 ``nbgrader_course`` ``python -m graders nbgrader export``: the course folder and notebooks
 ``nbgrader_hooks``  the preprocessor that gives students the starter code (imports nbgrader)

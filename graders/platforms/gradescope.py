@@ -36,7 +36,7 @@ from pathlib import Path
 from graders.catalog import Topic, topics
 from graders.grading import formats
 
-from .runner import KIT_ROOT, grade_root
+from .one_submission import KIT_ROOT, grade_root
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image.
@@ -118,7 +118,7 @@ def build(out: Path, chosen: Sequence[Topic]) -> int:
 def run(submission: Path, results_path: Path, chosen: Sequence[Topic]) -> dict[str, object]:
     """Grade ``submission`` and write results.json.
 
-    When the grader itself fails, :class:`~graders.platforms.runner.NotGraded` propagates
+    When the grader itself fails, :class:`~graders.platforms.one_submission.NotGraded` propagates
     and no results.json is left behind: Gradescope's specification reports a missing one as
     "The autograder failed to execute correctly" (to staff, with run_autograder's output, and
     to the student, with no score), the only autograder failure it defines; a results.json

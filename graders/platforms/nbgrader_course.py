@@ -49,7 +49,7 @@ from graders.catalog import Topic
 from graders.grading.limits import Limits
 from graders.interpreter_tools import find_tool, put_scripts_on_path
 
-from .runner import DEFAULT_TIMEOUT
+from .one_submission import DEFAULT_TIMEOUT
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"

@@ -2,7 +2,7 @@
 
 It grades one check of the kit against the topic's files in the notebook's folder (written
 there by the notebook's ``%%writefile`` cells) in the kit's grading sandbox
-(:func:`graders.platforms.runner.grade_files`: a fresh child process, resource limits, a
+(:func:`graders.platforms.one_submission.grade_files`: a fresh child process, resource limits, a
 wall clock), prints what a student should read, and returns the points earned as a float.
 The cell ends with this call, so the number is the cell's output, and nbgrader takes a
 number in a grade cell's output as the cell's score (partial credit, between 0 and the
@@ -13,7 +13,7 @@ A hidden check prints its name and points only: no report, schedule, seed or rep
 
 When the grader itself fails (a package the topic requires is missing in the kernel's
 environment, the grading process crashed), the call raises
-:class:`~graders.platforms.runner.NotGraded` instead of printing a FAIL line: the cell's
+:class:`~graders.platforms.one_submission.NotGraded` instead of printing a FAIL line: the cell's
 output is that error, naming the problem and saying it is not the student's. nbgrader has no
 "not graded" for a grade cell (an error scores 0), so the instructor reads it in the
 formgrader, fixes the environment and runs ``nbgrader autograde --force`` again.
@@ -26,7 +26,7 @@ from pathlib import Path
 from graders import hints
 from graders.catalog import topic as find_topic
 
-from .runner import collect, grade_files, only_check
+from .one_submission import collect, grade_files, only_check
 
 #: The grading sandbox names the replay for a kit checkout; the notebook's files sit in
 #: the notebook's folder, so the line gets ``--path .`` (run it in a terminal there, or
@@ -38,7 +38,7 @@ NOTEBOOK_REPLAY = "python -m graders check {topic} --path . --only"
 def check(topic: str, check: str, points: float, hidden: bool = False,
           folder: str | Path = ".") -> float:
     """Grade one check on the files in ``folder``; print the verdict; return the points.
-    Raises :class:`~graders.platforms.runner.NotGraded` when the grader could not grade."""
+    Raises :class:`~graders.platforms.one_submission.NotGraded` when the grader could not grade."""
     one = only_check(find_topic(topic), check)
     where = Path(folder)
     result = grade_files(collect(where, [one], exact=True), [one], source=where)

@@ -40,7 +40,7 @@ from typing import Any
 from graders.catalog import Topic
 from graders.grading import formats
 
-from .runner import KIT_ROOT, NotGraded, grade_root
+from .one_submission import KIT_ROOT, NotGraded, grade_root
 
 #: PrairieLearn's Python grading image; it must provide Python 3.11 or newer.
 IMAGE = "prairielearn/grader-python"

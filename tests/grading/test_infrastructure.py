@@ -1,4 +1,4 @@
-"""Telling the grader's own failures from the submission's (see graders.grading.child)."""
+"""Telling the grader's own failures from the submission's (see graders.grading.supervisor)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 
 from graders.catalog import topic
 from graders.cli.output import Output
-from graders.grading import child, sandbox, seal
+from graders.grading import sandbox, seal, supervisor
 from graders.grading.limits import Limits
 from graders.grading.model import INFRASTRUCTURE, CheckResult, SubmissionResult
 from graders.grading.progress import summary
-from graders.grading.runner import grade_class, store
 from graders.grading.submissions import Submission
+from graders.grading.whole_class import grade_class, store
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +39,12 @@ def submitted(folder: Path, source: str) -> dict[str, object]:
 
 
 def test_an_error_in_the_kits_own_code_is_the_kits(tmp_path: Path) -> None:
-    assert child._raised_by_kit(raised(lambda: {}["missing"]), str(tmp_path))
+    assert supervisor._raised_by_kit(raised(lambda: {}["missing"]), str(tmp_path))
 
 
 def test_an_error_through_a_submitted_file_is_the_submissions(tmp_path: Path) -> None:
     student = submitted(tmp_path, "def book():\n    return 1 / 0\n")
-    assert not child._raised_by_kit(raised(student["book"]), str(tmp_path))
+    assert not supervisor._raised_by_kit(raised(student["book"]), str(tmp_path))
 
     def kit_after_student() -> None:
         try:
@@ -53,7 +53,7 @@ def test_an_error_through_a_submitted_file_is_the_submissions(tmp_path: Path) ->
             raise KeyError("the kit tripped over it") from None
 
     # ``from None`` hides the cause from the report, not from __context__
-    assert not child._raised_by_kit(raised(kit_after_student), str(tmp_path))
+    assert not supervisor._raised_by_kit(raised(kit_after_student), str(tmp_path))
 
 
 @pytest.mark.parametrize("exc", [MemoryError(), RecursionError(), SystemExit(3),
@@ -63,15 +63,15 @@ def test_exhaustion_and_exits_stay_the_submissions(tmp_path: Path, exc: BaseExce
     def kit() -> None:
         raise exc
 
-    assert not child._raised_by_kit(raised(kit), str(tmp_path))
+    assert not supervisor._raised_by_kit(raised(kit), str(tmp_path))
 
 
 def test_a_kit_error_becomes_a_check_the_grader_could_not_run() -> None:
     spec = {"topic": "mutex", "check": "exact_tally"}
-    kit = child._verdict(spec, b'{"error": "KeyError: 1", "kit_error": true}', 0, False, False,
+    kit = supervisor._verdict(spec, b'{"error": "KeyError: 1", "kit_error": true}', 0, False, False,
                          "", Limits())
     assert (kit["status"], kit["bug_class"]) == ("error", INFRASTRUCTURE)
-    student = child._verdict(spec, b'{"error": "KeyError: 1", "kit_error": false}', 0, False,
+    student = supervisor._verdict(spec, b'{"error": "KeyError: 1", "kit_error": false}', 0, False,
                              False, "", Limits())
     assert (student["status"], student["bug_class"]) == ("error", "crash")
 

@@ -24,7 +24,8 @@ import pytest
 from grading_helpers import ROOT, grade_cli, solution, starter, write_submission
 
 from graders.catalog import KIT, topic
-from graders.grading import isolation, procs, sandbox
+from graders.childproc import proctable as procs
+from graders.grading import isolation, sandbox
 from graders.grading.limits import Limits
 from graders.grading.submissions import Submission
 

@@ -12,7 +12,7 @@ import pytest
 from graders import cli
 from graders.catalog import topic
 from graders.grading.model import INFRASTRUCTURE, CheckResult, SubmissionResult
-from graders.platforms import gradescope, notebook, prairielearn, runner
+from graders.platforms import gradescope, notebook, one_submission, prairielearn
 
 ROOT = Path(__file__).resolve().parents[2]
 REASON = "The reader_writer checks need the package readerwriterlock, which is missing."
@@ -28,7 +28,7 @@ def fake_grade(sub: Any, plan: Any, files: Any = None) -> SubmissionResult:
 
 @pytest.fixture
 def submission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(runner, "grade", fake_grade)
+    monkeypatch.setattr(one_submission, "grade", fake_grade)
     folder = tmp_path / "submission"
     folder.mkdir()
     shutil.copy(ROOT / "solutions/reader_writer/planner.py", folder)
@@ -36,8 +36,8 @@ def submission(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_grade_files_raises_not_graded_with_the_reason(submission: Path) -> None:
-    with pytest.raises(runner.NotGraded, match="readerwriterlock") as caught:
-        runner.grade_root(submission, [topic("reader_writer")])
+    with pytest.raises(one_submission.NotGraded, match="readerwriterlock") as caught:
+        one_submission.grade_root(submission, [topic("reader_writer")])
     assert str(caught.value).startswith("Not graded: the grader itself failed")
 
 
@@ -46,9 +46,9 @@ def test_a_crash_while_grading_is_not_graded(tmp_path: Path,
     def crash(*args: object, **kwargs: object) -> SubmissionResult:
         raise OSError("no space left for the scratch folder")
 
-    monkeypatch.setattr(runner, "grade", crash)
-    with pytest.raises(runner.NotGraded, match="the grader crashed: OSError: no space"):
-        runner.grade_root(tmp_path, [topic("mutex")])
+    monkeypatch.setattr(one_submission, "grade", crash)
+    with pytest.raises(one_submission.NotGraded, match="the grader crashed: OSError: no space"):
+        one_submission.grade_root(tmp_path, [topic("mutex")])
 
 
 def test_gradescope_writes_no_results_and_fails(submission: Path, tmp_path: Path,
@@ -56,7 +56,7 @@ def test_gradescope_writes_no_results_and_fails(submission: Path, tmp_path: Path
     results = tmp_path / "results" / "results.json"
     results.parent.mkdir()
     results.write_text('{"score": 6.0}')           # a stale file must not be uploaded
-    with pytest.raises(runner.NotGraded):
+    with pytest.raises(one_submission.NotGraded):
         gradescope.run(submission, results, [topic("reader_writer")])
     assert not results.exists()
     code = cli.main(["gradescope", "run", "--submission", str(submission), "--results",
@@ -78,7 +78,7 @@ def test_classroom_step_fails_without_reporting_a_score(submission: Path, tmp_pa
 
 def test_a_notebook_cell_raises_instead_of_scoring(submission: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(runner.NotGraded, match="readerwriterlock"):
+    with pytest.raises(one_submission.NotGraded, match="readerwriterlock"):
         notebook.check("reader_writer", "writers_exclusive", 1, folder=submission)
     assert "FAIL" not in capsys.readouterr().out
 

@@ -1,6 +1,6 @@
 """Run a student's multiprocessing code in a child interpreter that a check controls.
 
-Not a topic: ``graders/checks/childprocs.py`` starts this file as a script, in its own
+Not a topic: :mod:`graders.childproc.launch` starts this file as a script, in its own
 session with a hard timeout, and reads what it writes. It uses the standard library only, so
 that worker processes started with 'spawn' or 'forkserver' (which import this file again as
 ``__mp_main__``) start quickly.
@@ -175,20 +175,17 @@ if ACTIVE and __name__ != "__main__":
 
 # ------------------------------------------------------------------ the driver only
 def _processes() -> dict[int, tuple[int, str]]:
-    """pid -> (parent pid, state letter) for every process /proc shows."""
-    table: dict[int, tuple[int, str]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if len(fields) >= 2:
-            table[int(entry)] = (int(fields[1]), fields[0])
-    return table
+    """pid -> (parent pid, state letter) for every process, from the kit's one ``/proc``
+    reader (:mod:`graders.childproc.proctable`, loaded by path: this script runs with
+    ``-P`` and without the kit on ``sys.path``)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "proctable", os.path.join(os.path.dirname(os.path.abspath(__file__)), "proctable.py"))
+    assert spec is not None and spec.loader is not None
+    proctable = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(proctable)
+    return {pid: (ppid, state) for pid, (state, ppid, _, _) in proctable.table().items()}
 
 
 def _cmdline(pid: int) -> str:

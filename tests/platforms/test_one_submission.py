@@ -13,7 +13,7 @@ import pytest
 from graders.catalog import topic
 from graders.platforms import notebook
 from graders.platforms.course_ci import workflow
-from graders.platforms.runner import collect, locate
+from graders.platforms.one_submission import collect, locate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -85,8 +85,9 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
+from graders.childproc import proctable as procs
 
-from . import guard, integrity, isolation, procs
+from . import guard, integrity, isolation
 from .channel import KEY_BYTES, sign
 from .limits import Limits, apply_check_cpu_limit, apply_process_limits
 

@@ -6,9 +6,10 @@ a child interpreter in a session of its own (so that it and everything it starte
 killed at once), give it a generous time budget as a backstop (a verdict never depends on how
 fast the code ran), and read what it wrote to a file.
 
-``run_processes`` drives ``process_driver.py``: the student's functions under chosen start
-methods, with a probe on a task function reporting which processes ran it. One driver run
-serves every check of a folder: it is remembered by the folder's contents and the seed.
+``run_processes`` drives ``process_driver.py`` (beside this module): the student's functions
+under chosen start methods, with a probe on a task function reporting which processes ran
+it. One driver run serves every check of a folder: it is remembered by the folder's contents
+and the seed.
 """
 
 from __future__ import annotations
@@ -29,9 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
+from graders.checks.support import student_file, verdict
 from graders.engine import Exploration, LoadError, Settings
-
-from .support import student_file, verdict
 
 HERE = Path(__file__).resolve().parent
 DRIVER = HERE / "process_driver.py"

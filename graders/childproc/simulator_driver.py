@@ -5,7 +5,7 @@ only) with a hard time budget, because a simulator under construction may loop f
 call of the student's code also gets an alarm of a few seconds, so one endless loop is
 reported as such and the other checks still run.
 
-    python -P scheduling_runner.py SIMULATOR.py SEED JOB_SETS RESULTS.jsonl
+    python -P simulator_driver.py SIMULATOR.py SEED JOB_SETS RESULTS.jsonl
 
 Writes one JSON line per check: ``{"check", "ok", "bug_class", "message", "details",
 "runs"}``. The reference rules here are the ones the exercise's README states. A bug class is
