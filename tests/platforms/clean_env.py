@@ -7,6 +7,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from kit_env import without_kit_settings
+
 from graders.interpreter_tools import scripts_folders
 
 
@@ -25,8 +27,8 @@ def bare_env(first: Path | None = None, env: Mapping[str, str] | None = None
     scripts = {str(Path(p).resolve()) for p in scripts_folders()}
     kept = [p for p in source.get("PATH", "").split(os.pathsep)
             if p and not _in_a_venv(p, scripts)]
-    clean = {k: v for k, v in source.items()
-             if k != "VIRTUAL_ENV" and not k.startswith(("GRADERS_", "PYTHON"))}
+    clean = {k: v for k, v in without_kit_settings(source, also=("PYTHON",)).items()
+             if k != "VIRTUAL_ENV"}
     clean["PATH"] = os.pathsep.join([*([str(first)] if first else []), *kept])
     return clean
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kit_env import without_kit_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def jupyter_env(base: Path) -> dict[str, str]:
     (kernels / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (concurrency kit tests)", "language": "python"}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "GRADERS_"))}
+    env = without_kit_settings(also=("JUPYTER",), keep=("GRADERS_RESULTS_KEY",))
     env.update(JUPYTER_PATH=str(base / "jupyter-path"),
                JUPYTER_CONFIG_DIR=str(base / "jupyter-config"),
                JUPYTER_DATA_DIR=str(base / "jupyter-data"),

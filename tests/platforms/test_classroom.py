@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 from clean_env import bare_env
+from kit_env import without_kit_settings
 
 from graders.catalog import topic
 from graders.platforms.classroom import REPORTER, runner_id
@@ -25,7 +25,7 @@ TOPICS = ("mutex", "deadlock")
 
 
 def graders(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADERS_")}
+    env = without_kit_settings(keep=("GRADERS_RESULTS_KEY",))
     return subprocess.run([sys.executable, "-m", "graders", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from clean_env import bare_env
+from kit_env import without_kit_settings
 
 from graders.catalog import topic
 
@@ -73,7 +74,7 @@ def spec_problems(data: object) -> list[str]:
 
 
 def graders(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADERS_")}
+    env = without_kit_settings(keep=("GRADERS_RESULTS_KEY",))
     return subprocess.run([sys.executable, "-m", "graders", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 
@@ -128,7 +129,7 @@ def fake_autograder(base: Path, autograder_zip: Path, files: dict[str, Path]) ->
 
 
 def run_autograder(root: Path) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADERS_", "PYTHON"))}
+    env = without_kit_settings(also=("PYTHON",), keep=("GRADERS_RESULTS_KEY",))
     env.update(GRADERS_AUTOGRADER_ROOT=str(root), GRADERS_PYTHON=sys.executable)
     done = subprocess.run([str(root / "run_autograder")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=300, check=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from kit_env import without_kit_settings
 
 from graders.catalog import topic
 from graders.platforms import notebook
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def graders(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADERS_")}
+    env = without_kit_settings(keep=("GRADERS_RESULTS_KEY",))
     return subprocess.run([sys.executable, "-m", "graders", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from kit_env import without_kit_settings
 
 from graders.catalog import topic, topics
 from graders.grading.formats.prairielearn import TEST_KEYS, TOP_KEYS
@@ -26,7 +27,7 @@ FILES = {"reader_writer": "planner.py", "mutex": "kitchen.py"}
 
 
 def graders(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADERS_")}
+    env = without_kit_settings(keep=("GRADERS_RESULTS_KEY",))
     return subprocess.run([sys.executable, "-m", "graders", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 

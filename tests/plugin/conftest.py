@@ -6,10 +6,12 @@ the top-level conftest of a run.)
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from kit_env import without_kit_settings
 
 SAFE_COUNTER = '''\
 import threading
@@ -46,8 +48,7 @@ def project(pytester: pytest.Pytester, programs: Path, monkeypatch: pytest.Monke
     """
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p graders.pytest_plugin")
-    for name in ("GRADERS_SEED", "GRADERS_SCHEDULES", "GRADERS_STRATEGY",
-                 "GRADERS_MAX_STEPS", "GRADERS_REAL_THREADS"):
+    for name in set(os.environ) - set(without_kit_settings(keep=("GRADERS_RESULTS_KEY",))):
         monkeypatch.delenv(name, raising=False)
     shutil.copy(programs / "racy_counter.py", pytester.path / "racy_counter.py")
     (pytester.path / "safe_counter.py").write_text(SAFE_COUNTER)
