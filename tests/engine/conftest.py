@@ -71,11 +71,14 @@ def kit() -> type[Kit]:
     return Kit
 
 
-def settle_thread_count(limit: int, attempts: int = 250) -> int:
-    """The number of OS threads, once it is at most ``limit`` or after a short settle.
+def settle_thread_count(limit: int, attempts: int = 1000) -> int:
+    """The number of OS threads, once it is at most ``limit`` or after a settle of at most
+    20 s.
 
     A controlled thread hands the baton on as its very last step, so its OS thread may still
-    be unwinding when the exploration returns. The wait is a bound, not a measurement.
+    be unwinding when the exploration returns. The wait is a bound, not a measurement: on a
+    machine running three suites at once on two cores, 5 s was once not enough for a
+    livelocked thread to unwind, and a passing test never waits.
     """
     count = len(sys._current_frames())
     for _ in range(attempts):
