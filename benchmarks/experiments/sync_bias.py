@@ -22,49 +22,26 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from graders.engine import Settings, explore_target, strategies  # noqa: E402
-from graders.engine.findings import RUNNABLE  # noqa: E402
 
 
-class LockBiased(strategies.Strategy):
-    """Switch right after a lock is taken, to a thread that holds none."""
+class LockBiased(strategies.SyncBias):
+    """The engine's ``sync`` strategy with probabilities from the command line, run after
+    one sequential run as the portfolio would, and never in a replay token."""
 
     name = "lock-biased"
-    fair = True
-    p_sync, p_other = 0.9, 0.05     # set from the command line
-
-    def __init__(self, seed: int) -> None:
-        super().__init__(seed)
-        self.held: dict[int, int] = {}
+    fair, unfair = True, False          # as the experiment always ran it
 
     @classmethod
     def for_run(cls, plan: strategies.Plan) -> strategies.Strategy:
         return strategies.Sequential(plan.seed) if plan.index == 0 else cls(plan.seed)
 
-    def begin(self, index: int) -> None:
-        self.held = {}
-
     def token(self) -> None:
         return None
-
-    def choose(self, run: Any, options: list[Any], default: Any, current: Any) -> Any:
-        if current is None or current.status != RUNNABLE:
-            return options[self.rng.randrange(len(options))]
-        took = len(current.held) > self.held.get(current.tid, 0)
-        self.held[current.tid] = len(current.held)
-        last = run.events[-2] if len(run.events) >= 2 else None
-        sync = took or (last is not None and last.tid == current.tid and last.note is not None)
-        if self.rng.random() >= (self.p_sync if sync else self.p_other):
-            return default
-        others = [t for t in options if t is not current]
-        if sync:
-            others = [t for t in others if not t.held] or others
-        return others[self.rng.randrange(len(others))] if others else default
 
 
 def main() -> None:
@@ -75,7 +52,7 @@ def main() -> None:
     parser.add_argument("--p-sync", type=float, default=0.9)
     parser.add_argument("--p-other", type=float, default=0.05)
     args = parser.parse_args()
-    LockBiased.p_sync, LockBiased.p_other = args.p_sync, args.p_other
+    LockBiased.P_SYNC, LockBiased.P_OTHER = args.p_sync, args.p_other
 
     print(f"Python {platform.python_version()}, {args.seeds} seeds, budget 200")
     for program in args.programs:

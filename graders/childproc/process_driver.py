@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 
 ENV_FOLDER = "GRADERS_PD_FOLDER"
 ENV_MODULE = "GRADERS_PD_MODULE"
@@ -174,18 +175,25 @@ if ACTIVE and __name__ != "__main__":
 
 
 # ------------------------------------------------------------------ the driver only
+_proctable: list[types.ModuleType] = []
+
+
 def _processes() -> dict[int, tuple[int, str]]:
     """pid -> (parent pid, state letter) for every process, from the kit's one ``/proc``
-    reader (:mod:`graders.childproc.proctable`, loaded by path: this script runs with
+    reader (:mod:`graders.childproc.proctable`, loaded by path once: this script runs with
     ``-P`` and without the kit on ``sys.path``)."""
-    import importlib.util
+    if not _proctable:
+        import importlib.util
 
-    spec = importlib.util.spec_from_file_location(
-        "proctable", os.path.join(os.path.dirname(os.path.abspath(__file__)), "proctable.py"))
-    assert spec is not None and spec.loader is not None
-    proctable = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(proctable)
-    return {pid: (ppid, state) for pid, (state, ppid, _, _) in proctable.table().items()}
+        spec = importlib.util.spec_from_file_location(
+            "proctable", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                      "proctable.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _proctable.append(module)
+    table = _proctable[0].table()
+    return {pid: (ppid, state) for pid, (state, ppid, _, _) in table.items()}
 
 
 def _cmdline(pid: int) -> str:

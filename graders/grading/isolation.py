@@ -52,6 +52,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from graders.childproc import proctable
+
 NAMESPACES, UNPRIVILEGED_USER, NONE = "namespaces", "unprivileged-user", "none"
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
@@ -403,9 +405,7 @@ def enter(plan: dict[str, Any]) -> None:
     os.close(ready_r)
     os.close(go_w)
     keeper = os.getppid()
-    _prctl(PR_SET_PDEATHSIG, 9)
-    if os.getppid() != keeper:
-        os._exit(1)
+    proctable.die_with_parent(keeper)
     work = _read_tree(plan["work"])
     _unshare(ALL_NAMESPACES)
     os.write(ready_w, b"u")
@@ -417,13 +417,11 @@ def enter(plan: dict[str, Any]) -> None:
     _make_root(plan["root"])
     os.setresgid(0, 0, 0)
     os.setresuid(0, 0, 0)
-    _prctl(PR_SET_PDEATHSIG, 9)             # a change of ids clears it: set it again
-    if os.getppid() != keeper:
-        os._exit(1)
+    proctable.die_with_parent(keeper)       # a change of ids clears it: set it again
     first = os.fork()                       # the first process of the new PID namespace
     if first:
         _wait_and_exit(first)
-    _prctl(PR_SET_PDEATHSIG, 9)
+    _prctl(PR_SET_PDEATHSIG, 9)             # PID 1: its parent is outside, getppid() is 0
     owner = WORKER_ID if iso.outer_worker >= 0 else 0
     _fill_root(plan, sources, work, owner)
     for fd in sources.values():
