@@ -32,7 +32,8 @@ class CheckOutcome:
     exploration: Exploration | None
     load_error: str | None
     seconds: float
-    hint: hints.Hint | None = None     # for a failed check: the rung it points to
+    hint: hints.Hint | None = None     # for a failed check: the hint that fits its failure
+    requirement: str = ""              # what the check tests, in the README's words
 
     @property
     def earned(self) -> int:
@@ -46,12 +47,19 @@ class CheckOutcome:
         if self.load_error is not None:
             return self.load_error
         assert self.exploration is not None
-        return self.exploration.report(replay_command)
+        return headed(self.requirement, self.exploration.report(replay_command))
 
     def message(self, replay_command: str = "--replay {token}") -> str:
         """The failure as a terminal shows it: the report, then the hint."""
         text = self.report(replay_command)
-        return text if self.hint is None else f"{text}\n{self.hint.render()}"
+        if self.passed or self.load_error is not None:
+            return text
+        return f"{text}\n{hints.render(self.hint and self.hint.text, self.topic)}"
+
+
+def headed(requirement: str, report: str) -> str:
+    """A failure's report under the line that names the requirement it broke."""
+    return f"Requirement not met: {requirement}\n{report}" if requirement else report
 
 
 def run_check(topic_name: str, check_name: str, folder: Path,
@@ -70,14 +78,16 @@ def run_check(topic_name: str, check_name: str, folder: Path,
     except LoadError as exc:
         return CheckOutcome(topic_name, check_name, info.points, info.hidden, False,
                             Bug.LOAD_ERROR, None, str(exc), time.monotonic() - start,
-                            hints.first(t))
+                            requirement=info.requirement)
     failure = result.failure
     if failure is not None and failure.bug_class not in WORDS:
         raise ValueError(f"check {topic_name}.{check_name} reported the bug class "
                          f"{failure.bug_class!r}, which graders/bugclasses.py does not name")
+    hint = None if failure is None else hints.for_failure(
+        t, check_name, failure.bug_class, hints.sources_in(Path(folder), t))
     return CheckOutcome(topic_name, check_name, info.points, info.hidden, failure is None,
                         None if failure is None else Bug(failure.bug_class), result, None,
-                        time.monotonic() - start, None if failure is None else hints.first(t))
+                        time.monotonic() - start, hint, info.requirement)
 
 
 def run_topic(t: Topic, folder: Path, settings: Settings | None = None,

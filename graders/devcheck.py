@@ -1,9 +1,11 @@
 """The dev check: every grader catches its starter and passes its solution.
 
-For each topic: the untouched starter fails with the topic's bug class; the reference
-solution passes every check; each wrong fix fails with the class the catalogue lists; each
-alternative fix passes. The first failing check decides a folder's class. It also checks
-the topic folders look alike, so adding a topic is copying a folder.
+For each topic: the untouched starter fails exactly the checks the catalogue lists for it,
+the first with the topic's bug class; the reference solution passes every check; each wrong
+fix fails exactly the checks of the requirements it breaks (one bug, one failing check), the
+first with the class listed; each alternative fix passes. Every listed failure must find a
+hint written for it. It also checks the topic folders look alike, so adding a topic is
+copying a folder.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders import variants
+from graders import requirements, variants
 from graders.catalog import Topic, topic
 from graders.checking import CheckOutcome, run_topic
 from graders.engine import Settings
@@ -28,7 +30,12 @@ class Case:
     topic: str
     variant: str          # "starter", "solution", "wrong/NAME", "alternative/NAME"
     folder: Path          # a folder, or a fix's .diff (materialised while it runs)
-    expect: str           # PASS or the bug class it must fail with
+    expect: str           # PASS or the bug class its first failing check must report
+    fails: tuple[str, ...] = ()   # the checks that must fail (every other must pass)
+
+    def expected(self) -> str:
+        """What the case must do, in a few words."""
+        return PASS if self.expect == PASS else f"{self.expect}: {', '.join(self.fails)}"
 
 
 @dataclass
@@ -51,6 +58,15 @@ def layout_problems(t: Topic) -> list[str]:
             problems.append(f"{sol / name} is missing")
         elif (ex / name).is_file() and "TODO" not in (ex / name).read_text():
             problems.append(f"{ex / name} marks no place to edit (no TODO)")
+    readme = ex / "README.md"
+    if readme.is_file():
+        text = readme.read_text()
+        try:
+            if requirements.with_block(t, text) != text:
+                problems.append(f"{readme}: its list of requirements is out of step with "
+                                "topics.toml (python -m graders dev readme)")
+        except ValueError as exc:
+            problems.append(str(exc))
     for kind, listed in (("wrong", t.wrong), ("alternative", t.alternative)):
         on_disk = {f.name for f in variants.fixes(t) if f.kind == kind}
         for name in sorted(set(listed) - on_disk):
@@ -71,10 +87,11 @@ def layout_problems(t: Topic) -> list[str]:
 
 
 def cases(t: Topic) -> Iterator[Case]:
-    yield Case(t.name, "starter", t.exercise_dir(), t.bug_class)
+    yield Case(t.name, "starter", t.exercise_dir(), t.bug_class, t.fails)
     yield Case(t.name, "solution", t.solution_dir(), PASS)
-    for name, bug in t.wrong.items():
-        yield Case(t.name, f"wrong/{name}", variants.Fix.of(t, "wrong", name).path, bug)
+    for name, w in t.wrong.items():
+        yield Case(t.name, f"wrong/{name}", variants.Fix.of(t, "wrong", name).path, w.bug,
+                   w.fails)
     for name in t.alternative:
         yield Case(t.name, f"alternative/{name}", variants.Fix.of(t, "alternative", name).path,
                    PASS)
@@ -89,9 +106,12 @@ def verify(case: Case, settings: Settings | None = None) -> CaseResult:
             outcomes = run_topic(topic(case.topic), folder, settings)
     except variants.VariantError as exc:
         return CaseResult(case, False, str(exc))
-    first = next((o for o in outcomes if not o.passed), None)
-    got = PASS if first is None else str(first.bug_class)
-    return CaseResult(case, got == case.expect, got, outcomes)
+    failed = [o for o in outcomes if not o.passed]
+    got = PASS if not failed else f"{failed[0].bug_class}: {', '.join(o.check for o in failed)}"
+    problems = [f"{o.check} fails with {o.bug_class} and no hint of topics.toml fits it"
+                for o in failed if o.hint is None and o.load_error is None]
+    ok = got == case.expected() and not problems
+    return CaseResult(case, ok, "; ".join([got, *problems]), outcomes)
 
 
 def run(topic_names: list[str], jobs: int = 1,

@@ -355,7 +355,8 @@ class Explorer:
         if outcome.load_error is not None:
             pytest.fail(outcome.load_error, pytrace=False)
         assert outcome.exploration is not None
-        return self._judge(key, outcome.exploration, hint=outcome.hint)
+        return self._judge(key, outcome.exploration, hint=outcome.hint, topic=topic,
+                           requirement=outcome.requirement)
 
     def run(self, go: Callable[[Settings], Exploration], *,
             real_threads_spec: str | None = None) -> Exploration:
@@ -383,8 +384,12 @@ class Explorer:
         return self.settings(first=self._state.memory(self.config).recall(key))
 
     def _judge(self, key: str, result: Exploration, *, real: str | None = None,
-               hint: Hint | None = None) -> Exploration:
+               hint: Hint | None = None, topic: str | None = None,
+               requirement: str = "") -> Exploration:
         """Return a clean exploration; fail the test with the report of any other."""
+        from graders.checking import headed
+        from graders.hints import render
+
         memory = self._state.memory(self.config)
         failure = result.failure
         if result.not_reproduced:
@@ -395,12 +400,12 @@ class Explorer:
             return result
         if failure.token:
             memory.remember(key, failure.token)
-        text = result.report(replay_command=self.replay_command())
+        text = headed(requirement, result.report(replay_command=self.replay_command()))
         text += f"\nbug class: {failure.bug_class}"
         if real:
             text += "\n" + real
-        if hint is not None:
-            text += "\n" + hint.render()
+        if topic is not None:
+            text += "\n" + render(hint and hint.text, topic)
         pytest.fail(text, pytrace=False)
 
     def _real_threads(self, spec: str | None) -> str | None:

@@ -101,7 +101,7 @@ def header(fix: Fix) -> str:
     """The header a new diff starts with: what topics.toml says of the fix, if anything."""
     t = topic(fix.topic)
     if fix.name in t.wrong and fix.kind == "wrong":
-        return f"# Fails with: {t.wrong[fix.name]}\n"
+        return f"# Fails with: {t.wrong[fix.name].bug}\n"
     if fix.name in t.alternative and fix.kind == "alternative":
         return f"# Shows: {t.alternative[fix.name]}\n"
     return "# What this fix breaks, or the design it shows: say it here in one line.\n"

@@ -2,23 +2,24 @@
 
 ``dev check`` is ``dev-check`` under its group's name; ``dev variant`` shows, edits and
 starts the wrong and alternative fixes, which are stored as diffs; ``dev new`` scaffolds a
-topic.
+topic; ``dev readme`` writes each README's list of requirements from topics.toml.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from . import dev_check, dev_new, dev_variant
+from . import dev_check, dev_new, dev_readme, dev_variant
 from .output import Output
 
 HELP = ("course authors' tools: 'dev check' (same as dev-check), 'dev variant show|edit|new', "
-        "'dev new TOPIC'")
+        "'dev new TOPIC', 'dev readme'")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_subparsers(dest="dev_command", metavar="DEV_COMMAND", required=True)
-    for name, module in (("check", dev_check), ("variant", dev_variant), ("new", dev_new)):
+    for name, module in (("check", dev_check), ("variant", dev_variant), ("new", dev_new),
+                         ("readme", dev_readme)):
         sub = group.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(_dev=module.run)

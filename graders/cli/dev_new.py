@@ -83,13 +83,13 @@ name = "{topic}"
 title = "{title}"
 files = ["{file}"]
 bug_class = "exception"
+fails = ["main_runs"]
 hints = []
 
   [[topic.check]]
   name = "main_runs"
   points = 1
-
-  [topic.wrong]
+  requirement = "main() finishes on every schedule, without an exception or a deadlock."
 
   [topic.alternative]
 '''

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from graders import hints
+from graders.bugclasses import Bug
 from graders.catalog import KIT, CheckInfo, Topic
 from graders.childproc import proctable as procs
 
@@ -165,17 +166,21 @@ def grade(sub: Submission, plan: Plan, files: Files | None = None,
     if problem:
         result.notes.append(problem)
     for (t, info), record in zip(plan.checks(), records, strict=True):
-        result.checks.append(_check_result(t, info, record, plan))
+        result.checks.append(_check_result(t, info, record, plan, files))
     result.graded = not any(c.infrastructure for c in result.checks)
     result.seconds = round(time.monotonic() - start, 3)
     return result
 
 
-def _check_result(t: Topic, info: CheckInfo, record: dict[str, Any], plan: Plan) -> CheckResult:
+def _check_result(t: Topic, info: CheckInfo, record: dict[str, Any], plan: Plan,
+                  files: Files) -> CheckResult:
     status = record.get("status", "error")
     # A hint helps with a check the submission failed, not with one the grader could not run.
-    failed = status != "passed" and record.get("bug_class") != INFRASTRUCTURE
-    hint = hints.first(t) if failed else None
+    failed = status != "passed" and record.get("bug_class") not in (INFRASTRUCTURE,
+                                                                     Bug.LOAD_ERROR)
+    sources = [files.found.get((t.name, name), b"").decode(errors="replace")
+               for name in t.files]
+    hint = hints.for_failure(t, info.name, record.get("bug_class"), sources) if failed else None
     return CheckResult(
         topic=t.name, check=info.name, points=info.points, hidden=info.hidden,
         status=status if status in ("passed", "failed", "error") else "error",

@@ -16,7 +16,8 @@ import pytest
 
 from graders import checking, consistency
 from graders.bugclasses import Bug
-from graders.catalog import CatalogError, CheckInfo, Topic, load, raw_topics, topics
+from graders.catalog import (CatalogError, CheckInfo, HintRule, Topic, WrongFix, load, raw_topics,
+                             topics)
 from graders.checks.support import verdict
 from graders.engine import BugClass
 
@@ -26,16 +27,19 @@ name = "demo"
 title = "Demo"
 files = ["demo.py"]
 bug_class = "{bug_class}"
+fails = ["first"]
 hints = ["a nudge"]
 {extra}
 
   [[topic.check]]
   name = "first"
   points = 1
+  requirement = "The first thing holds."
   {check_extra}
 
-  [topic.wrong]
-  no_lock = "{wrong}"
+  [topic.wrong.no_lock]
+  bug = "{wrong}"
+  fails = ["first"]
 """
 
 
@@ -73,17 +77,41 @@ def test_a_catalogue_promising_an_unknown_bug_class_is_refused(tmp_path: Path, w
 
 def test_a_catalogue_with_known_classes_loads(tmp_path: Path) -> None:
     demo = load(_catalogue(tmp_path))["demo"]
-    assert (demo.bug_class, demo.wrong) == ("lost update", {"no_lock": "lost update"})
+    assert (demo.bug_class, demo.wrong) == (
+        "lost update", {"no_lock": WrongFix("lost update", ("first",))})
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (('requirement = "The first thing holds."', ""), "lacks 'requirement'"),
+    (('requirement = "The first thing holds."', 'requirement = " "'),
+     "check 'first' states no requirement"),
+    (('fails = ["first"]\nhints', 'fails = ["second"]\nhints'),
+     "fails names no check of the topic: ['second']"),
+    (('  fails = ["first"]\n"', '  fails = []\n"'), "wrong.no_lock.fails is empty"),
+])
+def test_a_check_without_its_requirement_or_an_unknown_failing_check_is_refused(
+        tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    path = _catalogue(tmp_path)
+    text = path.read_text() + '"'
+    path.write_text(text.replace(*edit)[:-1])
+    with pytest.raises(CatalogError, match=re.escape(message)):
+        load(path)
 
 
 def test_unknown_keys_are_named_with_their_topic(tmp_path: Path) -> None:
-    path = _catalogue(tmp_path, extra='hint = ["misspelt"]', check_extra="hiden = true")
+    path = _catalogue(tmp_path, extra='hint = ["misspelt"]',
+                      check_extra='hiden = true\n    [[topic.check.hint]]\n    text = "t"\n'
+                                  '    neds = ["x"]')
+    path.write_text(path.read_text() + 'show = "misspelt"\n')
     (raw,) = raw_topics(path)
     found = consistency.key_problems("demo", raw, path)
     assert [line.split(" (")[0] for line in found] == [
         f"{path}: topic demo: unknown key 'hint'",
-        f"{path}: topic demo: unknown key 'check.hiden'"]
-    assert load(path)["demo"].checks == (CheckInfo("first", 1),)   # loading still works
+        f"{path}: topic demo: unknown key 'check.hiden'",
+        f"{path}: topic demo: unknown key 'check.hint.neds'",
+        f"{path}: topic demo: unknown key 'wrong.show'"]
+    assert load(path)["demo"].checks == (   # loading still works
+        CheckInfo("first", 1, requirement="The first thing holds.", hints=(HintRule("t"),)),)
 
 
 def test_every_disagreement_about_check_names_is_named(tmp_path: Path) -> None:
@@ -138,10 +166,11 @@ def test_a_check_reporting_an_unnamed_bug_class_is_a_kit_error(
         checking.run_check("mutex", "exact_tally", tmp_path)
 
 
-def test_a_load_error_has_one_spelling_and_carries_the_first_hint(tmp_path: Path) -> None:
+def test_a_load_error_has_one_spelling_and_no_hint_about_the_exercise(tmp_path: Path) -> None:
     outcome = checking.run_check("mutex", "exact_tally", tmp_path)
     assert outcome.bug_class == Bug.LOAD_ERROR == "load error"
-    assert outcome.hint is not None and (outcome.hint.topic, outcome.hint.rung) == ("mutex", 1)
-    assert outcome.message().endswith(
-        f"\nHint: {topics()['mutex'].hints[0]}\nMore hints: python -m graders hint mutex")
-    assert "Hint:" not in outcome.report()
+    assert outcome.hint is None
+    assert outcome.message() == outcome.report()
+    assert outcome.report().endswith("file not found. The check expects the exercise's "
+                                     "kitchen.py here (restore it from the kit if it was "
+                                     "deleted or renamed).")
