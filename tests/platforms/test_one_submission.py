@@ -47,7 +47,9 @@ def test_grade_cell_call(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     shutil.copy(ROOT / "exercises/deadlock/dining.py", tmp_path)
     assert notebook.check("deadlock", "everyone_eats", points=2, folder=tmp_path) == 0.0
     out, err = capsys.readouterr()
-    assert out.startswith("FAIL everyone_eats (0/2)\nDeadlock:")
+    requirement = topic("deadlock").check("everyone_eats").requirement
+    assert out.startswith(f"FAIL everyone_eats (0/2)\nRequirement not met: {requirement}\n"
+                          "Deadlock:")
     assert "python -m graders check deadlock --path . --only everyone_eats --replay" in out
     assert err == ""
     hidden = notebook.check("deadlock", "polite_philosophers", points=2, hidden=True,
