@@ -109,8 +109,11 @@ def topics() -> dict[str, Topic]:
 
 def raw_topics(path: Path = CATALOG) -> list[dict[str, Any]]:
     """The ``[[topic]]`` tables of ``path`` as TOML reads them, for checks of the file itself."""
-    with path.open("rb") as f:
-        return list(tomllib.load(f).get("topic", []))
+    try:
+        with path.open("rb") as f:
+            return list(tomllib.load(f).get("topic", []))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from None
 
 
 def load(path: Path = CATALOG) -> dict[str, Topic]:

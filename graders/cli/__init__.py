@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
 
+from graders.catalog import CatalogError
 from graders.engine import LoadError
 from graders.settings import SettingError
 
@@ -38,6 +39,9 @@ COMMANDS: dict[str, str] = {
     "topics": "graders.cli.topics",
     "check": "graders.cli.check",
     "hint": "graders.cli.hint",
+    "watch": "graders.cli.watch",
+    "progress": "graders.cli.progress",
+    "reset": "graders.cli.reset",
     "dev-check": "graders.cli.dev_check",
     "dev": "graders.cli.dev",
     "nbgrader": "graders.cli.nbgrader",
@@ -95,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"choose a command: {', '.join(COMMANDS)} "
                              f"(see '{PROG} --help')")
         return int(args._module.run(args, Output.for_stdout()))
-    except (UsageError, LoadError, SettingError) as exc:
+    except (UsageError, LoadError, SettingError, CatalogError) as exc:
         text = str(exc.args[0]) if exc.args else str(exc)
         if isinstance(exc, UsageError) and exc.args[1:] == ("help",):
             text += f" (see '{PROG} {command} --help')" if command in COMMANDS \

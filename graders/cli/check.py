@@ -3,15 +3,18 @@
 The same checks grade the starter, the reference solution or a student's copy. Exit 0 when
 every check passes, 1 when one fails (with the report and the topic's first hint), 2 for a
 usage error (unknown topic, missing folder). Code that class grading's integrity scan would
-flag is listed at the end as a warning (it changes no check and no exit status).
+flag is listed at the end as a warning (it changes no check and no exit status). A full run
+on the exercise folder is recorded for ``python -m graders progress``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shlex
 from pathlib import Path
 
+from graders import progress
 from graders.catalog import CatalogError, topic
 from graders.checking import run_check
 from graders.engine import Settings, decode, with_settings
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.note(note)
     earned = total = 0
     failed = False
+    first_failed: str | None = None
     for name in names:
         outcome = run_check(t.name, name, folder, settings)
         total += outcome.points
@@ -78,6 +82,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             out.success(f"PASS {name} ({outcome.points}/{outcome.points})")
             continue
         failed = True
+        first_failed = first_failed or name
         out.failure(f"FAIL {name} (0/{outcome.points})")
         command = (f"{PROG} check {t.name} --path {shlex.quote(str(folder))} --only {name} "
                    "--replay {token}")
@@ -89,4 +94,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         for finding in flagged:
             out.note(f"  {finding}")
     out.plain(f"{t.name}: {earned}/{total} points")
+    if args.path is None and args.only is None and args.replay is None:
+        with contextlib.suppress(OSError):   # a read-only folder only loses the record
+            progress.record(t.name, first_failed)
     return EXIT_FAILURE if failed else EXIT_OK
