@@ -184,11 +184,119 @@ def dining_cycle() -> plt.Figure:
     return fig
 
 
+def concurrency_parallelism() -> plt.Figure:
+    """Concurrency (tasks interleaved on one CPU), parallel execution (on several CPUs at
+    once) and parallelism (one task split into parts that run at the same time)."""
+    fig, axes = plt.subplots(3, 1, figsize=(8, 4.6), sharex=True)
+    rows = [
+        ("Concurrency: two tasks take turns on one CPU",
+         [("CPU 1", [(0, 2, 0), (2, 2, 1), (4, 1, 0), (5, 3, 1), (8, 2, 0)])]),
+        ("Parallel execution: two tasks at once on two CPUs",
+         [("CPU 1", [(0, 5, 0)]), ("CPU 2", [(0, 5, 1)])]),
+        ("Parallelism: one task split in four parts on four CPUs",
+         [(f"CPU {i + 1}", [(0, 2.5, 2)]) for i in range(4)]),
+    ]
+    for ax, (title, lanes) in zip(axes, rows, strict=True):
+        for lane, (_name, pieces) in enumerate(lanes):
+            for start, length, task in pieces:
+                ax.broken_barh([(start, length)], (lane - 0.35, 0.7), facecolors=COLORS[task],
+                               edgecolor="white")
+                name = "part" if task == 2 else f"task {'AB'[task]}"
+                ax.text(start + length / 2, lane, name, ha="center", va="center",
+                        color="white", fontsize=8, weight="bold")
+        ax.set_yticks(range(len(lanes)), [cpu for cpu, _ in lanes], fontsize=8)
+        ax.set_ylim(len(lanes) - 0.5, -0.5)
+        ax.set_title(title, fontsize=9.5, loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[-1].set_xlabel("time")
+    axes[-1].set_xticks([])
+    fig.tight_layout()
+    return fig
+
+
+def _cpu(ax: plt.Axes, x: float, y: float, text: str = "CPU") -> tuple[float, float]:
+    return _box(ax, x, y, text, "#DDEFD9", w=1.0, h=0.5)
+
+
+def uma_numa() -> plt.Figure:
+    """UMA: every CPU reaches one memory at the same cost. NUMA: each CPU has a near memory
+    and reaches the others' through an interconnect, more slowly."""
+    fig, ax = _canvas(10, 4.4)
+    ax.text(2.4, 4.05, "UMA (uniform memory access)", ha="center", weight="bold")
+    memory = _box(ax, 2.4, 3.2, "shared memory", "#E8EEF7", w=3.6, h=0.55)
+    _box(ax, 2.4, 2.1, "bus", "#E5E5E5", w=3.6, h=0.35)
+    for i in range(4):
+        cpu = _cpu(ax, 0.9 + i, 0.9)
+        _arrow(ax, cpu, (0.9 + i, 2.1), shrink=14)
+    _arrow(ax, (2.4, 2.1), memory, shrink=14)
+    ax.text(2.4, 0.2, "every CPU: same path, same cost", ha="center", fontsize=8.5)
+    ax.text(7.4, 4.05, "NUMA (non-uniform memory access)", ha="center", weight="bold")
+    for i, x in enumerate((6.0, 8.8)):
+        mem = _box(ax, x, 3.2, f"memory {i}", "#E8EEF7", w=1.7, h=0.55)
+        for j, dx in enumerate((-0.55, 0.55)):
+            cpu = _cpu(ax, x + dx, 1.5, f"CPU {2 * i + j}")
+            _arrow(ax, cpu, mem, shrink=16)
+    _arrow(ax, (6.85, 3.2), (7.95, 3.2), "interconnect", shrink=2)
+    _arrow(ax, (7.95, 3.0), (6.85, 3.0), shrink=2)
+    ax.text(7.4, 0.6, "near memory is fast; the other node's is slower", ha="center",
+            fontsize=8.5)
+    return fig
+
+
+def distributed_memory() -> plt.Figure:
+    """Distributed memory: nodes with their own memory, sharing nothing, exchanging messages
+    over a network."""
+    fig, ax = _canvas(9, 3.8)
+    ax.text(4.5, 3.5, "Distributed memory: each node owns its memory; data moves only as "
+            "messages", ha="center", weight="bold", fontsize=10)
+    nodes = []
+    for i in range(3):
+        x = 1.6 + i * 2.9
+        ax.add_patch(FancyBboxPatch((x - 1.1, 1.4), 2.2, 1.75, boxstyle="round,pad=0.03",
+                                    facecolor="#F7F7F7", edgecolor="#333333"))
+        ax.text(x, 2.95, f"node {i}", ha="center", va="center", fontsize=9, style="italic")
+        _box(ax, x, 2.5, "memory", "#E8EEF7", w=1.6, h=0.35)
+        _cpu(ax, x, 1.78)
+        nodes.append(x)
+    _box(ax, 4.5, 0.55, "network", "#E5E5E5", w=8.2, h=0.35)
+    for x in nodes:
+        _arrow(ax, (x, 1.4), (x, 0.75), shrink=2)
+        _arrow(ax, (x + 0.25, 0.75), (x + 0.25, 1.4), shrink=2)
+    return fig
+
+
+def spmd_mpmd() -> plt.Figure:
+    """SPMD (the same program on every rank, each on its own part of the data) and MPMD /
+    manager and workers (a manager program hands work to worker programs)."""
+    fig, ax = _canvas(10, 4.2)
+    ax.text(2.5, 3.9, "SPMD: one program, many data", ha="center", weight="bold")
+    for i in range(3):
+        x = 0.9 + i * 1.6
+        _box(ax, x, 2.9, f"program\nrank {i}", "#DDEFD9", w=1.3, h=0.7)
+        _box(ax, x, 1.6, f"data part {i}", "#E8EEF7", w=1.3, h=0.5)
+        _arrow(ax, (x, 2.55), (x, 1.85), shrink=2)
+    ax.text(2.5, 0.7, "scatter the data, compute locally, reduce", ha="center", fontsize=8.5)
+    ax.text(7.5, 3.9, "MPMD: manager and workers", ha="center", weight="bold")
+    manager = _box(ax, 7.5, 2.9, "manager", "#F6E0D8", w=1.6, h=0.6)
+    for i in range(3):
+        worker = _box(ax, 6.0 + i * 1.5, 1.3, f"worker {i}", "#DDEFD9", w=1.2, h=0.55)
+        _arrow(ax, manager, worker, "task" if i == 0 else "", bend=0.15, shrink=18)
+        _arrow(ax, worker, manager, "result" if i == 2 else "", bend=0.15, shrink=18)
+    ax.text(7.5, 0.45, "different programs; the manager stops the workers at the end",
+            ha="center", fontsize=8.5)
+    return fig
+
+
 DIAGRAMS: dict[str, Callable[[], plt.Figure]] = {
     "thread_lifecycle": thread_lifecycle,
     "flynn": flynn,
     "scheduling": scheduling,
     "dining_cycle": dining_cycle,
+    "concurrency_parallelism": concurrency_parallelism,
+    "uma_numa": uma_numa,
+    "distributed_memory": distributed_memory,
+    "spmd_mpmd": spmd_mpmd,
 }
 
 
