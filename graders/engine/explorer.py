@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lockorder, monitoring, scheduler, strategies
-from .findings import Stated
+from .findings import Misuse, Stated, Stuck
 from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
 from .report import interleaving, words
 from .scheduler import Run, RunSettings
@@ -310,9 +310,13 @@ class _Explorer:
     def _shrink(self, run: Run) -> Run:
         """Drop recorded switches while the same bug still shows; keep the smallest run."""
         assert run.verdict is not None
-        bug = run.verdict.bug_class
-        if not self.settings.shrink or bug in (BugClass.STARVATION, BugClass.BLOCKED_OUTSIDE,
-                                               BugClass.LIVELOCK):
+        v = run.verdict
+        bug = v.bug_class
+        # A verdict reached only at the end of the step budget: every replay takes as long.
+        spent = (isinstance(v, Stuck) and v.steps > 0) or (
+            isinstance(v, Misuse) and bool(v.running))
+        if not self.settings.shrink or spent or bug in (
+                BugClass.STARVATION, BugClass.BLOCKED_OUTSIDE, BugClass.LIVELOCK):
             return run
         best = run
         budget = 200

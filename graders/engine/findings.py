@@ -14,9 +14,28 @@ depend on it, and it on none of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import CodeType
 
 #: What a controlled thread is doing (ThreadState.status, ThreadView.status).
 RUNNABLE, BLOCKED, DONE = "runnable", "blocked", "done"
+
+
+#: Where a thread was in the code under test: a code object and an instruction offset.
+Site = tuple[CodeType, int]
+
+_lines: dict[CodeType, dict[int, int]] = {}
+
+
+def line_of(code: CodeType, offset: int) -> int:
+    """The source line of the instruction at ``offset`` in ``code``."""
+    table = _lines.get(code)
+    if table is None:
+        table = {}
+        for i, pos in enumerate(code.co_positions()):
+            if pos[0] is not None:
+                table[i * 2] = pos[0]
+        _lines[code] = table
+    return table.get(offset, code.co_firstlineno)
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,6 +53,8 @@ class ThreadView:
     handle: object                # the Thread object the program saw
     target: object                # the handle's target and arguments, which it drops when
     args: tuple[object, ...]      # its run() ends: reports look for names there
+    daemon: bool = False
+    at: Site | None = None        # the last line of the code under test it ran
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,10 +83,12 @@ class Raised(Verdict):
 
 @dataclass(frozen=True, kw_only=True)
 class Stuck(Verdict):
-    """Deadlock (nothing can run) or livelock (the step budget is spent)."""
+    """Deadlock (nothing can run), livelock (the step budget is spent), or a program that
+    cannot exit (the main thread has returned; a non-daemon thread never ends)."""
 
     threads: tuple[ThreadView, ...]           # every thread, in the order they started
-    steps: int = 0                            # livelock: the budget that was spent
+    steps: int = 0                            # livelock: the budget that was spent;
+                                              # cannot exit: the steps since main returned
     busy: frozenset[int] = field(default_factory=frozenset)  # livelock: tids that ran lately
 
 
@@ -78,6 +101,8 @@ class Misuse(Verdict):
     threads: tuple[ThreadView, ...]   # for naming the lock as the program does
     owner: str | None = None          # a foreign release: the thread that held it
     overtaken: int = 0                # starvation: how often the others took it meanwhile
+    taken_at: Site | None = None      # self-deadlock: where the thread took it the first time
+    running: tuple[str, ...] = ()     # self-deadlock at the step budget: who still ran
 
 
 def wait_cycle(threads: tuple[ThreadView, ...]) -> list[ThreadView]:

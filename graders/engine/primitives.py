@@ -16,7 +16,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import scheduler
-from .findings import Misuse
+from .findings import Misuse, Site
 from .scheduler import Aborted, LogEntry, Run, ThreadState, WaitQueue
 from .verdicts import BugClass
 
@@ -94,6 +94,8 @@ class _OwnedLock(Primitive):
     """What Lock and RLock share: an owner, contenders, the lock-order graph."""
 
     _owner: ThreadState | None = None
+    #: where its holder took it (a self-deadlock report names the line)
+    taken_at: Site | None = None
 
     def _contend(self, run: Run, ts: ThreadState) -> None:
         self._queue.contenders.setdefault(ts, 0)
@@ -116,6 +118,7 @@ class _OwnedLock(Primitive):
                     run.lock_edges.append((held, self, ts, gates))
         ts.held.append(self)
         self._owner = ts
+        self.taken_at = run.site_of(ts, limit=200)
 
     def _gave_up(self, ts: ThreadState) -> None:
         self._queue.contenders.pop(ts, None)
@@ -140,15 +143,11 @@ class _OwnedLock(Primitive):
         while self._owner is not None:
             if not blocking:
                 return False
-            # Only for the program's own locks: a library may use a Lock as a binary semaphore
-            # that another thread releases (readerwriterlock's first reader takes the lock
-            # that the last reader gives back), so a thread can find it "held by itself" and
-            # still be let go. A true self-deadlock there ends as a one-thread wait-for cycle.
-            if (self._owner is ts and deadline is None and self.user_made
-                    and id(self) not in run.foreign_released):
-                run.fail(Misuse(bug_class=BugClass.SELF_DEADLOCK, lock=self,
-                                threads=run.views(), thread=ts.name))
-                raise Aborted
+            # A thread that asks again for a plain Lock it holds waits like any other: any
+            # thread may release a Lock (a hand-off does: a waiter blocks on a Lock of its
+            # own until another thread releases it; readerwriterlock's last reader gives back
+            # the lock its first reader took). It is a self-deadlock only once no thread can
+            # run any more (Run._deadlock: a one-thread wait-for cycle).
             self._contend(run, ts)
             if not run.block(ts, self._queue, deadline):
                 self._gave_up(ts)

@@ -9,32 +9,23 @@ could have gone on: after shrinking, those are exactly the switches the bug need
 
 from __future__ import annotations
 
+import ast
 import dis
 import linecache
+import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType
 
-from .findings import Misuse, Raised, Stated, Stuck, Verdict
+from .findings import Misuse, Raised, Stated, Stuck, Verdict, line_of
 from .scheduler import LogEntry, Run
 from .verdicts import BugClass
 from .waitfor import describe, label_of
 
-_line_cache: dict[CodeType, dict[int, int]] = {}
-
 WIDTH = 40
 
-
-def _line(code: CodeType, offset: int) -> int:
-    table = _line_cache.get(code)
-    if table is None:
-        table = {}
-        for i, pos in enumerate(code.co_positions()):
-            if pos[0] is not None:
-                table[i * 2] = pos[0]
-        _line_cache[code] = table
-    return table.get(offset, code.co_firstlineno)
+_line = line_of
 
 
 _ins_cache: dict[CodeType, dict[int, dis.Instruction]] = {}
@@ -182,10 +173,38 @@ def _raised(verdict: Raised, traced: Callable[[str], bool]) -> tuple[str, str]:
     exc = verdict.error
     text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if verdict.bug_class == BugClass.ASSERTION:
-        message = f"Check failed: {exc}" if str(exc) else "A check's assertion failed."
+        message = _own_assertion(verdict, traced) or (
+            f"Check failed: {exc}" if str(exc) else "A check's assertion failed.")
     else:
         message = f"{verdict.thread} raised {text}"
     return message, _student_traceback(exc, traced)
+
+
+def _own_assertion(verdict: Raised, traced: Callable[[str], bool]) -> str | None:
+    """The words for an AssertionError raised in the code under test itself (an ``assert``
+    of the program's own, not a check's): None when the check (or a library) raised it."""
+    frames = traceback.extract_tb(verdict.error.__traceback__)
+    if not frames or not traced(frames[-1].filename):
+        return None
+    f = frames[-1]
+    where = f"{os.path.basename(f.filename)}, line {f.lineno}"
+    if verdict.thread not in (None, "MainThread"):
+        where += f", in {verdict.thread}"
+    source = (f.line or "").strip()
+    try:
+        statement = ast.parse(source).body[0] if source else None
+    except SyntaxError:       # a statement over several lines: its first line shows it
+        statement = None
+    if isinstance(statement, ast.Assert):
+        source = f"assert {ast.unparse(statement.test)}"
+    elif not source.startswith("assert"):
+        source = ""
+    said = str(verdict.error)
+    if source:
+        message = f"An assertion in your code failed: {source} ({where})"
+    else:
+        message = f"Your code raised AssertionError ({where})"
+    return f"{message}: {said}" if said else message
 
 
 def _student_traceback(exc: BaseException, traced: Callable[[str], bool]) -> str:

@@ -21,7 +21,9 @@ from .findings import (
     BLOCKED,
     DONE,
     RUNNABLE,
+    Misuse,
     Raised,
+    Site,
     Stated,
     Stuck,
     ThreadView,
@@ -38,6 +40,11 @@ TraceFunction = Callable[[FrameType, str, Any], Any]
 
 #: How many of a run's last log entries count as "still running" in a livelock verdict.
 RECENT = 2000
+
+#: Steps per runnable thread since time last passed after which a due sleeper wakes whatever
+#: the strategy says: the others were only running (spinning on a flag the sleeper will
+#: clear, say), and on a real machine its deadline would have come long ago.
+SPIN_STEPS = 500
 
 #: The run being explored in this process, if any (explorations do not nest).
 active: Run | None = None
@@ -143,6 +150,7 @@ class ThreadState:
         self.os_ident: int | None = None
         self.done_queue = WaitQueue(handle, "join")
         self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
+        self.blocked_at = 0           # the run's step count when it last blocked
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -222,10 +230,13 @@ class Run:
         self.foreign_released: set[int] = set()
         self.thread_counter = 0
         self.stepped: set[int] = set()
+        self.ticked = 0               # self.steps when time last passed
         self.budget = max(1, settings.max_steps // 4)
         self.grace = False
         self.gate_values: dict[int, int] = {}    # id(semaphore) -> its initial value
         self.main: ThreadState | None = None
+        #: the step at which the main thread returned while non-daemon threads still ran
+        self.returned_at: int | None = None
         self.check_starvation = settings.starvation_bound is not None and strategy.fair
         # Set by the explorer:
         #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
@@ -290,6 +301,13 @@ class Run:
             # interpreter exit.
             self.exiting = True
             self.aborting = True
+        elif ts is self.main and not self.aborting:
+            # The interpreter now waits for the non-daemon threads, for as long as they
+            # take. They may well be finishing their work: they get at least a quarter of
+            # the step budget more (and, past it, the fair second look every run gets)
+            # before one that never ends is reported as keeping the program from exiting.
+            self.returned_at = self.steps
+            self.budget = max(self.budget, self.steps + max(1, self.settings.max_steps // 4))
         nxt = self._next_after_done()
         if nxt is None:
             self.finished.release()
@@ -377,6 +395,13 @@ class Run:
                         timed is None or t.deadline < first):
                     timed, first = t, t.deadline
             if timed is not None:
+                if options and self.steps - self.ticked >= SPIN_STEPS * len(options):
+                    # Everyone else has run for long since time last passed: it passes now,
+                    # even under a strategy that never picks a sleeper (lockstep).
+                    self._advance_clock(timed.deadline)
+                    self.stepped.clear()
+                    self.ticked = self.steps
+                    return timed
                 options.append(timed)
         if not options:
             return None
@@ -391,6 +416,7 @@ class Run:
         if chosen.status == BLOCKED:
             self._advance_clock(chosen.deadline)
             self.stepped.clear()
+            self.ticked = self.steps
         return chosen
 
     def choose_waiter(self, waiters: list[ThreadState]) -> ThreadState:
@@ -430,6 +456,7 @@ class Run:
         ts.queue = queue
         ts.deadline = deadline
         ts.wake_value = None
+        ts.blocked_at = self.steps
         if queue is not None:
             queue.waiters.append(ts)
         self.events.append(LogEntry(ts.tid, note="blocked", obj=obj if obj is not None else (
@@ -465,18 +492,71 @@ class Run:
         self.fail(Raised(bug_class=bug, error=exc, thread=ts.name))
 
     def _deadlock(self) -> None:
+        """No thread can run, and no timed wait is left to expire: nothing can ever wake the
+        blocked threads. Only now is a thread that waits for a lock it holds itself known to
+        wait forever (another thread may release a plain Lock: a hand-off does just that)."""
         threads = self.views()
         cycle = wait_cycle(threads)
-        bug = BugClass.SELF_DEADLOCK if len(cycle) == 1 else BugClass.DEADLOCK
-        self.fail(Stuck(bug_class=bug, threads=threads))
+        if len(cycle) == 1:
+            t = cycle[0]
+            self.fail(Misuse(bug_class=BugClass.SELF_DEADLOCK, lock=t.waits_for,
+                             threads=threads, thread=t.name,
+                             taken_at=getattr(t.waits_for, "taken_at", None)))
+        elif not cycle and self.returned_at is not None:
+            self.fail(Stuck(bug_class=BugClass.CANNOT_EXIT, threads=threads))
+        else:
+            self.fail(Stuck(bug_class=BugClass.DEADLOCK, threads=threads))
 
     def _livelock(self) -> None:
-        self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=self.views(), steps=self.budget,
-                        busy=frozenset(e.tid for e in self.events[-RECENT:])))
+        busy = frozenset(e.tid for e in self.events[-RECENT:])
+        views = self.views()
+        for t in self.threads:
+            # A thread waiting, for a long while now, for a Lock it holds itself: however busy
+            # the others are (a heartbeat, a poller waiting for this very thread), none has
+            # released it. Unless that lock is one threads hand to each other (another
+            # thread has released it before), that is the bug, not the others' running.
+            lock = t.queue.owner if t.queue is not None and t.queue.kind == "lock" else None
+            if (lock is not None and getattr(lock, "_owner", None) is t
+                    and id(lock) not in self.foreign_released
+                    and self.steps - t.blocked_at >= self.settings.max_steps // 4):
+                self.fail(Misuse(
+                    bug_class=BugClass.SELF_DEADLOCK, lock=lock, threads=views, thread=t.name,
+                    taken_at=getattr(lock, "taken_at", None),
+                    running=tuple(v.name for v in views if v.tid in busy
+                                  and v.status != DONE and v.tid != t.tid)))
+                return
+        if self.returned_at is not None:
+            self.fail(Stuck(bug_class=BugClass.CANNOT_EXIT, threads=views,
+                            steps=self.steps - self.returned_at, busy=busy))
+            return
+        self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=views, steps=self.budget,
+                        busy=busy))
+
+    def site_of(self, ts: ThreadState, limit: int = RECENT) -> Site | None:
+        """The last line of the code under test ``ts`` ran (within the last ``limit``
+        entries of the log)."""
+        events = self.events
+        for i in range(len(events) - 1, max(-1, len(events) - 1 - limit), -1):
+            ev = events[i]
+            if ev.tid == ts.tid and ev.code is not None:
+                return ev.code, ev.offset
+        return None
+
+    def _sites(self) -> dict[int, Site]:
+        """The last line each thread ran, from one pass back over the log."""
+        found: dict[int, Site] = {}
+        wanted = len(self.threads)
+        for ev in reversed(self.events):
+            if ev.code is not None and ev.tid not in found:
+                found[ev.tid] = (ev.code, ev.offset)
+                if len(found) == wanted:
+                    break
+        return found
 
     def views(self) -> tuple[ThreadView, ...]:
         """Every thread as it stands now, for a verdict (or for naming, see waitfor)."""
         views = []
+        sites = self._sites()
         for t in self.threads:
             queue = t.queue
             holder = queue.holder() if queue is not None else None
@@ -486,7 +566,7 @@ class Run:
                 waits_for=queue.owner if queue is not None else None,
                 holder=holder.tid if holder is not None else None, deadline=t.deadline,
                 handle=t.handle, target=getattr(t.handle, "_target", None),
-                args=_arguments(t.handle)))
+                args=_arguments(t.handle), daemon=t.daemon, at=sites.get(t.tid)))
         return tuple(views)
 
 

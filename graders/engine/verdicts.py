@@ -13,6 +13,7 @@ class BugClass(StrEnum):
     DEADLOCK = "deadlock"
     SELF_DEADLOCK = "self-deadlock"
     LIVELOCK = "livelock"
+    CANNOT_EXIT = "cannot exit"
     STARVATION = "starvation"
     LOCK_ORDER = "lock-order"
     FOREIGN_RELEASE = "foreign-release"

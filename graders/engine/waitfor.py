@@ -1,5 +1,5 @@
-"""Who holds what and who waits for what, in words: the reports of deadlocks, livelocks and
-misused locks.
+"""Who holds what and who waits for what, in words: the reports of deadlocks, livelocks,
+programs that cannot exit and misused locks.
 
 Objects are named the way the program names them (``forks[1]``, ``table.lock``) by looking
 through the modules under test and the threads' targets and arguments; a check may set a
@@ -10,11 +10,14 @@ explorer has them worded here once the run is over.
 
 from __future__ import annotations
 
+import io
+import linecache
 import os
+import tokenize
 from collections.abc import Sequence
 from types import ModuleType
 
-from .findings import BLOCKED, DONE, Misuse, Stuck, ThreadView, wait_cycle
+from .findings import BLOCKED, DONE, Misuse, Site, Stuck, ThreadView, line_of, wait_cycle
 from .primitives import Primitive
 from .scheduler import Run
 from .threads import MainThread, Thread, Timer
@@ -121,6 +124,35 @@ def _waits(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
     return f"waits on {what}"
 
 
+def where(site: Site | None, with_file: bool = True) -> str:
+    """'diary.py, line 45 (`time.sleep(SAVE_EVERY)`)': a place in the code under test."""
+    if site is None:
+        return ""
+    code, offset = site
+    line = line_of(code, offset)
+    source = _without_comment(linecache.getline(code.co_filename, line).strip())
+    place = f"{os.path.basename(code.co_filename)}, line {line}" if with_file else (
+        f"line {line}")
+    return f"{place} (`{source}`)" if source else place
+
+
+def _without_comment(source: str) -> str:
+    """A line of source without its trailing comment ('with lock:  # noqa' -> 'with lock:')."""
+    if "#" not in source:
+        return source
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                return source[:tok.start[1]].rstrip()
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return source
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def _holds(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
     if not t.held:
         return ""
@@ -137,6 +169,8 @@ def describe(run: Run, verdict: Stuck | Misuse) -> tuple[str, str]:
         return _misuse(run, verdict)
     if verdict.bug_class == BugClass.LIVELOCK:
         return _livelock(run, verdict)
+    if verdict.bug_class == BugClass.CANNOT_EXIT:
+        return _cannot_exit(run, verdict)
     return _deadlock(run, verdict)
 
 
@@ -158,6 +192,37 @@ def _deadlock(run: Run, verdict: Stuck) -> tuple[str, str]:
         message = "Deadlock: every thread is waiting and nothing can wake any of them."
     order = cycle + [t for t in blocked if t not in cycle]
     return message, "\n".join(_situation(run, t, threads) for t in order)
+
+
+def _cannot_exit(run: Run, verdict: Stuck) -> tuple[str, str]:
+    """The main thread returned, but a non-daemon thread never ends: it waits forever (the
+    run got stuck) or runs on (the step budget was spent after main returned)."""
+    threads = verdict.threads
+    alive = [t for t in threads if t.status != DONE]
+    keeping = [t for t in alive if not t.daemon] or alive
+    names = _and([t.name for t in keeping])
+    one = len(keeping) == 1
+    if verdict.steps:
+        message = (f"The program cannot exit: the main thread has finished, but {names} "
+                   f"{'is not a daemon thread' if one else 'are not daemon threads'} and "
+                   f"{'is' if one else 'are'} still running {verdict.steps:,} steps later.")
+    else:
+        message = (f"The program cannot exit: the main thread has finished, but {names} "
+                   f"{'is not a daemon thread' if one else 'are not daemon threads'} and "
+                   f"will wait forever.")
+    details = []
+    for t in keeping:
+        at = where(t.at)
+        if t.status == BLOCKED and (t.kind is not None or t.tid not in verdict.busy):
+            line = f"{t.name} {_holds(run, t, threads)}{_waits(run, t, threads)}"
+            details.append(f"{line}, at {at}." if at else f"{line}.")
+        else:
+            details.append(f"{t.name} is still running, at {at}." if at else
+                           f"{t.name} is still running.")
+    details.append("Python waits for every non-daemon thread before it exits, for as long as "
+                   "it takes. Tell such a thread to stop (an Event it checks) and let it "
+                   "end, or make it a daemon if it may be stopped anywhere.")
+    return message, "\n".join(details)
 
 
 def _livelock(run: Run, verdict: Stuck) -> tuple[str, str]:
@@ -190,8 +255,30 @@ def _misuse(run: Run, verdict: Misuse) -> tuple[str, str]:
         holder = verdict.owner if verdict.owner is not None else "nobody"
         return (f"{who} released {lock}, which {holder} held.",
                 "Only the thread that took a lock should release it.")
-    # BugClass.SELF_DEADLOCK, the only other misuse
+    # BugClass.SELF_DEADLOCK, the only other misuse: found once nothing could run any more
+    me = next((t for t in verdict.threads if t.name == who and t.status == BLOCKED
+               and t.waits_for is verdict.lock), None)
+    again = me.at if me is not None else None
+    first = verdict.taken_at
+    facts = ""
+    if first is not None and again is not None:
+        same_file = first[0].co_filename == again[0].co_filename
+        facts = (f"{who} took {lock} at {where(first)} and, still holding it, asked for it "
+                 f"again at {where(again, with_file=not same_file)}.")
+    elif again is not None:
+        facts = f"{who} asked for {lock} again at {where(again)}, while holding it."
+    if facts and verdict.running:
+        facts += (" No other thread released it before the step budget ran out "
+                  f"({_and(list(verdict.running))} kept running meanwhile).")
+    elif facts:
+        facts += " No other thread can release it: every other thread has ended or waits too."
+    if getattr(verdict.lock, "user_made", False):
+        advice = ("A Lock is not reentrant: the second acquire waits for the first to be "
+                  "released, which never happens. Use an RLock, or do not take the lock "
+                  "again in code that already holds it.")
+    else:
+        advice = ("This lock is not reentrant: the second acquire waits for the first to be "
+                  "released, which never happens. Do not take it again in code that "
+                  "already holds it.")
     return (f"Self-deadlock: {who} tried to take {lock} again while already holding it.",
-            "A Lock is not reentrant: the second acquire waits for the first to be "
-            "released, which never happens. Use an RLock, or do not take the lock "
-            "again in code that already holds it.")
+            f"{facts}\n{advice}" if facts else advice)

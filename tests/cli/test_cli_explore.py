@@ -35,7 +35,8 @@ def test_no_failure_exits_0_with_one_summary_line(graders, own_programs):
 def test_failure_exits_1_with_report_and_exact_replay_command(graders):
     done = graders("explore", RACY, "--schedules", "50", "--seed", "0")
     assert done.returncode == 1, done.stderr
-    assert done.stdout.startswith("Check failed: Lost update")
+    assert done.stdout.startswith("An assertion in your code failed: assert count == 6 "
+                                  "(racy_counter.py, line 20): Lost update")
     assert "Interleaving" in done.stdout
     assert "bug class: assertion" in done.stdout.splitlines()
     words = shlex.split(replay_line(done.stdout))

@@ -32,7 +32,7 @@ def test_untidy_but_correct_programs_pass(kit, scenario, no_stray_threads):
     ("worker_errors.py:deep_recursion", {}, BugClass.EXCEPTION),
     ("worker_errors.py:deep_recursion_in_main", {}, BugClass.EXCEPTION),
     ("philosophers.py:main", {}, BugClass.DEADLOCK),
-    ("cannot_exit.py:main", {}, BugClass.DEADLOCK),
+    ("cannot_exit.py:main", {}, BugClass.CANNOT_EXIT),
     ("self_deadlock.py:in_worker", {}, BugClass.SELF_DEADLOCK),
     ("if_not_while.py:main", {}, BugClass.EXCEPTION),
 ], ids=lambda v: v if isinstance(v, str) else "")

@@ -21,7 +21,8 @@ def failure_of(kit, target, **settings):
 def test_lost_update(kit):
     result, f = failure_of(kit, "lost_update.py:main")
     assert f.bug_class == BugClass.ASSERTION
-    prefix = "Check failed: Lost update: expected 6, counted "
+    prefix = ("An assertion in your code failed: assert count == 6 (lost_update.py, line 20): "
+              "Lost update: expected 6, counted ")
     assert f.message.startswith(prefix)
     assert int(f.message.removeprefix(prefix)) < 6
     report = result.report()
@@ -32,7 +33,8 @@ def test_lost_update(kit):
 def test_check_then_act(kit):
     _, f = failure_of(kit, "check_then_act.py:main")
     assert f.bug_class == BugClass.ASSERTION
-    assert f.message == "Check failed: Overdrawn: the balance is -60"
+    assert f.message == ("An assertion in your code failed: assert balance >= 0 "
+                         "(check_then_act.py, line 29): Overdrawn: the balance is -60")
     assert "if balance >= amount:" in f.interleaving
 
 
@@ -67,6 +69,10 @@ def test_self_deadlock_on_a_lock_taken_twice(kit):
     assert f.bug_class == BugClass.SELF_DEADLOCK
     assert f.message == ("Self-deadlock: MainThread tried to take lock again while already "
                          "holding it.")
+    assert f.details.splitlines()[0] == (
+        "MainThread took lock at self_deadlock.py, line 16 (`with lock:`) and, still holding "
+        "it, asked for it again at line 11 (`with lock:`). No other thread can release it: "
+        "every other thread has ended or waits too.")
     assert "RLock" in f.details
     assert f.schedule == 1     # no interleaving needed: the first schedule shows it
 
@@ -85,10 +91,10 @@ def test_an_rlock_taken_twice_is_fine(kit):
 
 def test_program_that_cannot_exit(kit):
     _, f = failure_of(kit, "cannot_exit.py:main")
-    assert f.bug_class == BugClass.DEADLOCK
-    assert f.message == ("The program cannot exit: the main thread has finished but listener "
-                         "will wait forever.")
-    assert "listener waits for ready to be set." in f.details
+    assert f.bug_class == BugClass.CANNOT_EXIT
+    assert f.message == ("The program cannot exit: the main thread has finished, but listener "
+                         "is not a daemon thread and will wait forever.")
+    assert "listener waits for ready to be set, at cannot_exit.py, line 10" in f.details
 
 
 def test_a_daemon_waiting_forever_does_not_keep_the_program_alive(kit):

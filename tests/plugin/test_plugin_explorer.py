@@ -30,7 +30,8 @@ def test_failure_shows_the_report_and_replay_line_and_no_traceback(project):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "*_ test_counter _*",
-        "Check failed: Lost update: expected 6 items, counted *",
+        "An assertion in your code failed: assert count == 6 (racy_counter.py, line 20): "
+        "Lost update: expected 6 items, counted *",
         "Found on schedule * of 200 (strategy *, seed *, Python *).",
         "Replay:",
         "    pytest 'test_race.py::test_counter' --replay *",
@@ -116,7 +117,8 @@ def test_explore_with_an_entry_and_files(project):
         """)
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["Check failed: Lost update*",
+    result.stdout.fnmatch_lines(["An assertion in your code failed: assert count == 6 "
+                                 "(racy_counter.py, line 20): Lost update*",
                                  "    pytest 'test_entry.py::test_scenario' --replay *"])
 
 

@@ -38,3 +38,23 @@ def get_with_timeouts():
         got.append(item)
     t.join()
     assert got == [0, 1, 2], got
+
+
+spinning = True
+
+
+def spin_while_flag():
+    while spinning:
+        pass
+
+
+def main_sleeps_while_others_spin():
+    """Issue 13: two threads spin on a flag while main sleeps 3 s, then clears it."""
+    global spinning
+    threads = [threading.Thread(target=spin_while_flag, name=f"spinner-{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    spinning = False
+    for t in threads:
+        t.join()
