@@ -11,20 +11,23 @@ HERE = Path(__file__).parent
 
 
 def test_writers_exclusive(explorer):
-    """While a writer writes, nobody else reads or writes the planner, on every schedule."""
+    """While a writer writes a page, nobody else reads or writes the planner, on every schedule."""
     explorer.check("reader_writer", "writers_exclusive", HERE)
 
 
 def test_readers_share(explorer):
-    """In some schedule, two readers read the planner at the same time."""
+    """Readers share the planner: in some schedule, two readers read it at the same time."""
     explorer.check("reader_writer", "readers_share", HERE)
 
 
 def test_bookings_right(explorer):
-    """Two writers after the last free place: exactly one gets it, and the page shows it."""
+    """However many writers race for a full day, the last place or an empty day, book()
+    returns, tells each one yes exactly when there was room, and the page shows exactly the
+    meetings told yes."""
     explorer.check("reader_writer", "bookings_right", HERE)
 
 
 def test_writer_not_starved(explorer):
-    """Readers read over and over: a writer who wants to book still gets in soon."""
+    """While three readers read over and over, readers who come after a waiting writer wait
+    behind it: at most 6 reads slip past the writer (under a fair schedule)."""
     explorer.check("reader_writer", "writer_not_starved", HERE)

@@ -11,7 +11,8 @@ HERE = Path(__file__).parent
 
 
 def test_no_self_deadlock(explorer):
-    """One librarian shelves two books: add_shelf() calls add_book() and does not hang."""
+    """No librarian hangs: add_shelf() calls add_book(), which takes the lock again, and both go
+    on, whether the librarian works alone or beside others."""
     explorer.check("reentrant_lock", "no_self_deadlock", HERE)
 
 
@@ -21,10 +22,17 @@ def test_locks_released(explorer):
 
 
 def test_only_owner_releases(explorer):
-    """Two librarians: no thread releases a lock that another thread holds."""
+    """No thread releases a lock that another thread holds."""
     explorer.check("reentrant_lock", "only_owner_releases", HERE)
 
 
 def test_exact_counts(explorer):
-    """Two librarians: the catalogue counts 2 shelves and 6 books on every schedule."""
+    """With two or three librarians at once, the catalogue counts every shelf and every book, loose
+    books included."""
     explorer.check("reentrant_lock", "exact_counts", HERE)
+
+
+def test_shelf_is_one_step(explorer):
+    """add_shelf() records a shelf and all its books as one step: whenever the lock is free, no
+    shelf is counted without all its books."""
+    explorer.check("reentrant_lock", "shelf_is_one_step", HERE)

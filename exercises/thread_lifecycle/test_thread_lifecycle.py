@@ -11,15 +11,18 @@ HERE = Path(__file__).parent
 
 
 def test_result_after_join(explorer):
-    """Part 1: bake_one_tray(3) returns 3 on every schedule, baked in an oven thread."""
+    """Part 1: bake_one_tray(loaves) bakes in an oven thread and returns the loaves that came
+    out of it, for any number of loaves, on every schedule."""
     explorer.check("thread_lifecycle", "result_after_join", HERE)
 
 
 def test_trays_bake_together(explorer):
-    """Part 2: two oven threads, both done at the end, both baking at once in some schedule."""
+    """Part 2: bake_two_trays() bakes each tray in an oven thread of its own, the two baking at
+    the same time in some schedule, and returns only when both are done."""
     explorer.check("thread_lifecycle", "trays_bake_together", HERE)
 
 
 def test_new_thread_per_batch(explorer):
-    """Part 3: every batch is baked by an oven thread that is started only once."""
+    """Part 3: bake_batches() bakes its batches one after another, each in a new oven thread
+    that is started once, and returns every loaf baked."""
     explorer.check("thread_lifecycle", "new_thread_per_batch", HERE)

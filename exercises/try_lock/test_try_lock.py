@@ -11,15 +11,17 @@ HERE = Path(__file__).parent
 
 
 def test_every_ballot_once(explorer):
-    """Two clerks, three ballots each: every ballot is posted exactly once, under the lock."""
+    """Every ballot is posted on the board exactly once, and only by a clerk that holds
+    board.lock."""
     explorer.check("try_lock", "every_ballot_once", HERE)
 
 
 def test_never_waits_while_busy(explorer):
-    """No clerk waits for the busy board while it still has ballots to read."""
+    """While it still has ballots to read, no clerk waits for board.lock when another clerk
+    holds it, or tries the busy lock again without reading a ballot in between."""
     explorer.check("try_lock", "never_waits_while_busy", HERE)
 
 
 def test_only_taker_releases(explorer):
-    """Three clerks: no clerk releases the board's lock unless its acquire returned True."""
+    """No clerk releases board.lock unless its own acquire returned True."""
     explorer.check("try_lock", "only_taker_releases", HERE)

@@ -7,6 +7,10 @@ number. A program that never calls ``bake`` gives nothing to observe and is judg
 answer alone. The engine's portfolio begins with the sequential schedule, in which the
 calling thread runs until it blocks, so an oven thread runs last there: a result read before
 ``join()`` is caught on the first schedule.
+
+Every run calls each part several times, with different loaves and batches (``ONE_TRAY``,
+``TWO_TRAYS``, ``BATCHES``), one call after another: an answer that is right for one size
+only, or a wait that is long enough for a small tray only, does not pass.
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ from graders.engine import Exploration, Settings, explore, fail, thread_name, th
 from . import check
 from .support import never_seen, require, student_file
 
+#: The calls each run makes, in this order: bake_one_tray(loaves), bake_two_trays(loaves),
+#: bake_batches(batches, loaves).
+ONE_TRAY = (3, 1, 4)
+TWO_TRAYS = (2, 1, 3)
+BATCHES = ((3, 1), (1, 2), (4, 2))
+
 
 class _Ovens:
     """Which thread baked what, the trays ovens began to bake (with the loaves and the dict
@@ -31,11 +41,17 @@ class _Ovens:
         self.inside: list[str] = []
         self.bakers: list[str] = []
         self.begun: list[tuple[Any, Any, Any]] = []
+        self.overlap: tuple[str, str] | None = None   # (the baker, one already inside)
+
+    def call(self) -> None:
+        """Forget what earlier calls baked: the next call is judged on its own ovens."""
+        self.bakers = []
+        self.begun = []
+        self.overlap = None
 
     def watch(self, bakery: Any) -> None:
         self.inside = []
-        self.bakers = []
-        self.begun = []
+        self.call()
         bake = require(bakery, "bake", ["tray", "loaves", "baked"])
 
         def watched(tray: Any, loaves: Any, baked: Any) -> Any:
@@ -47,6 +63,8 @@ class _Ovens:
                      "any function call. start() makes the new thread, which then calls run().")
             self.bakers.append(me)
             self.begun.append((tray, loaves, baked))
+            if self.inside and self.overlap is None:
+                self.overlap = (me, self.inside[0])
             self.inside.append(me)
             self.most_at_once = max(self.most_at_once, len(self.inside))
             try:
@@ -87,48 +105,58 @@ def _explore(folder: Path, settings: Settings, scenario: Any) -> Exploration:
 
 @check("thread_lifecycle")
 def result_after_join(folder: Path, settings: Settings) -> Exploration:
-    """Part 1: bake_one_tray(3) returns 3 on every schedule, the oven being a thread."""
+    """Part 1: bake_one_tray(n) returns n on every schedule (n = 3, 1, 4), the oven being a
+    thread."""
     ovens = _Ovens()
 
     def scenario(bakery: Any) -> None:
         bake_one_tray = require(bakery, "bake_one_tray", ["loaves"])
         ovens.watch(bakery)
-        got = bake_one_tray(3)
-        out = ovens.came_out()         # at the moment it returned
-        if not threads_started():
-            fail(Bug.NOT_A_THREAD, "bake_one_tray() started no thread: the oven should bake in "
-                 "a thread of its own (call start() on it).")
-        if got != 3:
-            fail(Bug.READ_TOO_EARLY, f"bake_one_tray(3) returned {got!r}: it looked at the "
-                 "tray before the oven thread had finished baking. start() only asks for the "
-                 "thread to run some time soon; join() waits until it has ended.")
-        _came_out(ovens, out, "bake_one_tray(3)", got, 3)
+        for loaves in ONE_TRAY:
+            ovens.call()
+            before = len(threads_started())
+            got = bake_one_tray(loaves)
+            out = ovens.came_out()         # at the moment it returned
+            call = f"bake_one_tray({loaves})"
+            if len(threads_started()) == before:
+                fail(Bug.NOT_A_THREAD, f"{call} started no thread: the oven should bake in "
+                     "a thread of its own (call start() on it).")
+            if got != loaves:
+                fail(Bug.READ_TOO_EARLY, f"{call} returned {got!r}: it looked at the tray "
+                     "before the oven thread had finished baking. start() only asks for the "
+                     "thread to run some time soon; join() waits until it has ended.")
+            _came_out(ovens, out, call, got, loaves)
 
     return _explore(folder, settings, scenario)
 
 
 @check("thread_lifecycle")
 def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
-    """Part 2: two trays, each baked by its own oven thread, both done when the function
-    returns, and in some schedule both in the ovens at the same time."""
+    """Part 2: two trays (of 2, 1, then 3 loaves), each baked by its own oven thread, both
+    done when the function returns, and in some schedule both in the ovens at the same
+    time."""
     ovens = _Ovens()
 
     def scenario(bakery: Any) -> None:
         bake_two_trays = require(bakery, "bake_two_trays", ["loaves"])
         ovens.watch(bakery)
-        baked = bake_two_trays(2)
-        out = ovens.came_out()         # at the moment it returned
-        started = threads_started()
-        if len(started) < 2:
-            fail(Bug.NOT_A_THREAD, f"bake_two_trays() started {len(started)} thread"
-                 f"{'' if len(started) == 1 else 's'}; each tray needs an oven thread of its "
-                 "own (call start() on each).")
-        expected = {"tray-1": 2, "tray-2": 2}
-        if not isinstance(baked, dict) or dict(baked) != expected:
-            fail(Bug.READ_TOO_EARLY, f"bake_two_trays(2) returned {baked!r}, not {expected}: "
-                 "it returned before both ovens had finished. Wait for every oven with "
-                 "join() before you return.")
-        _came_out(ovens, out, "bake_two_trays(2)", baked, sum(expected.values()))
+        for loaves in TWO_TRAYS:
+            ovens.call()
+            before = len(threads_started())
+            baked = bake_two_trays(loaves)
+            out = ovens.came_out()         # at the moment it returned
+            call = f"bake_two_trays({loaves})"
+            started = len(threads_started()) - before
+            if started < 2:
+                fail(Bug.NOT_A_THREAD, f"{call} started {started} thread"
+                     f"{'' if started == 1 else 's'}; each tray needs an oven thread of its "
+                     "own (call start() on each).")
+            expected = {"tray-1": loaves, "tray-2": loaves}
+            if not isinstance(baked, dict) or dict(baked) != expected:
+                fail(Bug.READ_TOO_EARLY, f"{call} returned {baked!r}, not {expected}: it "
+                     "returned before both ovens had finished. Wait for every oven with "
+                     "join() before you return.")
+            _came_out(ovens, out, call, baked, sum(expected.values()))
 
     result = _explore(folder, settings, scenario)
     if ovens.most_at_once >= 2:
@@ -143,20 +171,30 @@ def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
 
 @check("thread_lifecycle")
 def new_thread_per_batch(folder: Path, settings: Settings) -> Exploration:
-    """Part 3: three batches, each in an oven thread that is started once; 3 loaves in all."""
+    """Part 3: bake_batches(3, 1), (1, 2), (4, 2): each batch in an oven thread that is
+    started once, one batch after another, and every loaf counted."""
     ovens = _Ovens()
 
     def scenario(bakery: Any) -> None:
         bake_batches = require(bakery, "bake_batches", ["batches", "loaves"])
         ovens.watch(bakery)
-        total = bake_batches(3, 1)
-        out = ovens.came_out()         # at the moment it returned
-        if len(ovens.bakers) != 3:
-            fail(Bug.WRONG_BATCHES, f"bake_batches(3, 1) baked {len(ovens.bakers)} batches "
-                 "instead of 3.")
-        if total != 3:
-            fail(Bug.READ_TOO_EARLY, f"bake_batches(3, 1) returned {total!r} instead of 3: it "
-                 "counted a batch before its oven thread had finished.")
-        _came_out(ovens, out, "bake_batches(3, 1)", total, 3)
+        for batches, loaves in BATCHES:
+            ovens.call()
+            total = bake_batches(batches, loaves)
+            out = ovens.came_out()         # at the moment it returned
+            call = f"bake_batches({batches}, {loaves})"
+            if ovens.overlap is not None:
+                baker, inside = ovens.overlap
+                fail(Bug.WRONG_BATCHES, f"In {call}, {baker} began a batch while {inside} "
+                     "was still baking one: the batches go into the oven one after another. "
+                     "Wait for a batch's oven thread to end before you start the next one.")
+            if len(ovens.bakers) != batches:
+                fail(Bug.WRONG_BATCHES, f"{call} baked {len(ovens.bakers)} batches instead "
+                     f"of {batches}.")
+            if total != batches * loaves:
+                fail(Bug.READ_TOO_EARLY, f"{call} returned {total!r} instead of "
+                     f"{batches * loaves}: it counted a batch before its oven thread had "
+                     "finished.")
+            _came_out(ovens, out, call, total, batches * loaves)
 
     return _explore(folder, settings, scenario)

@@ -5,13 +5,21 @@ clerk releases the lock unless it acquired it.
 The witness is the board's lock itself: the check puts a thin wrapper around the lock the
 student's TallyBoard made, so it sees every acquire (blocking or not, by whom, how many
 ballots that clerk still had to read) and every release.
+
+Each run draws its boxes (two or three clerks, empty boxes, uneven boxes) from ``random``,
+which the engine seeds per run, so a replay draws the same boxes.
+
+One bug, one check: each check judges only its own requirement. A release by a clerk that
+does not hold the lock fails only_taker_releases; the other two checks do not pass it on to
+the lock (the clerk that holds it keeps it), so they judge the rest of the code as if that
+release were not there.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +30,14 @@ from . import check
 from .support import require, student_file
 
 LABEL = "board.lock"
+
+#: ballots per clerk, one tuple per run (drawn at random): two or three clerks, uneven
+#: boxes, an empty box
+BOXES: tuple[tuple[int, ...], ...] = (
+    (3, 3), (1, 4), (4, 1), (2, 2, 2), (0, 3), (3, 0, 2), (2, 1, 3), (5, 2),
+)
+
+COUNT, WAIT, RELEASE = "count", "wait", "release"
 
 
 def _method(module: Any, cls: Any, name: str, params: list[str]) -> None:
@@ -35,11 +51,11 @@ def _method(module: Any, cls: Any, name: str, params: list[str]) -> None:
 class _Watch:
     """What the clerks did in one run: ballots read, attempts that found the lock busy."""
 
-    def __init__(self, boxes: dict[str, list[str]], blocking_witness: bool) -> None:
+    def __init__(self, boxes: dict[str, list[str]], mode: str) -> None:
         self.assigned = {name: len(box) for name, box in boxes.items()}
         self.read: Counter[str] = Counter()
         self.found_busy: set[str] = set()    # tried and failed, and has not read since
-        self.blocking_witness = blocking_witness
+        self.mode = mode
         self.posted: list[str] = []
         self.first: tuple[str, str] | None = None
 
@@ -67,7 +83,7 @@ class _WatchedLock:
         watch = self._watch
         waits = bool(blocking) and timeout != 0
         left = watch.remaining(me)
-        if watch.blocking_witness and left > 0:
+        if watch.mode == WAIT and left > 0:
             if waits and self.owner not in (None, me):
                 watch.fail(Bug.BLOCKS_ON_BUSY_LOCK,
                            f"{me} waited for {LABEL}, which {self.owner} held, although it "
@@ -85,11 +101,13 @@ class _WatchedLock:
             watch.found_busy.discard(me)
         else:
             watch.found_busy.add(me)
-        return got
+        return bool(got)
 
     def release(self) -> None:
         me = thread_name()
         if self.owner != me:
+            if self._watch.mode != RELEASE:
+                return   # not this check's requirement: the holder keeps the lock
             holder = f"{self.owner} held" if self.owner else "nobody held"
             self._watch.fail(Bug.FOREIGN_RELEASE,
                              f"{me} released {LABEL}, which {holder}: a clerk may release the "
@@ -114,17 +132,29 @@ def _ballots(n: int) -> str:
     return f"{n} ballot{'s' if n != 1 else ''}"
 
 
-def _count(folder: Path, settings: Settings, clerks: int, ballots: int,
-           blocking_witness: bool = False) -> Exploration:
-    boxes = {f"clerk-{c + 1}": [f"{chr(ord('A') + c)}{b + 1}" for b in range(ballots)]
-             for c in range(clerks)}
+def _was(n: int) -> str:
+    return "was" if n == 1 else "were"
 
+
+def _key(ballot: Any) -> Any:
+    """A posted ballot as the tally counts it (something unhashable by its repr)."""
+    try:
+        hash(ballot)
+    except TypeError:
+        return repr(ballot)
+    return ballot
+
+
+def _count(folder: Path, settings: Settings, mode: str) -> Exploration:
     def scenario(module: Any) -> None:
+        sizes = random.choice(BOXES)
+        boxes = {f"clerk-{c + 1}": [f"{chr(ord('A') + c)}{b + 1}" for b in range(n)]
+                 for c, n in enumerate(sizes)}
         clerk = require(module, "clerk", ["board", "box"])
         board_class = require(module, "TallyBoard", [])
         _method(module, board_class, "post", ["ballots"])
         read_ballot = require(module, "read_ballot", ["ballot"])
-        watch = _Watch(boxes, blocking_witness)
+        watch = _Watch(boxes, mode)
         board = board_class()
         inner = getattr(board, "lock", None)
         if inner is None or not callable(getattr(inner, "acquire", None)):
@@ -137,11 +167,11 @@ def _count(folder: Path, settings: Settings, clerks: int, ballots: int,
 
         def watched_post(posted: Any) -> Any:
             me = thread_name()
-            if lock.owner != me:
+            if mode == COUNT and lock.owner != me:
                 watch.fail(Bug.POST_WITHOUT_LOCK,
                            f"{me} posted on the board without holding {LABEL}, so two clerks "
                            "could write on it at once.")
-            watch.posted.extend(list(posted))
+            watch.posted.extend(_key(b) for b in list(posted))
             return post(posted)
 
         def watched_read(ballot: Any) -> Any:
@@ -159,35 +189,40 @@ def _count(folder: Path, settings: Settings, clerks: int, ballots: int,
             t.join()
         if watch.first is not None:
             fail(*watch.first)
+        if mode != COUNT:
+            return
         expected = Counter(b for box in boxes.values() for b in box)
         got = Counter(watch.posted)
         missing = sorted((expected - got).elements())
-        extra = sorted((got - expected).elements())
+        extra = sorted(map(str, (got - expected).elements()))
         if missing or extra:
             parts = []
             if missing:
-                parts.append(f"never posted: {', '.join(missing)}")
+                parts.append(f"{', '.join(missing)} {_was(len(missing))} never posted")
             if extra:
-                parts.append(f"posted once too often: {', '.join(extra)}")
-            fail(Bug.MISCOUNT, f"{clerks} clerks had {sum(expected.values())} ballots between "
-                 f"them, and each should be posted exactly once; {'; '.join(parts)}.")
+                parts.append(f"{', '.join(extra)} {_was(len(extra))} posted more than once")
+            had = [f"{name} had {_ballots(len(box))}" for name, box in boxes.items()]
+            fail(Bug.MISCOUNT, f"{', '.join(had[:-1])} and {had[-1]}; each ballot should be "
+                 f"posted exactly once, but {' and '.join(parts)}.")
 
     return explore(scenario, [student_file(folder, "tally.py")], settings)
 
 
 @check("try_lock")
 def every_ballot_once(folder: Path, settings: Settings) -> Exploration:
-    """Two clerks, three ballots each: every ballot is posted exactly once, under the lock."""
-    return _count(folder, settings, clerks=2, ballots=3)
+    """Every ballot is posted exactly once, by a clerk holding the lock (2-3 clerks, uneven
+    and empty boxes)."""
+    return _count(folder, settings, COUNT)
 
 
 @check("try_lock")
 def never_waits_while_busy(folder: Path, settings: Settings) -> Exploration:
-    """No clerk waits for the busy board while it still has ballots to read."""
-    return _count(folder, settings, clerks=2, ballots=3, blocking_witness=True)
+    """No clerk waits for the busy lock, or retries it without reading in between, while it
+    still has ballots to read."""
+    return _count(folder, settings, WAIT)
 
 
 @check("try_lock")
 def only_taker_releases(folder: Path, settings: Settings) -> Exploration:
-    """Three clerks: no clerk releases a lock it did not acquire (strict lock ownership)."""
-    return _count(folder, replace(settings, strict_locks=True), clerks=3, ballots=2)
+    """No clerk releases the lock unless its own acquire returned True."""
+    return _count(folder, settings, RELEASE)
