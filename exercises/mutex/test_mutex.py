@@ -11,15 +11,15 @@ HERE = Path(__file__).parent
 
 
 def test_exact_tally(explorer):
-    """Two cooks serve two dishes each: the tally says 4 on every schedule."""
+    """Reading and writing the tally is one step no other cook can split: the tally is exact."""
     explorer.check("mutex", "exact_tally", HERE)
 
 
 def test_short_critical_section(explorer):
-    """No cook prepares a dish while holding a lock."""
+    """The critical section is short: no cook prepares a dish while holding a lock."""
     explorer.check("mutex", "short_critical_section", HERE)
 
 
 def test_cooks_overlap(explorer):
-    """In some schedule, two cooks prepare dishes at the same time."""
+    """The cooks really work at the same time: in some schedule, two prepare dishes at once."""
     explorer.check("mutex", "cooks_overlap", HERE)

@@ -111,3 +111,130 @@ def verdict(settings: Settings, bug_class: str, message: str, details: str = "",
 def passed(settings: Settings, runs: int = 1) -> Exploration:
     """A passed check that needed no thread schedules; ``runs`` cases were tried."""
     return Exploration(settings, runs, None)
+
+
+def explore_cases(settings: Settings, cases: Sequence[Any],
+                  run_case: Callable[[Any, Settings], Exploration]) -> Exploration:
+    """Explore ``run_case(case, settings)`` for every case (sizes, orders, ...), each with
+    the full number of schedules (a rare interleaving needs them all); the first case that
+    fails gives the verdict. Keep each case small: the cost is the sum of the cases.
+
+    A replay tries its schedule on each case in turn and reports the first that fails (or,
+    when none does, that it did not reproduce)."""
+    total, seconds, complete = 0, 0.0, True
+    last: Exploration | None = None
+    for case in cases:
+        result = run_case(case, settings)
+        total += result.schedules_run
+        seconds += result.seconds
+        complete = complete and result.complete
+        last = result
+        if not result.ok:
+            return replace(result, schedules_run=total, seconds=seconds)
+    assert last is not None, "explore_cases needs at least one case"
+    return replace(last, settings=settings, schedules_run=total, seconds=seconds,
+                   complete=complete)
+
+
+#: The CPU count the student's code sees while a check runs it, whatever machine grades it:
+#: ``os.cpu_count()``, ``os.process_cpu_count()`` (3.13), ``multiprocessing.cpu_count()``,
+#: ``len(os.sched_getaffinity(0))`` and the ``os.sysconf`` processor counts all say 4, so the
+#: default ``ThreadPoolExecutor`` has 8 workers (as the engine's stand-in has) and a default
+#: ``ProcessPoolExecutor`` or ``multiprocessing.Pool`` 4 processes. The child-process
+#: drivers (graders/childproc/) receive it as GRADERS_PD_CPUS.
+COURSE_CPUS = 4
+
+
+class course_machine:
+    """While the block runs (the student's code, in this process), every way Python reads
+    the machine's CPU count says ``cpus``; the real functions are back afterwards."""
+
+    def __init__(self, cpus: int = COURSE_CPUS) -> None:
+        import os
+
+        self.os = os
+        names = {"SC_NPROCESSORS_ONLN", "SC_NPROCESSORS_CONF"}
+        numbers = {os.sysconf_names[n] for n in names if n in getattr(os, "sysconf_names", {})}
+        real_sysconf = getattr(os, "sysconf", None)
+
+        def cpu_count() -> int:
+            return cpus
+
+        def sched_getaffinity(pid: int) -> set[int]:
+            return set(range(cpus))
+
+        def sysconf(name: str | int) -> int:
+            if name in names or name in numbers:
+                return cpus
+            assert real_sysconf is not None
+            return int(real_sysconf(name))
+
+        self.fakes: dict[str, Any] = {"cpu_count": cpu_count, "process_cpu_count": cpu_count,
+                                      "sched_getaffinity": sched_getaffinity}
+        if real_sysconf is not None:
+            self.fakes["sysconf"] = sysconf
+        self.saved: list[dict[str, Any]] = []
+
+    def __enter__(self) -> None:
+        self.saved.append({name: self.os.__dict__.get(name, self) for name in self.fakes})
+        for name, fake in self.fakes.items():
+            setattr(self.os, name, fake)
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self.saved.pop().items():
+            if value is self:
+                delattr(self.os, name)
+            else:
+                setattr(self.os, name, value)
+
+
+#: The engine's verdicts for a run that got stuck: nobody can go on (deadlock, a wait for a
+#: lock one holds oneself) or nobody stops (no progress within the step budget).
+STUCK = frozenset({"deadlock", "self-deadlock", "livelock", "cannot exit"})
+
+
+def past_stuck(look: Callable[[Settings], Exploration], settings: Settings,
+               one_line: Callable[[str], str], seen: Callable[[], int],
+               stuck: frozenset[str] = STUCK, retries: int = 4) -> Exploration:
+    """``look(settings)`` for a check of a property that holds or breaks at each step (two
+    threads in at once, a waiter passed over, a tool missing while cooking), which a run that
+    gets stuck (another check reports that) does not break by getting stuck.
+
+    The search goes on past schedules that end with a ``stuck`` verdict, with the schedules
+    left and a new seed. A schedule that breaks the property fails the check (shrunk,
+    numbered among all the schedules run); when the other schedules ran to the end without
+    breaking it, the check passes. When the runs get stuck ``retries`` times in a row (or on
+    a replay), the check passes if the runs showed the property at work at all (``seen()``,
+    a count the scenario keeps across runs, is not 0), and otherwise fails with the one line
+    ``one_line(bug_class)``, which should name the check that reports the stuck runs.
+    """
+    quick = replace(settings, shrink=False)     # a stuck run's schedule is never shown
+    result = look(quick)
+    first_stuck: Exploration | None = None
+    used = 0
+    for attempt in range(1, retries + 1):
+        f = result.failure
+        if f is None or f.bug_class not in stuck:
+            break
+        first_stuck = first_stuck or result
+        used += max(f.schedule, 1)
+        if settings.replay is not None or used >= settings.schedules:
+            break
+        result = look(replace(quick, seed=settings.seed + 7919 * attempt, first=None,
+                              schedules=settings.schedules - used))
+    f = result.failure
+    if f is None:   # the schedules left ran to the end and showed nothing
+        return replace(result, settings=settings, schedules_run=result.schedules_run + used)
+    if f.bug_class not in stuck:
+        if settings.shrink and f.schedule:   # the same schedule again, shrunk this time
+            result = look(replace(result.settings, shrink=True, schedules=f.schedule))
+            f = result.failure
+            assert f is not None
+        return replace(result, settings=settings, schedules_run=result.schedules_run + used,
+                       failure=replace(f, schedule=f.schedule + used))
+    assert first_stuck is not None and first_stuck.failure is not None
+    if seen():
+        return replace(first_stuck, settings=settings, schedules_run=used, failure=None)
+    f = first_stuck.failure
+    return replace(first_stuck, failure=replace(f, message=one_line(f.bug_class), details="",
+                                                interleaving=""))
