@@ -53,6 +53,7 @@ review for the first time in their grade. It never fails a test.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -63,7 +64,7 @@ import pytest
 from graders import settings
 
 if TYPE_CHECKING:
-    from graders.engine import Exploration, Settings
+    from graders.engine import Exploration, Failure, Settings
     from graders.hints import Hint
 
 CACHE_KEY = "graders/last-failure"
@@ -402,11 +403,36 @@ class Explorer:
             memory.remember(key, failure.token)
         text = headed(requirement, result.report(replay_command=self.replay_command()))
         text += f"\nbug class: {failure.bug_class}"
+        picture = self._picture(key, failure, text)
+        if picture is not None:
+            text += f"\nPicture of this interleaving: {picture}"
         if real:
             text += "\n" + real
         if topic is not None:
             text += "\n" + render(hint and hint.text, topic)
         pytest.fail(text, pytrace=False)
+
+    def _picture(self, key: str, failure: Failure, report: str) -> str | None:
+        """Draw the failing interleaving into ``.graders/<test name>.html`` beside the test
+        file (git ignores ``.graders/``); the path to show, or None when the failure has no
+        interleaving to draw or the page could not be written."""
+        if failure.timeline is None or not failure.interleaving:
+            return None
+        from graders.engine.drawing import page
+
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.item.name).strip("._") or "test"
+        number = key.rpartition(" #")[2] if " #" in key else ""
+        path = self.item.path.parent / ".graders" / (
+            f"{name}-{number}.html" if number else f"{name}.html")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(page(failure.timeline, self.item.nodeid, report), encoding="utf-8")
+        except OSError:
+            return None
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
 
     def _real_threads(self, spec: str | None) -> str | None:
         if spec is None or self.real_threads == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,48 @@ def results_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADERS_RESULTS_KEY", str(path))
         yield path
+
+
+# ------------------------------------------------------------------ browser tests
+#: Tests that need a real browser (Chromium) carry this marker. A plain run deselects them,
+#: never skips them, and says so in its summary; any -m naming the marker runs them, and
+#: then they fail loudly where Chromium is missing (pytest -m browser).
+BROWSER = "browser"
+
+
+def _browser_asked(config: pytest.Config) -> bool:
+    return BROWSER in (config.getoption("markexpr", "") or "")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _browser_asked(config):
+        return
+    left = [item for item in items if item.get_closest_marker(BROWSER) is not None]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if item.get_closest_marker(BROWSER) is None]
+
+
+def _browser_files(config: pytest.Config) -> list[Path]:
+    """The test files with browser tests among the paths this run collects."""
+    given = [Path(str(a).split("::", 1)[0]).resolve() for a in config.args]
+    found = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if f"pytest.mark.{BROWSER}" not in path.read_text(encoding="utf-8"):
+            continue
+        if any(path == g or g in path.parents for g in given):
+            found.append(path)
+    return found
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say which browser tests this run left out and how to run them (with xdist too, whose
+    workers deselect them without telling the controller)."""
+    if _browser_asked(config) or hasattr(config, "workerinput"):
+        return
+    files = _browser_files(config)
+    if files:
+        shown = " ".join(str(p.relative_to(ROOT)) for p in files)
+        terminalreporter.write_line(
+            f"Not run: the browser tests in {shown} (they need Chromium at /usr/bin/chromium); "
+            f"run them with: pytest -m {BROWSER} {shown}", yellow=True)

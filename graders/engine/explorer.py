@@ -26,7 +26,7 @@ from typing import Any
 from . import lockorder, monitoring, scheduler, strategies
 from .findings import Misuse, Stated, Stuck
 from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
-from .report import interleaving, words
+from .report import Timeline, interleaving, timeline, words
 from .scheduler import Run, RunSettings
 from .strategies import Plan, Strategy
 from .threads import MainThread
@@ -77,6 +77,9 @@ class Failure:
     interleaving: str
     thread: str | None = None
     python: str = PYTHON
+    #: the interleaving as data, for a picture (:mod:`.drawing`): the same rows, with lanes,
+    #: lock holds and waits and a deadlock's wait-for cycle; JSON as it is
+    timeline: Timeline | None = None
 
 
 @dataclass
@@ -358,7 +361,7 @@ class _Explorer:
             # only the seeded strategy's token gives the program the same random numbers.
             token = str(Token(seeded, PYTHON))
         return Failure(v.bug_class, message, details, index, strategy.label(), seed,
-                       token, interleaving(run), v.thread)
+                       token, interleaving(run), v.thread, timeline=timeline(run, v))
 
     def _lock_order_failure(self, run: Run, cycle: str, index: int, strategy: Strategy,
                             seed: int) -> Failure:

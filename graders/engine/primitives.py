@@ -118,6 +118,7 @@ class _OwnedLock(Primitive):
                     run.lock_edges.append((held, self, ts, gates))
         ts.held.append(self)
         self._owner = ts
+        run.lock_log.append((len(run.events), ts.tid, self, True))
         self.taken_at = run.site_of(ts, limit=200)
 
     def _gave_up(self, ts: ThreadState) -> None:
@@ -128,6 +129,8 @@ class _OwnedLock(Primitive):
         self._owner = None
         if owner is not None and self in owner.held:
             owner.held.remove(self)
+        if owner is not None:
+            run.lock_log.append((len(run.events), owner.tid, self, False))
         if owner is not ts:
             run.foreign_released.add(id(self))
             if run.settings.strict_locks and self.user_made:

@@ -17,8 +17,20 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType
+from typing import TypedDict
 
-from .findings import Misuse, Raised, Stated, Stuck, Verdict, line_of
+from .findings import (
+    BLOCKED,
+    Misuse,
+    Raised,
+    Stated,
+    Stuck,
+    ThreadView,
+    Verdict,
+    line_of,
+    wait_cycle,
+)
+from .primitives import Primitive
 from .scheduler import LogEntry, Run
 from .verdicts import BugClass
 from .waitfor import describe, label_of
@@ -87,16 +99,20 @@ class _Row:
     text: str
     mark: bool                    # the scheduler switched threads here
     note: str | None = None       # "<- worker paused before it writes count"
+    line: int = 0                 # the source line (0 for an operation)
+    file: str = ""                # the source file's name, without its folder
 
 
-
-def interleaving(run: Run, last: int = 14) -> str:
-    """The last ``last`` rows of the run's interleaving as a text table."""
+def _all_rows(run: Run) -> tuple[list[_Row], list[int]]:
+    """Every row of the run's interleaving, and for each entry of the log the row that was
+    in progress when it was written (-1 before the first row)."""
     rows: list[_Row] = []
+    row_of_event: list[int] = []
     preempt_next: set[int] = set()
     last_event: dict[int, LogEntry] = {}
     names = names_of(run)
     for ev in run.events:
+        row_of_event.append(len(rows) - 1)
         if ev.note == "switch":
             preempt_next.add(ev.tid)
             if rows:
@@ -121,18 +137,36 @@ def interleaving(run: Run, last: int = 14) -> str:
         preempt_next.discard(ev.tid)
         if rows and rows[-1].tid == ev.tid and rows[-1].key == key and not mark:
             continue
-        rows.append(_Row(ev.tid, key, text, mark))
+        row = _Row(ev.tid, key, text, mark)
+        if ev.code is not None:
+            row.line = _line(ev.code, ev.offset)
+            row.file = os.path.basename(ev.code.co_filename)
+        rows.append(row)
+        row_of_event[-1] = len(rows) - 1
+    return rows, row_of_event
+
+
+def _shown(rows: list[_Row], last: int) -> list[int | None]:
+    """Which rows the table shows, in order (None: the "..." row): the last ``last``, or,
+    when few switches decide the bug, from just before the first of them."""
+    every: list[int | None] = list(range(len(rows)))
     marks = [i for i, r in enumerate(rows) if r.mark]
     if 0 < len(marks) <= 6 and len(rows) - marks[0] + 3 > last:
         start = max(0, marks[0] - 3)
         if len(rows) - start <= last + 10:
-            rows = rows[start:]
-        else:
-            rows = [*rows[start:start + last], _Row(None, "", "", False), *rows[-6:]]
-    else:
-        rows = rows[-last:]
+            return every[start:]
+        return [*every[start:start + last], None, *every[-6:]]
+    return every[-last:]
+
+
+def interleaving(run: Run, last: int = 14) -> str:
+    """The last ``last`` rows of the run's interleaving as a text table."""
+    every, _ = _all_rows(run)
+    rows = [every[i] if i is not None else _Row(None, "", "", False)
+            for i in _shown(every, last)]
     if not rows:
         return ""
+    names = names_of(run)
     tids = sorted({r.tid for r in rows if r.tid is not None})
     limit = WIDTH if len(tids) <= 3 else 30
     col = {tid: i for i, tid in enumerate(tids)}
@@ -155,6 +189,212 @@ def interleaving(run: Run, last: int = 14) -> str:
             line += f"   <- {r.note}"
         out.append(("  * " if r.mark else "    ") + line.rstrip())
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------ the interleaving as data
+#: How many lock holds and waits a timeline carries at most.
+MAX_SPANS = 200
+
+
+class Step(TypedDict):
+    """One row of a timeline: what one thread ran (or the "..." where rows are left out)."""
+
+    lane: int          # the thread's index in Timeline.lanes; -1 for the "..." row
+    kind: str          # "line" (a source line), "op" (an operation: "join worker"), "gap"
+    text: str          # the source line's text (without "(line N)"), or the operation
+    line: int          # its line number, 0 for an operation
+    file: str          # its file's name, "" for an operation
+    switch: bool       # the scheduler switched threads here although it need not have
+    note: str          # "shopper-1 paused before it reads .count", "philosopher-0 waits"
+
+
+class Span(TypedDict):
+    """A thread holding, or waiting for, a lock (or waiting on another primitive) from one
+    row to another (both included)."""
+
+    lane: int
+    kind: str          # "holds" or "waits"
+    what: str          # the lock (or primitive, or "join <thread>") as the program names it
+    on: str            # what it is: "lock", "condition", "semaphore", "event", "join", ...
+    start: int         # row index in Timeline.rows
+    end: int
+    before: bool       # it began before the first row shown
+    after: bool        # it had not ended when the run did
+
+
+class Node(TypedDict):
+    id: str            # "t<tid>" for a thread, "l<n>" for a lock
+    kind: str          # "thread" or "lock"
+    name: str
+
+
+class Edge(TypedDict):
+    source: str        # a thread's id
+    target: str        # a lock's id ("holds", "waits for") or a thread's ("waits for": join)
+    kind: str          # "holds" or "waits for"
+    cycle: bool        # part of the wait-for cycle
+
+
+class Graph(TypedDict):
+    nodes: list[Node]
+    edges: list[Edge]
+
+
+class Timeline(TypedDict):
+    """The failing interleaving as plain data (JSON as it is): the rows of the text table,
+    with lanes, lock intervals and, for a deadlock, the wait-for cycle. Drawn by
+    :mod:`.drawing`."""
+
+    version: int
+    bug_class: str
+    lanes: list[str]   # the threads' names, one lane each, in the order they started
+    rows: list[Step]
+    spans: list[Span]
+    cycle: Graph       # empty when the verdict has no wait-for cycle
+
+
+def _what(run: Run, obj: object, threads: tuple[ThreadView, ...] | None) -> tuple[str, str]:
+    """(the name, the kind) of what a thread waits for or holds."""
+    if isinstance(obj, Primitive):
+        return label_of(run, obj, threads), obj._queue.kind
+    name = getattr(obj, "name", None)
+    if isinstance(name, str):
+        return f"join {name}", "join"
+    return label_of(run, obj, threads), "other"
+
+
+def timeline(run: Run, verdict: Verdict | None, last: int = 14) -> Timeline | None:
+    """The rows :func:`interleaving` shows, as data, with who held and waited for what, and
+    the wait-for cycle of a deadlock; None when there is no row to show."""
+    every, row_of_event = _all_rows(run)
+    shown = _shown(every, last)
+    if not shown:
+        return None
+    views = verdict.threads if isinstance(verdict, Stuck | Misuse) else None
+    names = names_of(run)
+    # original row -> row shown (rows in the left-out middle: the "..." row)
+    place: dict[int, int] = {}
+    gap = -1
+    for i, original in enumerate(shown):
+        if original is None:
+            gap = i
+        else:
+            place[original] = i
+    first = next(o for o in shown if o is not None)
+
+    def at(position: int) -> int | None:
+        """The row shown that was in progress at ``position`` in the log (after its entry
+        ``position - 1``); None before the first row shown."""
+        row = row_of_event[position - 1] if position > 0 else -1
+        if row < first:
+            return None
+        return place.get(row, gap)
+
+    raw: list[tuple[int, str, object, int, int | None]] = []   # tid, kind, obj, from, to
+    taken: dict[tuple[int, int], tuple[object, int]] = {}
+    for position, tid, lock, took in run.lock_log:
+        if took:
+            taken[(tid, id(lock))] = (lock, position)
+        elif (tid, id(lock)) in taken:
+            _obj, began = taken.pop((tid, id(lock)))
+            raw.append((tid, "holds", lock, began, position))
+    raw.extend((tid, "holds", lock, began, None) for (tid, _), (lock, began) in taken.items())
+    resumed: dict[int, list[int]] = {}
+    for i, ev in enumerate(run.events):
+        if ev.note != "switch":
+            resumed.setdefault(ev.tid, []).append(i)
+    for position, tid, _lock, _took in run.lock_log:
+        resumed.setdefault(tid, []).append(position)
+    for moments in resumed.values():
+        moments.sort()
+    for i, ev in enumerate(run.events):
+        if ev.note == "blocked" and ev.obj is not None:
+            ends = [p for p in resumed.get(ev.tid, ()) if p > i]
+            raw.append((ev.tid, "waits", ev.obj, i + 1, ends[0] if ends else None))
+
+    lanes = sorted({t for o in shown if o is not None and (t := every[o].tid) is not None})
+    spans: list[tuple[int, Span]] = []
+    tail = len(shown) - 1
+    for tid, kind, obj, began, ended in raw:
+        start = at(began)
+        end = at(ended) if ended is not None else tail
+        if end is None:
+            continue                       # over before the first row shown
+        if start is not None and start == gap and end == gap:
+            continue                       # within the rows left out
+        what, on = _what(run, obj, views)
+        if tid not in lanes:
+            lanes.append(tid)
+        spans.append((tid, Span(lane=0, kind=kind, what=what, on=on,
+                                start=start if start is not None else 0, end=end,
+                                before=start is None, after=ended is None)))
+    lanes.sort()
+    lane = {tid: i for i, tid in enumerate(lanes)}
+    out_spans = []
+    for tid, span in sorted(spans, key=lambda s: (s[1]["start"], s[0]))[:MAX_SPANS]:
+        span["lane"] = lane[tid]
+        out_spans.append(span)
+    rows: list[Step] = []
+    for original in shown:
+        if original is None:
+            rows.append(Step(lane=-1, kind="gap", text="...", line=0, file="", switch=False,
+                             note=""))
+            continue
+        r = every[original]
+        assert r.tid is not None
+        text = r.text
+        if r.line and text.endswith(f"  (line {r.line})"):
+            text = text[: -len(f"  (line {r.line})")]
+        rows.append(Step(lane=lane[r.tid], kind="line" if r.line else "op", text=text,
+                         line=r.line, file=r.file, switch=r.mark, note=r.note or ""))
+    return Timeline(version=1, bug_class=verdict.bug_class if verdict is not None else "",
+                    lanes=[names[t] for t in lanes], rows=rows, spans=out_spans,
+                    cycle=_cycle(run, verdict, lane))
+
+
+def _cycle(run: Run, verdict: Verdict | None, lane: dict[int, int]) -> Graph:
+    """The wait-for cycle of a deadlock (a self-deadlock is a cycle of one thread): its
+    threads and locks, who holds and who waits for what; other threads blocked on one of
+    its locks join it, outside the cycle."""
+    graph = Graph(nodes=[], edges=[])
+    if not isinstance(verdict, Stuck | Misuse):
+        return graph
+    threads = verdict.threads
+    cycle = wait_cycle(threads)
+    if not cycle:
+        return graph
+    locks: dict[int, str] = {}
+
+    def thread(t: ThreadView) -> str:
+        node = f"t{t.tid}"
+        if all(n["id"] != node for n in graph["nodes"]):
+            graph["nodes"].append(Node(id=node, kind="thread", name=t.name))
+        return node
+
+    def lock(obj: object) -> str:
+        if id(obj) not in locks:
+            locks[id(obj)] = f"l{len(locks)}"
+            graph["nodes"].append(Node(id=locks[id(obj)], kind="lock",
+                                       name=label_of(run, obj, threads)))
+        return locks[id(obj)]
+
+    for t in cycle:
+        me = thread(t)
+        assert t.holder is not None
+        if t.kind == "join":
+            graph["edges"].append(Edge(source=me, target=thread(threads[t.holder]),
+                                       kind="waits for", cycle=True))
+            continue
+        target = lock(t.waits_for)
+        graph["edges"].append(Edge(source=me, target=target, kind="waits for", cycle=True))
+        graph["edges"].append(Edge(source=thread(threads[t.holder]), target=target,
+                                   kind="holds", cycle=True))
+    for t in threads:
+        if t in cycle or t.status != BLOCKED or t.kind != "lock" or id(t.waits_for) not in locks:
+            continue
+        graph["edges"].append(Edge(source=thread(t), target=locks[id(t.waits_for)],
+                                   kind="waits for", cycle=False))
+    return graph
 
 
 # ------------------------------------------------------------------ the verdict in words

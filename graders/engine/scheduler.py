@@ -227,6 +227,9 @@ class Run:
         self.finished.acquire()
         self.atexit: list[Callable[[], object]] = []
         self.lock_edges: list[Any] = []
+        #: (len(events) at the moment, tid, lock, taken): when a thread took (True) or gave
+        #: back (False) a lock, beside the log rather than in it (strategies read the log)
+        self.lock_log: list[tuple[int, int, object, bool]] = []
         self.foreign_released: set[int] = set()
         self.thread_counter = 0
         self.stepped: set[int] = set()

@@ -69,6 +69,9 @@ class CheckResult:
     token: str | None = None         # its replay token
     seconds: float = 0.0
     output: str = ""                 # what the student's code printed (excerpt)
+    #: a failed check's interleaving as data (graders.engine.report.Timeline), drawn in the
+    #: HTML feedback; checked and capped where it leaves the sandbox (sandbox._check_result)
+    timeline: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:

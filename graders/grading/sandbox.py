@@ -188,7 +188,28 @@ def _check_result(t: Topic, info: CheckInfo, record: dict[str, Any], plan: Plan,
         hint=None if hint is None else hint.text,
         seed=plan.seed, schedules=plan.schedules, schedules_run=record.get("schedules_run"),
         failing_seed=record.get("seed"), token=record.get("token"),
-        seconds=float(record.get("seconds") or 0.0), output=str(record.get("output") or ""))
+        seconds=float(record.get("seconds") or 0.0), output=str(record.get("output") or ""),
+        timeline=_timeline(record) if status == "failed" else None)
+
+
+#: The largest timeline (as JSON) a check's result keeps; a larger one is dropped.
+MAX_TIMELINE = 64 * 1024
+
+
+def _timeline(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The failed check's timeline from the child's record, reshaped to the engine's type by
+    :func:`graders.engine.drawing.checked` (the child ran the submission: any value may be
+    there) and dropped when it is none or too large."""
+    from graders.engine.drawing import checked
+
+    data = checked(record.get("timeline"))
+    if data is None:
+        return None
+    try:
+        size = len(json.dumps(data, ensure_ascii=False).encode("utf-8", "replace"))
+    except (TypeError, ValueError):
+        return None
+    return dict(data) if size <= MAX_TIMELINE else None
 
 
 def _failed_records(plan: Plan, bug_class: str, message: str) -> list[dict[str, Any]]:

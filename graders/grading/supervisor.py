@@ -257,6 +257,8 @@ def _outcome_record(outcome: Any) -> dict[str, Any]:
         if failure is not None:
             record.update(token=failure.token or None, seed=failure.seed,
                           strategy=failure.strategy, schedule=failure.schedule)
+            if failure.timeline is not None and failure.interleaving:
+                record["timeline"] = failure.timeline    # plain data; checked by the parent
     return record
 
 
@@ -406,6 +408,8 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, to
                 "message": f"The check stopped with {record['error']}."}
     passed = bool(record.get("passed"))
     status_word = "passed" if passed else ("error" if record.get("load_error") else "failed")
+    if status_word == "failed" and record.get("timeline") is not None:
+        result["timeline"] = record["timeline"]
     return {**result, "status": status_word, "bug_class": record.get("bug_class"),
             "message": str(record.get("message") or "")}
 

@@ -21,7 +21,10 @@ from pathlib import Path
 import pytest
 from grading_helpers import ROOT, grade_cli, make_class, normalized
 
+from graders.catalog import topic
+
 NAMES = ["ada", "ben", "cleo", "eve", "kai", "lea", "noa", "finn"]
+POINTS = topic("data_race").points
 ARGS = ["--topics", "data_race", "--schedules", "40", "--jobs", "1", "--timeout", "20"]
 KILL_POINTS = int(os.environ.get("GRADERS_KILL_POINTS", "3"))
 KILL_SEED = int(os.environ.get("GRADERS_KILL_SEED", "20261205"))
@@ -95,7 +98,7 @@ def test_resume_removes_what_a_killed_write_left(tmp_path: Path) -> None:
         path.write_text("half a file")
     run = grade_cli(str(folder), *ARGS, "--out", str(out), "--resume")
     assert run.returncode == 0, run.stderr
-    assert "ada: 3/3 (reused)" in run.stdout
+    assert f"ada: {POINTS}/{POINTS} (reused)" in run.stdout
     assert not [p for p in leftovers if p.exists()]
     assert normalized(out) == before
 
@@ -110,8 +113,9 @@ def test_resume_regrades_a_changed_submission_only(tmp_path: Path) -> None:
     shop.write_text(make_class.source("data_race", "solution"))
     run = grade_cli(str(folder), *ARGS, "--out", str(out), "--resume")
     assert run.returncode == 0, run.stderr
-    assert "ada: 3/3 (reused)" in run.stdout
-    assert "eve: 3/3 (" in run.stdout and "eve: 3/3 (reused)" not in run.stdout
+    assert f"ada: {POINTS}/{POINTS} (reused)" in run.stdout
+    assert (f"eve: {POINTS}/{POINTS} (" in run.stdout
+            and f"eve: {POINTS}/{POINTS} (reused)" not in run.stdout)
 
 
 def test_a_killed_graders_scratch_is_removed_by_the_next_run(

@@ -41,6 +41,8 @@ def test_resume_regrades_a_stored_result_that_was_edited(tmp_path: Path) -> None
     stored = out / "results" / "lea.json"
     data = json.loads(stored.read_text())
     assert data[seal.FIELD].startswith("hmac-sha256:")
+    earned = data["score"]
+    assert earned < sum(check["points"] for check in data["checks"])   # lea fails a check
     for check in data["checks"]:
         check["status"] = "passed"
     stored.write_text(json.dumps(data))
@@ -50,4 +52,4 @@ def test_resume_regrades_a_stored_result_that_was_edited(tmp_path: Path) -> None
     assert "(reused)" not in run.stdout
     assert "seal" in run.stdout                      # the run says why it graded again
     regraded = json.loads(stored.read_text())
-    assert regraded["score"] == 0 and seal.FIELD in regraded
+    assert regraded["score"] == earned and seal.FIELD in regraded

@@ -1,6 +1,8 @@
 """Per-student feedback, in Markdown and in HTML: the score, then every failed check with
 the engine's report (the verdict, the replay command and the failing interleaving) and the
 topic's first hint. A hidden check shows its name, points and hint, never its report.
+The HTML also draws a failed check's interleaving (:mod:`graders.engine.drawing`): its
+threads as lanes and, for a deadlock, the wait-for cycle.
 
 Both are made from the same plan (:func:`sections`), so they say the same thing; the HTML
 is well-formed XML (it parses with ``xml.etree``) and needs no stylesheet. A submission the
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 
 from graders import hints
 from graders.catalog import Topic
+from graders.engine.drawing import figure
 
 from ..model import NOT_GRADED, REVIEW, CheckResult, SubmissionResult
 
@@ -177,6 +180,8 @@ def html(result: SubmissionResult, topics: Sequence[Topic] = ()) -> str:
             bug = f" ({_e(c.bug_class)})" if c.bug_class else ""
             out.append(f"<h3>{_e(c.check)}{hidden}: {_mark(c).lower()}{bug}</h3>")
             out.append(f"<pre>{_e(c.student_report())}</pre>")
+            if c.timeline is not None and not c.hidden:
+                out.append(figure(c.timeline))    # checked and escaped again as it is drawn
             if c.hint:
                 out.append(f"<p><strong>Hint:</strong> {_e(c.hint)}</p>")
             if c.output.strip() and not c.hidden:
