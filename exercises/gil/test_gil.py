@@ -16,10 +16,20 @@ def test_io_results(explorer):
 
 
 def test_io_overlaps(explorer):
-    """The downloads wait for the network at the same time, not one after another."""
+    """fetch_all() starts every download at once: all of them wait for the network together."""
     explorer.check("gil", "io_overlaps", HERE)
 
 
+def test_cpu_results(explorer):
+    """score_all() returns the exact scores, in the order of the stories."""
+    explorer.check("gil", "cpu_results", HERE)
+
+
 def test_cpu_in_processes(explorer):
-    """score_all() computes in two or more worker processes, and stops them all."""
+    """score_all() scores in two or more worker processes at once, and at most `workers`."""
     explorer.check("gil", "cpu_in_processes", HERE)
+
+
+def test_cpu_workers_stopped(explorer):
+    """Once score_all() returns, no worker process is left running or unjoined."""
+    explorer.check("gil", "cpu_workers_stopped", HERE)

@@ -20,6 +20,16 @@ def test_several_processes(explorer):
     explorer.check("threads_processes", "several_processes", HERE)
 
 
+def test_at_most_workers(explorer):
+    """census() and census_office() start at most `workers` worker processes."""
+    explorer.check("threads_processes", "at_most_workers", HERE)
+
+
+def test_office_counts(explorer):
+    """Part 2: census_office() returns the exact prime counts, in the order of the blocks."""
+    explorer.check("threads_processes", "office_counts", HERE)
+
+
 def test_workers_stopped(explorer):
-    """Part 2: census_office() is exact, and no worker process is left behind."""
+    """Once census() or census_office() returns, every worker it started is stopped and joined."""
     explorer.check("threads_processes", "workers_stopped", HERE)

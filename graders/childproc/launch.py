@@ -10,6 +10,14 @@ fast the code ran), and read what it wrote to a file.
 under chosen start methods, with a probe on a task function reporting which processes ran
 it. One driver run serves every check of a folder: it is remembered by the folder's contents
 and the seed.
+
+The student's code sees the course machine, not the grading one: the driver makes every CPU
+count Python can read say :data:`~graders.checks.support.COURSE_CPUS`, and it never judges
+by the clock: a probe waiting for a second call gives up, and a ``join()`` on a worker that
+waits for ever is ended, only when nothing else in the program has run for a while (every
+process and thread asleep, no CPU used), which a slow or loaded machine does not cause. So a
+verdict is the same on 2 cores and on 64, on an idle machine and on a loaded one. (``wait``
+of :func:`run_processes` is only a backstop for a probe's wait in a program that stays busy.)
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.checks.support import student_file, verdict
+from graders.checks.support import COURSE_CPUS, student_file, verdict
 from graders.engine import Exploration, LoadError, Settings
 
 HERE = Path(__file__).resolve().parent
@@ -136,11 +144,12 @@ class Scenario:
     workers: int
     expect: Any
     call: str                      # how to show the call in a message: census([...], 3)
+    hold: Any = None               # a task (its first argument) held until another finished
 
     def config(self) -> dict[str, Any]:
         return {"name": self.name, "function": self.function, "args": self.args,
                 "method": self.method, "cap": min(self.workers, MOST_WORKERS),
-                "expect": self.expect, "reference": "fork"}
+                "expect": self.expect, "reference": "fork", "hold": self.hold}
 
 
 @dataclass
@@ -159,7 +168,7 @@ _memo: dict[tuple[Any, ...], DriverRun] = {}
 
 
 def run_processes(folder: Path, module_file: str, probe: str, scenarios: Sequence[Scenario],
-                  settings: Settings, *, wait: float = 4.0) -> DriverRun:
+                  settings: Settings, *, wait: float = 20.0) -> DriverRun:
     """Run ``scenarios`` in one driver process (remembered per folder contents and seed)."""
     path = student_file(folder, module_file)
     key = (str(Path(folder).resolve()), folder_digest(folder), module_file, probe,
@@ -175,7 +184,7 @@ def run_processes(folder: Path, module_file: str, probe: str, scenarios: Sequenc
         probes.mkdir()
         env = child_env(GRADERS_PD_FOLDER=str(path.parent.resolve()), GRADERS_PD_MODULE=module,
                         GRADERS_PD_PROBE=probe, GRADERS_PD_DIR=str(probes),
-                        GRADERS_PD_WAIT=str(wait))
+                        GRADERS_PD_WAIT=str(wait), GRADERS_PD_CPUS=str(COURSE_CPUS))
         child = run_child([sys.executable, "-P", str(DRIVER), str(config), str(results)],
                           env=env, cwd=tmp)
         lines = results.read_text().splitlines() if results.exists() else []
@@ -240,7 +249,8 @@ def outcome_failure(run: DriverRun, scenario: Scenario, settings: Settings,
         return verdict(settings, Bug.TOO_MANY_PROCESSES,
                        f"{scenario.call} under {scenario.method!r}: {error['message']}.",
                        "Start at most as many worker processes as the `workers` argument "
-                       "says (a pool sized from the CPU count may start more).", runs)
+                       f"says (a pool sized from the CPU count starts {COURSE_CPUS} on the "
+                       "course machine).", runs)
     spawn_only = reference and "error" not in reference and reference.get("exact")
     if error is not None:
         if spawn_only:
@@ -274,14 +284,31 @@ def outcome_failure(run: DriverRun, scenario: Scenario, settings: Settings,
 
 
 def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, runs: int,
-                      task: str) -> Exploration | None:
-    """Did the task run in two or more worker processes, none of them the main one?"""
+                      task: str, exact_check: str = "") -> Exploration | None:
+    """Did the task run in two or more worker processes, none of them the main one?
+
+    Judged from where the task ran, whatever the call returned. When the call failed under
+    the scenario's start method before running the task at all, and ran it under 'fork',
+    the 'fork' run shows where the work goes (that the call fails is ``exact_check``'s
+    business)."""
     result = run.results.get(scenario.name)
     if result is None:
-        return outcome_failure(run, scenario, settings, runs)
+        return unobserved(run, scenario, settings, runs, exact_check)
     callers = [int(p) for p in result.get("callers", [])]
     driver = result.get("driver")
+    gave_up = result.get("gave_up")
+    reference = result.get("reference") or {}
+    if not callers and "error" in result and reference.get("callers"):
+        callers = [int(p) for p in reference["callers"]]
+        gave_up = False
     if not callers:
+        if "error" in result:
+            other = f" (see {exact_check})" if exact_check else ""
+            return verdict(
+                settings, Bug.SINGLE_PROCESS,
+                f"{scenario.call} raised {_error_text(result['error'])} before calling "
+                f"{task}() even once, so where the work runs could not be seen{other}.",
+                "", runs)
         return verdict(
             settings, Bug.SINGLE_PROCESS,
             f"{scenario.call} returned without calling {task}() at all.",
@@ -296,8 +323,8 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
             f"Use worker processes: each has its own interpreter and its own GIL. The "
             f"check asked for {scenario.workers} workers.", runs)
     if len(callers) < 2:
-        waited = (" One worker waited a few seconds for a second one to take a task; none "
-                  "did." if result.get("gave_up") else "")
+        waited = (f" A call of {task}() waited for a second one to start, until nothing else "
+                  "in the program was running; none did." if gave_up else "")
         return verdict(
             settings, Bug.SINGLE_PROCESS,
             f"{scenario.call}: all {task}() calls ran in one worker process (pid "
@@ -314,12 +341,60 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
     return None
 
 
+def too_many_failure(run: DriverRun, scenario: Scenario, settings: Settings, runs: int,
+                     exact_check: str = "") -> Exploration | None:
+    """Did the call start at most ``scenario.workers`` processes (under 'fork' too, when it
+    failed under the scenario's start method)?"""
+    result = run.results.get(scenario.name)
+    if result is None:
+        return unobserved(run, scenario, settings, runs, exact_check)
+    started = int(result.get("started") or 0)
+    error = result.get("error") or {}
+    if error.get("type") == "TooManyProcesses" or started > scenario.workers:
+        most = (f"more than {started}" if error.get("type") == "TooManyProcesses"
+                else str(started))
+        return verdict(
+            settings, Bug.TOO_MANY_PROCESSES,
+            f"{scenario.call} (start method {scenario.method!r}) started {most} worker "
+            f"processes; it was asked to use {scenario.workers}.",
+            "Start at most as many worker processes as the `workers` argument says. A pool "
+            "sized from the machine's CPU count (the default size) or a process per item "
+            f"depends on the machine or on the input: the course machine has {COURSE_CPUS} "
+            "CPUs.", runs)
+    return None
+
+
+def unobserved(run: DriverRun, scenario: Scenario, settings: Settings, runs: int,
+                other: str) -> Exploration:
+    """One line: the call never returned (or never ran), so nothing could be seen."""
+    failure = outcome_failure(run, scenario, settings, runs)
+    assert failure is not None and failure.failure is not None
+    see = f" (see {other})" if other else ""
+    return verdict(settings, failure.failure.bug_class, failure.failure.message + see, "",
+                   runs)
+
+
 def leftovers_failure(run: DriverRun, scenario: Scenario, settings: Settings,
                       runs: int) -> Exploration | None:
     """Was every worker process stopped and reaped once the call returned?"""
     result = run.results.get(scenario.name)
     if result is None:
         return outcome_failure(run, scenario, settings, runs)
+    stuck = result.get("stuck")
+    if stuck:
+        line = f" (`{stuck['line']}`)" if stuck.get("line") else ""
+        where = f"at {stuck['where']}{line} " if stuck.get("where") else ""
+        who = f"{stuck['joined']} (pid {stuck['pid']})" if stuck.get("joined") else \
+            f"pid {stuck['pid']}"
+        return verdict(
+            settings, Bug.NO_EXIT,
+            f"{scenario.call} (start method {scenario.method!r}) would never return: "
+            f"{where}it joins {who}, which will never end: for a whole second nothing in the "
+            "program ran at all (every process and thread was waiting), so nothing could "
+            "ever wake it.",
+            "A worker that waits for more work never ends by itself. Tell every worker to "
+            "stop (one stop message each) before you join it. (The check killed the workers "
+            "so that the call could go on.)", runs)
     left = result.get("leftovers") or []
     if not left:
         return None
