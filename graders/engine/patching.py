@@ -1,11 +1,12 @@
 """Install the stand-ins only while exploring, and load the code under test fresh each run.
 
 The stand-ins replace attributes of the real ``threading``, ``time``, ``queue`` and
-``concurrent.futures`` modules for the duration of an exploration and are restored after,
-whatever happens. The code under test, its sibling modules and libraries that bind
-primitives at import (``readerwriterlock``'s ``lock_factory=threading.Lock`` default) are
-imported anew inside every run, after the stand-ins are in place, so a lock made at import
-belongs to that run and no state leaks from one schedule into the next.
+``concurrent.futures`` modules (and the CPU count ``os`` reports: :mod:`.machine`) for the
+duration of an exploration and are restored after, whatever happens. The code under test,
+its sibling modules and libraries that bind primitives at import (``readerwriterlock``'s
+``lock_factory=threading.Lock`` default) are imported anew inside every run, after the
+stand-ins are in place, so a lock made at import belongs to that run and no state leaks
+from one schedule into the next.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from . import primitives, queues, threads, timing
+from . import machine, primitives, queues, threads, timing
 from .verdicts import LoadError
 
 _MISSING = object()
@@ -66,6 +67,7 @@ def _plan() -> list[tuple[Any, str, Any]]:
         (queue, "time", timing.monotonic),
         (concurrent.futures, "ThreadPoolExecutor", queues.ThreadPoolExecutor),
         (concurrent.futures.thread, "ThreadPoolExecutor", queues.ThreadPoolExecutor),
+        *machine.stand_ins(),
     ]
 
 
