@@ -11,20 +11,30 @@ HERE = Path(__file__).parent
 
 
 def test_others_finish(explorer):
-    """The first payment fails; the other clerk still gets the lock and sells its tickets."""
+    """When a card is declined, sell() releases the lock, so the other clerks still get it and
+    sell all their tickets."""
     explorer.check("abandoned_lock", "others_finish", HERE)
 
 
 def test_lock_free_at_end(explorer):
-    """The last payment fails (not with a PaymentError); no clerk goes home holding a lock."""
+    """Whatever error a payment fails with, even one sell() cannot expect, the clerk goes home
+    holding no lock."""
     explorer.check("abandoned_lock", "lock_free_at_end", HERE)
 
 
 def test_error_reported(explorer):
-    """The second payment fails; that very error reaches the clerk, in office.problems."""
+    """When a payment fails, that very error reaches the clerk (sell() does not catch it and
+    carry on), and the clerk records it in office.problems."""
     explorer.check("abandoned_lock", "error_reported", HERE)
 
 
 def test_state_consistent(explorer):
-    """The third payment fails; seats and takings match the payments that went through."""
+    """When a payment fails, whatever the error, seats_left and takings look exactly as if
+    that sale had never been tried."""
     explorer.check("abandoned_lock", "state_consistent", HERE)
+
+
+def test_sale_is_one_step(explorer):
+    """A sale takes the seats and adds the money as one step: no other clerk ever sees seats
+    taken without their money in the takings."""
+    explorer.check("abandoned_lock", "sale_is_one_step", HERE)

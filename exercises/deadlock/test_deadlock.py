@@ -11,10 +11,23 @@ HERE = Path(__file__).parent
 
 
 def test_everyone_eats(explorer):
-    """Part 1: three philosophers eat two meals each, on every schedule, with no deadlock."""
+    """Part 1: at tables of 2 to 5, no schedule can deadlock (the forks are never taken in a
+    circular order; one global order prevents it), and every philosopher eats all their
+    meals."""
     explorer.check("deadlock", "everyone_eats", HERE)
 
 
 def test_polite_philosophers(explorer):
-    """Part 2: a philosopher who gives up on a fork puts the other one down too."""
+    """Part 2: a philosopher whose right fork does not come puts the left one down too and
+    pauses for a random moment, so at tables of 2 to 5 everyone eats all their meals."""
     explorer.check("deadlock", "polite_philosophers", HERE)
+
+
+def test_eats_with_both_forks(explorer):
+    """In both parts, a philosopher eats only while holding both neighbouring forks."""
+    explorer.check("deadlock", "eats_with_both_forks", HERE)
+
+
+def test_forks_back(explorer):
+    """In both parts, every fork a philosopher took is back on the table at the end."""
+    explorer.check("deadlock", "forks_back", HERE)
