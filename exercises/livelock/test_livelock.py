@@ -11,10 +11,24 @@ HERE = Path(__file__).parent
 
 
 def test_everyone_cooks(explorer):
-    """Two chefs cook two dishes each, on every schedule, without getting stuck."""
+    """On fair schedules, with two to four chefs, every chef cooks exactly its dishes and the
+    kitchen finishes: no chef waits for ever.
+    """
     explorer.check("livelock", "everyone_cooks", HERE)
 
 
 def test_chefs_in_lockstep(explorer):
-    """Three chefs taking one step each in turn (lockstep) still all get to cook."""
+    """Even when the chefs take one step each in turn (lockstep), the rhythm in which polite
+    chefs stay in step, they do not keep each other busy for ever: every chef gets to cook.
+    """
     explorer.check("livelock", "chefs_in_lockstep", HERE)
+
+
+def test_both_tools(explorer):
+    """A chef cooks only while it holds both of its tools, so two neighbours never cook at once."""
+    explorer.check("livelock", "both_tools", HERE)
+
+
+def test_tools_put_back(explorer):
+    """A chef that has cooked all its dishes has put both of its tools back."""
+    explorer.check("livelock", "tools_put_back", HERE)

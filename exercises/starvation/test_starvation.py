@@ -10,11 +10,22 @@ from pathlib import Path
 HERE = Path(__file__).parent
 
 
+def test_one_at_the_ladle(explorer):
+    """The ladle is never in two hands at once: a diner gets it only after the one before has
+    put it back.
+    """
+    explorer.check("starvation", "one_at_the_ladle", HERE)
+
+
 def test_nobody_passed_over(explorer):
-    """Four diners: while one waits for the ladle, nobody else takes it again and again."""
+    """While a diner waits for the ladle, no other diner takes it more than 3 times (three to
+    five diners, judged on fair schedules).
+    """
     explorer.check("starvation", "nobody_passed_over", HERE)
 
 
 def test_everyone_eats(explorer):
-    """Three diners and food for all: every diner eats at least once, on every schedule."""
+    """With food for everybody, every diner eats at least once and nobody waits for ever, on
+    every schedule (also where a diner runs for as long as it can).
+    """
     explorer.check("starvation", "everyone_eats", HERE)
