@@ -18,14 +18,17 @@ from __future__ import annotations
 import sys
 import types
 from builtins import (  # noqa: UP029 - pinned: submitted code may replace builtins
+    all,
     any,
     callable,
     dict,
+    frozenset,
     getattr,
     hasattr,
     isinstance,
     len,
     list,
+    map,
     set,
     sorted,
     str,
@@ -34,6 +37,9 @@ from builtins import (  # noqa: UP029 - pinned: submitted code may replace built
     zip,
 )
 from collections.abc import Iterable
+from itertools import repeat
+from operator import attrgetter, is_
+from typing import Any
 
 #: Standard-library modules whose functions and classes must be the real ones.
 WATCHED = ("builtins", "sys", "_thread", "threading", "time", "queue", "random",
@@ -77,10 +83,59 @@ def watched_modules() -> list[str]:
 
 def take(names: Iterable[str] | None = None) -> Snapshot:
     """Record the code-bearing values of the watched modules."""
+    return indexed(names)[0]
+
+
+class Index:
+    """Where each value of a snapshot was read, so that :func:`unchanged` can tell quickly
+    that nothing changed: the same facts :func:`compare` looks at, read by identity in
+    C-level loops, without building the snapshot's names. The grading guard asks it at every
+    run of a check (once per explored schedule); only when it sees a difference is a full
+    snapshot taken and compared, for the words."""
+
+    def __init__(self) -> None:
+        self.modules: list[tuple[str, object]] = []
+        #: (the owner's namespace, the names read in it, the values found)
+        self.owners: list[tuple[Any, list[str], list[object]]] = []
+        #: every function met, directly or inside a method wrapper or property, and its parts
+        self.functions: list[types.FunctionType] = []
+        self.parts: tuple[list[object], list[object], list[object]] = ([], [], [])
+        #: (a class's namespace, its names then)
+        self.classes: list[tuple[Any, frozenset[str]]] = []
+
+    def add(self, owner: object, name: str, value: object) -> None:
+        namespace = vars(owner)
+        if not self.owners or self.owners[-1][0] is not namespace:
+            self.owners.append((namespace, [], []))
+        self.owners[-1][1].append(name)
+        self.owners[-1][2].append(value)
+        for fn in _functions(value):
+            self.functions.append(fn)
+            self.parts[0].append(fn.__code__)
+            self.parts[1].append(fn.__defaults__)
+            self.parts[2].append(fn.__kwdefaults__)
+
+
+def _functions(value: object) -> list[types.FunctionType]:
+    """The functions whose code and defaults :func:`_fingerprint` records for ``value``."""
+    if isinstance(value, types.FunctionType):
+        return [value]
+    if isinstance(value, (staticmethod, classmethod)):
+        return _functions(value.__func__)
+    if isinstance(value, property):
+        return [f for accessor in (value.fget, value.fset, value.fdel)
+                for f in _functions(accessor)]
+    return []
+
+
+def indexed(names: Iterable[str] | None = None) -> tuple[Snapshot, Index]:
+    """A snapshot of the watched modules, and the :class:`Index` of where it was read."""
     entries: Snapshot = {}
+    index = Index()
     for name in names if names is not None else watched_modules():
         module = sys.monitoring if name == "sys.monitoring" else sys.modules.get(name)  # type: ignore[attr-defined]
         entries[f"sys.modules[{name!r}]"] = ("module", module)
+        index.modules.append((name, module))
         if module is None:
             continue
         for attr, value in list(vars(module).items()):
@@ -91,13 +146,44 @@ def take(names: Iterable[str] | None = None) -> Snapshot:
             if fp is None:
                 continue
             entries[key] = ("attribute", *fp)
+            index.add(module, attr, value)
             if (isinstance(value, type) and value.__flags__ & _HEAPTYPE
                     and getattr(value, "__module__", None) == name):
+                index.classes.append((vars(value), frozenset(vars(value))))
                 for member, inner in list(vars(value).items()):
                     inner_fp = _fingerprint(inner)
                     if inner_fp is not None:
                         entries[f"{key}.{member}"] = ("member", *inner_fp)
-    return entries
+                        index.add(value, member, inner)
+    return entries, index
+
+
+_ABSENT = object()
+_code, _defaults, _kwdefaults = (attrgetter("__code__"), attrgetter("__defaults__"),
+                                 attrgetter("__kwdefaults__"))
+
+
+def unchanged(index: Index) -> bool:
+    """True when :func:`compare` of the indexed snapshot and a new one would find nothing:
+    every module is the same object, every recorded value is there, the same object, every
+    function has the same code and defaults, and no class that had members gained or lost
+    one. False means: take a snapshot and compare, to learn what changed (it may still be
+    nothing, e.g. a class gained a data attribute)."""
+    modules = sys.modules
+    for name, module in index.modules:
+        now = sys.monitoring if name == "sys.monitoring" else modules.get(name)  # type: ignore[attr-defined]
+        if now is not module:
+            return False
+    for namespace, names, values in index.owners:
+        if not all(map(is_, map(namespace.get, names, repeat(_ABSENT)), values)):
+            return False
+    fns = index.functions
+    codes, defaults, kwdefaults = index.parts
+    if not (all(map(is_, map(_code, fns), codes))
+            and all(map(is_, map(_defaults, fns), defaults))
+            and all(map(is_, map(_kwdefaults, fns), kwdefaults))):
+        return False
+    return all(namespace.keys() == keys for namespace, keys in index.classes)
 
 
 def compare(before: Snapshot, after: Snapshot) -> list[str]:

@@ -49,6 +49,15 @@ def solution(topic: str) -> str:
     return make_class.source(topic, "solution")
 
 
+def starter_points(name: str) -> int:
+    """What the untouched starter of topic ``name`` honestly earns: the points of every check
+    topics.toml does not list it as failing (an attack built on the starter earns no more)."""
+    from graders.catalog import topic
+
+    t = topic(name)
+    return sum(c.points for c in t.checks if c.name not in t.fails)
+
+
 def starter(topic: str) -> str:
     return make_class.source(topic, "starter")
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from grading_helpers import ROOT, grade_cli, solution, starter, write_submission
+from grading_helpers import ROOT, grade_cli, solution, starter, starter_points, write_submission
 
 from graders.catalog import KIT, topic
 from graders.childproc import proctable as procs
@@ -95,7 +95,8 @@ def test_the_walls_hold_against_every_escape(tmp_path: Path, canary: Path) -> No
     honest = victim.read_bytes()
     for name, attack in escape_through(tmp_path, canary).items():
         result = grade(tmp_path, name.replace(" ", "_").replace("'", ""), shop(attack))
-        assert result.score == 0, (name, [c.message for c in result.checks])
+        assert result.score <= starter_points("data_race"), (
+            name, [c.message for c in result.checks])
         assert canary.read_text() == "untouched", name
         assert victim.read_bytes() == honest, name
     assert kit_digest() == before
@@ -134,8 +135,8 @@ def test_the_grader_survives_a_submission_that_signals_everything(tmp_path: Path
                     "--jobs", "2", "--out", str(out))
     assert (out / "grades.csv").is_file() and (out / "sheet.csv").is_file(), run.stderr
     results = {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
-    assert results["honest"]["score"] == 3
-    assert results["killer"]["score"] == 0
+    assert results["honest"]["score"] == topic("data_race").points
+    assert results["killer"]["score"] <= starter_points("data_race")
 
 
 def test_a_flood_fills_only_its_own_capped_scratch(tmp_path: Path, canary: Path) -> None:
@@ -150,7 +151,7 @@ def test_a_flood_fills_only_its_own_capped_scratch(tmp_path: Path, canary: Path)
                 "    except OSError:\n"
                 "        pass")
     result = grade(tmp_path, "flood", text)
-    assert result.score == 0
+    assert result.score <= starter_points("data_race")
     after = os.statvfs(tmp_path)
     assert before - after.f_bavail * after.f_frsize < 256 << 20   # the host lost < 256 MiB
 
@@ -180,7 +181,7 @@ def test_no_process_of_a_submission_outlives_grading(tmp_path: Path) -> None:
                 "        while True:\n"
                 "            time.sleep(1)")
     result = grade(tmp_path, "lingerer", text)
-    assert result.score == 0
+    assert result.score <= starter_points("data_race")
     time.sleep(0.5)
     assert not sandbox_processes()
 

@@ -19,6 +19,8 @@ from graders import catalog, variants
 from graders.catalog import topic, topics
 from graders.grading.scan import Finding, scan
 
+RACE_POINTS = topic("data_race").points
+
 # (id, source, the line flagged, a piece of its reason): one snippet per item the scan must
 # catch, from the list and the aliases it must see through.
 HOSTILE = [
@@ -211,12 +213,12 @@ def test_pytest_shows_the_scan_as_a_warning_without_failing(
     (folder / test_file.name).write_text(test_file.read_text())
     (folder / "shop.py").write_text(solution("data_race"))
     honest = pytester.runpytest("exercises/data_race", "--schedules", "5")
-    honest.assert_outcomes(passed=1)
+    honest.assert_outcomes(passed=sum(not c.hidden for c in topic("data_race").checks))
     assert "instructor" not in honest.stdout.str()
 
     (folder / "shop.py").write_text("import ctypes\n" + solution("data_race"))
     flagged = pytester.runpytest("exercises/data_race", "--schedules", "5")
-    flagged.assert_outcomes(passed=1)
+    flagged.assert_outcomes(passed=sum(not c.hidden for c in topic("data_race").checks))
     flagged.stdout.fnmatch_lines([
         "*graders: code your instructor will review*",
         "The grader will ask your instructor to review this code before its points count:",
@@ -269,13 +271,14 @@ def test_a_flagged_submission_is_held_for_review_until_accepted(tmp_path: Path) 
     assert run.returncode == 0, run.stdout + run.stderr
     mal = results(out)["mal"]
     assert (mal["status"], mal["accepted"], mal["score"], mal["max_score"]) == \
-        ("review", False, 3, 3)           # every check passed; the points wait
+        ("review", False, topic("data_race").points, topic("data_race").points)  # points wait
     assert {(f["file"], f["line"]) for f in mal["review"]} == \
         {("exercises/data_race/shop.py", line)}
     assert results(out)["ada"]["status"] == "graded"
     assert _sheet(out)["mal"] == {"student_id": "mal", "data_race": "review", "total": "review",
-                                  "max_score": "3", "percent": "review"}
-    assert (_grades(out)["mal"]["score"], _grades(out)["ada"]["score"]) == ("", "3.0")
+                                  "max_score": str(RACE_POINTS), "percent": "review"}
+    assert (_grades(out)["mal"]["score"], _grades(out)["ada"]["score"]) == (
+        "", f"{RACE_POINTS:.1f}")
     feedback = (out / "feedback" / "mal.md").read_text()
     assert "**review: points withheld" in feedback
     assert f"`exercises/data_race/shop.py` line {line}: uses sys.\\_getframe" in feedback
@@ -288,8 +291,10 @@ def test_a_flagged_submission_is_held_for_review_until_accepted(tmp_path: Path) 
     assert run.stdout.count("(reused)") == 2 and "Accepted after review: mal." in run.stdout
     mal = results(out)["mal"]
     assert (mal["status"], mal["accepted"]) == ("graded", True)
-    assert _sheet(out)["mal"]["total"] == "3" and _grades(out)["mal"]["score"] == "3.0"
-    assert json.loads((out / "gradescope" / "mal" / "results.json").read_text())["score"] == 3
+    assert (_sheet(out)["mal"]["total"], _grades(out)["mal"]["score"]) == (
+        str(RACE_POINTS), f"{RACE_POINTS:.1f}")
+    assert json.loads((out / "gradescope" / "mal" / "results.json").read_text())["score"] == \
+        RACE_POINTS
     assert "accepted it:" in (out / "feedback" / "mal.md").read_text()
 
     # The acceptance stays with the same files, and goes when they change.
