@@ -11,7 +11,7 @@ HERE = Path(__file__).parent
 
 
 def test_program_exits(explorer):
-    """After main() returns, the program exits: no thread keeps it alive."""
+    """After main() returns, the program exits: no non-daemon thread keeps it alive."""
     explorer.check("daemon_threads", "program_exits", HERE)
 
 
@@ -21,7 +21,7 @@ def test_every_entry_saved(explorer):
 
 
 def test_close_stops_saver(explorer):
-    """When close() returns, the saver has stopped and every entry is on disk."""
+    """close() stops the saver and waits for it: when close() returns, the saver has ended."""
     explorer.check("daemon_threads", "close_stops_saver", HERE)
 
 

@@ -11,15 +11,18 @@ HERE = Path(__file__).parent
 
 
 def test_fixed_job_sets(explorer):
-    """Every algorithm runs three fixed job sets exactly as the rules say, tick by tick."""
+    """Every algorithm follows its rules tick by tick on fixed job sets, ties, idle gaps and jobs
+    listed out of arrival order included."""
     explorer.check("scheduling", "fixed_job_sets", HERE)
 
 
 def test_metrics(explorer):
-    """metrics() measures completion, turnaround, waiting and response, and throughput."""
+    """metrics() measures completion, turnaround, waiting and response, their averages, and the
+    throughput from the first arrival."""
     explorer.check("scheduling", "metrics", HERE)
 
 
 def test_generated_job_sets(explorer):
-    """On many generated job sets, every schedule keeps the algorithms' promises."""
+    """On fixed and many generated job sets, every schedule keeps the promises the README lists
+    for its algorithm."""
     explorer.check("scheduling", "generated_job_sets", HERE)

@@ -1,6 +1,10 @@
 """scheduling: a CPU scheduling simulator, judged against the rules on fixed and generated jobs.
 
-No threads here. The student's simulator runs in a child interpreter
+No threads here. One bug, one check: fixed_job_sets judges the rules tick by tick,
+generated_job_sets the promises every correct schedule keeps (on the fixed sets too), and an
+algorithm that breaks a promise is shown in full only by the latter. metrics judges the rules'
+own schedules, so a wrong schedule never fails it. The student's simulator runs in a child
+interpreter
 (:mod:`graders.childproc.simulator_driver` holds the reference rules and the properties) with
 a hard time budget, since a simulator
 under construction may loop forever. Generated job sets come from ``random.Random`` seeded
@@ -83,20 +87,24 @@ def _outcome(folder: Path, settings: Settings, name: str) -> Exploration:
 
 @check("scheduling")
 def fixed_job_sets(folder: Path, settings: Settings) -> Exploration:
-    """Every algorithm's schedule on three fixed job sets matches the rules, tick by tick."""
+    """Every algorithm's schedule of the fixed job sets (each also listed backwards) matches
+    the rules tick by tick; an algorithm that breaks a promise is left to generated_job_sets,
+    with one line saying so."""
     return _outcome(folder, settings, "fixed_job_sets")
 
 
 @check("scheduling")
 def metrics(folder: Path, settings: Settings) -> Exploration:
-    """metrics(): completion, turnaround, waiting, response, averages and throughput."""
+    """metrics() on the rules' schedules of the fixed and of generated job sets: completion,
+    turnaround, waiting, response, averages and throughput."""
     return _outcome(folder, settings, "metrics")
 
 
 @check("scheduling")
 def generated_job_sets(folder: Path, settings: Settings) -> Exploration:
-    """Properties on seeded random job sets: exact bursts, no idling while a job is ready,
-    SJN optimal, SRT shortest-first, round-robin quanta and response bound."""
+    """Properties on the fixed job sets, then on seeded random ones: exact bursts, no idling
+    while a job is ready, SJN optimal, SRT shortest-first, round-robin quanta and response
+    bound."""
     return _outcome(folder, settings, "generated_job_sets")
 
 
