@@ -21,6 +21,8 @@ from graders.checking import CheckOutcome, run_topic
 from graders.engine import Settings
 
 PASS = "pass"
+#: Each topic shows at least this many plausible wrong fixes and correct alternatives.
+MIN_WRONG, MIN_ALTERNATIVE = 6, 4
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,17 @@ def layout_problems(t: Topic) -> list[str]:
     for stray in variants.strays(t):
         problems.append(f"{stray} is not a fix: a fix is a .diff (python -m graders dev "
                         f"variant new {t.name}/{stray.parent.name}/{stray.stem})")
-    if len(t.wrong) < 3:
-        problems.append(f"{t.name}: at least 3 wrong fixes are needed, {len(t.wrong)} listed")
-    if len(t.alternative) < 2:
-        problems.append(f"{t.name}: at least 2 alternative fixes are needed, "
+    if len(t.wrong) < MIN_WRONG:
+        problems.append(f"{t.name}: at least {MIN_WRONG} wrong fixes are needed, "
+                        f"{len(t.wrong)} listed")
+    if len(t.alternative) < MIN_ALTERNATIVE:
+        problems.append(f"{t.name}: at least {MIN_ALTERNATIVE} alternative fixes are needed, "
                         f"{len(t.alternative)} listed")
+    broken = {name for w in t.wrong.values() for name in w.fails} | set(t.fails)
+    for c in t.checks:
+        if c.name not in broken:
+            problems.append(f"{t.name}: no wrong fix breaks the requirement of check "
+                            f"{c.name!r}, so nothing shows that it can fail")
     return problems
 
 

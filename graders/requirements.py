@@ -31,7 +31,7 @@ def readme_block(t: Topic) -> str:
     if hidden:
         many = hidden > 1
         lines += ["", f"When your class is graded, {hidden} more check{'s' if many else ''} "
-                  f"test{'' if many else 's'} the same requirements on other inputs."]
+                  f"run{'' if many else 's'} that this file does not show."]
     return "\n".join([*lines, "", END])
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from graders.engine import Exploration, Failure, LoadError, Settings
+from graders.engine import Exploration, Failure, LoadError, Settings, machine
 
 
 def student_file(folder: Path, name: str) -> Path:
@@ -136,56 +136,11 @@ def explore_cases(settings: Settings, cases: Sequence[Any],
                    complete=complete)
 
 
-#: The CPU count the student's code sees while a check runs it, whatever machine grades it:
-#: ``os.cpu_count()``, ``os.process_cpu_count()`` (3.13), ``multiprocessing.cpu_count()``,
-#: ``len(os.sched_getaffinity(0))`` and the ``os.sysconf`` processor counts all say 4, so the
-#: default ``ThreadPoolExecutor`` has 8 workers (as the engine's stand-in has) and a default
-#: ``ProcessPoolExecutor`` or ``multiprocessing.Pool`` 4 processes. The child-process
-#: drivers (graders/childproc/) receive it as GRADERS_PD_CPUS.
-COURSE_CPUS = 4
-
-
-class course_machine:
-    """While the block runs (the student's code, in this process), every way Python reads
-    the machine's CPU count says ``cpus``; the real functions are back afterwards."""
-
-    def __init__(self, cpus: int = COURSE_CPUS) -> None:
-        import os
-
-        self.os = os
-        names = {"SC_NPROCESSORS_ONLN", "SC_NPROCESSORS_CONF"}
-        numbers = {os.sysconf_names[n] for n in names if n in getattr(os, "sysconf_names", {})}
-        real_sysconf = getattr(os, "sysconf", None)
-
-        def cpu_count() -> int:
-            return cpus
-
-        def sched_getaffinity(pid: int) -> set[int]:
-            return set(range(cpus))
-
-        def sysconf(name: str | int) -> int:
-            if name in names or name in numbers:
-                return cpus
-            assert real_sysconf is not None
-            return int(real_sysconf(name))
-
-        self.fakes: dict[str, Any] = {"cpu_count": cpu_count, "process_cpu_count": cpu_count,
-                                      "sched_getaffinity": sched_getaffinity}
-        if real_sysconf is not None:
-            self.fakes["sysconf"] = sysconf
-        self.saved: list[dict[str, Any]] = []
-
-    def __enter__(self) -> None:
-        self.saved.append({name: self.os.__dict__.get(name, self) for name in self.fakes})
-        for name, fake in self.fakes.items():
-            setattr(self.os, name, fake)
-
-    def __exit__(self, *exc: object) -> None:
-        for name, value in self.saved.pop().items():
-            if value is self:
-                delattr(self.os, name)
-            else:
-                setattr(self.os, name, value)
+#: The CPU count the student's code sees while a check runs it, whatever machine grades it
+#: (the one home of that value and of the stand-ins is graders/engine/machine.py; the
+#: child-process drivers receive it as GRADERS_PD_CPUS).
+COURSE_CPUS = machine.CPUS
+course_machine = machine.course_machine
 
 
 #: The engine's verdicts for a run that got stuck: nobody can go on (deadlock, a wait for a
