@@ -16,8 +16,16 @@ import pytest
 
 from graders import checking, consistency
 from graders.bugclasses import Bug
-from graders.catalog import (CatalogError, CheckInfo, HintRule, Topic, WrongFix, load, raw_topics,
-                             topics)
+from graders.catalog import (
+    CatalogError,
+    CheckInfo,
+    HintRule,
+    Topic,
+    WrongFix,
+    load,
+    raw_topics,
+    topics,
+)
 from graders.checks.support import verdict
 from graders.engine import BugClass
 

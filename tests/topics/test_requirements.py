@@ -88,3 +88,14 @@ def test_the_starter_behaves_as_listed_with_a_fitting_hint_for_each_failure() ->
     result = devcheck.verify(next(devcheck.cases(t)))
     assert result.ok, result.got
     assert all(o.hint is not None for o in result.outcomes if not o.passed)
+
+
+def test_the_front_doors_table_of_topics_is_the_catalogues() -> None:
+    import re
+
+    from graders.catalog import KIT
+
+    rows = re.findall(r"^\| (\d+) \| `(\w+)` \| .*? \| (\d+) \|$", (KIT / "README.md").read_text(),
+                      re.M)
+    assert [(int(n), name, int(points)) for n, name, points in rows] == [
+        (i, t.name, t.points) for i, t in enumerate(topics().values(), 1)]
