@@ -46,6 +46,11 @@ RECENT = 2000
 #: clear, say), and on a real machine its deadline would have come long ago.
 SPIN_STEPS = 500
 
+#: How many times the clock may pass while a runnable thread takes no step: a thread may
+#: stall (a loaded machine, a long pause) while another completes this many sleeps, but no
+#: thread sits still forever while the clock runs.
+MAX_LAG = 32
+
 #: The run being explored in this process, if any (explorations do not nest).
 active: Run | None = None
 
@@ -233,6 +238,7 @@ class Run:
         self.foreign_released: set[int] = set()
         self.thread_counter = 0
         self.stepped: set[int] = set()
+        self.lag: dict[int, int] = {}   # tid -> times the clock passed since it last stepped
         self.ticked = 0               # self.steps when time last passed
         self.budget = max(1, settings.max_steps // 4)
         self.grace = False
@@ -387,10 +393,13 @@ class Run:
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
         options = [t for t in self.threads if t.status == RUNNABLE]
-        # Time may pass while threads are runnable (they were slow), but only once each of
-        # them has taken a step since it last passed: no thread sits still forever while
-        # the clock runs.
-        if not options or all(t.tid in self.stepped for t in options):
+        # Time may pass while threads are runnable (they were slow), but a thread that has
+        # taken no step while it passed MAX_LAG times must take one first: no thread sits
+        # still forever while the clock runs.
+        lag = self.lag
+        stepped = self.stepped
+        if not options or all(t.tid in stepped or lag.get(t.tid, 0) < MAX_LAG
+                              for t in options):
             timed = None
             first = 0.0
             for t in self.threads:
@@ -402,8 +411,7 @@ class Run:
                     # Everyone else has run for long since time last passed: it passes now,
                     # even under a strategy that never picks a sleeper (lockstep).
                     self._advance_clock(timed.deadline)
-                    self.stepped.clear()
-                    self.ticked = self.steps
+                    self._ticked()
                     return timed
                 options.append(timed)
         if not options:
@@ -418,9 +426,20 @@ class Run:
             self.decisions += 1
         if chosen.status == BLOCKED:
             self._advance_clock(chosen.deadline)
-            self.stepped.clear()
-            self.ticked = self.steps
+            self._ticked()
         return chosen
+
+    def _ticked(self) -> None:
+        """The clock passed: count it against the runnable threads that took no step."""
+        lag = self.lag
+        stepped = self.stepped
+        for t in self.threads:
+            if t.tid in stepped or t.status != RUNNABLE:
+                lag.pop(t.tid, None)
+            else:
+                lag[t.tid] = lag.get(t.tid, 0) + 1
+        stepped.clear()
+        self.ticked = self.steps
 
     def choose_waiter(self, waiters: list[ThreadState]) -> ThreadState:
         """Where the stdlib leaves the order open (which waiter a notify wakes)."""

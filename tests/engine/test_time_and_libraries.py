@@ -37,6 +37,11 @@ def test_timeouts_cost_virtual_time_only(kit):
 
 
 @pytest.mark.timeout(60)
+def test_a_thread_may_stall_while_another_completes_twenty_sleeps(kit):
+    result = kit.explore("virtual_time.py:gives_up_after_twenty_naps", schedules=200)
+    assert result.failure is not None and result.failure.bug_class == BugClass.ASSERTION
+
+
 def test_negative_sleep_keeps_the_stdlib_error(kit):
     _, seen = kit.observe("virtual_time.py:negative_sleep")
     assert seen == ["sleep length must be non-negative"]
