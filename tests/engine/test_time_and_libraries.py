@@ -10,6 +10,7 @@ import time
 import pytest
 
 from graders.engine import BugClass, LoadError, Settings, explore
+from graders.engine.strategies import Strategy
 
 # ------------------------------------------------------------------ virtual time
 
@@ -37,8 +38,20 @@ def test_timeouts_cost_virtual_time_only(kit):
 
 
 @pytest.mark.timeout(60)
-def test_a_thread_may_stall_while_another_completes_twenty_sleeps(kit):
-    result = kit.explore("virtual_time.py:gives_up_after_twenty_naps", schedules=200)
+class _SleeperFirst(Strategy):
+    """Wakes a sleeper whenever the engine offers one (it is the last option), and never
+    switches otherwise."""
+
+    name = "test-sleeper-first"
+    listed = False
+
+    def choose(self, run, options, default, current):
+        return options[-1] if options[-1].status == "blocked" else default
+
+
+def test_a_new_thread_may_wait_while_another_completes_twenty_sleeps(kit):
+    result = kit.explore("virtual_time.py:gives_up_after_twenty_naps", schedules=1,
+                         strategy=_SleeperFirst.name)
     assert result.failure is not None and result.failure.bug_class == BugClass.ASSERTION
 
 
