@@ -255,10 +255,13 @@ class PCT(Strategy):
         if chosen.status != RUNNABLE and any(t.status == RUNNABLE for t in options):
             # A sleeper woken before runnable threads ("the others were slow"). Left on top,
             # a thread that polls (sleeps in a loop) would win every time and the threads it
-            # waits for would hardly run: a false livelock. It drops below everyone instead,
-            # at once or after ``patience`` such wake-ups.
+            # waits for would never run: a false livelock. It drops below everyone instead:
+            # at once, or, while a thread just started has not run yet (which the clock may
+            # leave behind, see scheduler.MAX_LAG), after ``patience`` such wake-ups.
+            fresh = any(t.status == RUNNABLE and t.tid not in run.moved
+                        and t.tid not in run.stepped for t in options)
             n = self.overslept[chosen.tid] = self.overslept.get(chosen.tid, 0) + 1
-            if n >= self.patience:
+            if not fresh or n >= self.patience:
                 self.overslept[chosen.tid] = 0
                 self.priority[chosen.tid] = min(self.priority.values()) - 1
         return chosen
