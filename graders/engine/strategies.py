@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from .findings import RUNNABLE
-from .scheduler import MAX_LAG, Run, ThreadState
+from .scheduler import Run, ThreadState
 
 #: Every strategy class by name, in the order they were defined.
 REGISTRY: dict[str, type[Strategy]] = {}
@@ -209,8 +209,6 @@ class PCT(Strategy):
         self.changes: list[int] = []
         self.count = 0
         self.hint_used = self.steps_hint
-        self.patience = 1
-        self.overslept: dict[int, int] = {}
 
     @classmethod
     def for_run(cls, plan: Plan) -> Strategy:
@@ -232,11 +230,6 @@ class PCT(Strategy):
         self.hint_used = self.steps_hint
         self.changes = sorted(self.rng.randint(1, self.steps_hint)
                               for _ in range(self.depth - 1))
-        # In half the runs a sleeper on top keeps its place for as long as the clock may
-        # leave the runnable threads behind (scheduler.MAX_LAG): one of them stalls while
-        # it completes many sleeps. (A Random of its own: the priorities stay as they were.)
-        self.patience = MAX_LAG if random.Random(self.seed ^ 0x57A11).random() < 0.5 else 1
-        self.overslept = {}
 
     def _priority(self, ts: ThreadState) -> float:
         p = self.priority.get(ts.tid)
@@ -255,15 +248,8 @@ class PCT(Strategy):
         if chosen.status != RUNNABLE and any(t.status == RUNNABLE for t in options):
             # A sleeper woken before runnable threads ("the others were slow"). Left on top,
             # a thread that polls (sleeps in a loop) would win every time and the threads it
-            # waits for would never run: a false livelock. It drops below everyone instead:
-            # at once, or, while a thread just started has not run yet (which the clock may
-            # leave behind, see scheduler.MAX_LAG), after ``patience`` such wake-ups.
-            fresh = any(t.status == RUNNABLE and t.tid not in run.moved
-                        and t.tid not in run.stepped for t in options)
-            n = self.overslept[chosen.tid] = self.overslept.get(chosen.tid, 0) + 1
-            if not fresh or n >= self.patience:
-                self.overslept[chosen.tid] = 0
-                self.priority[chosen.tid] = min(self.priority.values()) - 1
+            # waits for would never run: a false livelock. It drops below everyone instead.
+            self.priority[chosen.tid] = min(self.priority.values()) - 1
         return chosen
 
     def label(self) -> str:
