@@ -70,6 +70,10 @@ CATALOG: dict[str, tuple[str, ...] | None] = {
     "condition_no_predicate": ("deadlock",),
     "polite_philosophers": ("livelock",),
     "sleep_not_join": ("assertion",),
+    "fib_alternation": ("assertion",),
+    "condition_notify_one": ("deadlock",),
+    "stalled_writer": ("assertion",),
+    "exec_counter": ("assertion",),
     "counter_lock": None,
     "philosophers_ordered": None,
     "rwlock_fair": None,
@@ -81,7 +85,8 @@ CATALOG: dict[str, tuple[str, ...] | None] = {
 QUICK = ["racy_counter", "check_then_act", "philosophers_3", "semaphore_order",
          "counter_lock", "condition_while"]
 DEADLOCKS = {"philosophers_3", "philosophers_5", "semaphore_order", "abandoned_lock",
-             "recursive_lock", "event_clear_race", "condition_no_predicate"}
+             "recursive_lock", "event_clear_race", "condition_no_predicate",
+             "condition_notify_one"}
 
 TOOLS_DIR = Path("/tmp/concurrency-kit-bench")
 FRONTRUN_SPEC = "frontrun==0.7.0"

@@ -20,7 +20,7 @@ from typing import Any
 
 from . import scheduler
 from .scheduler import LogEntry
-from .tracing import _points
+from .tracing import _points, is_traced
 
 AVAILABLE = hasattr(sys, "monitoring")
 
@@ -48,16 +48,23 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
     get_ident = scheduler._get_ident
     disable = mon.DISABLE
 
+    # Code objects compare equal by content: the same source compiled again (code an
+    # ``exec`` in the file under test builds anew in every run) is another object, whose
+    # events must be switched on too. So what was instrumented is kept by identity.
+    instrumented: dict[int, CodeType] = {}
+
     def instrument(code: CodeType) -> None:
         for c in _nested(code):
-            if c not in points:
-                points[c] = _points(c)
+            if id(c) not in instrumented:
+                instrumented[id(c)] = c
+                points.setdefault(c, _points(c))
                 mon.set_local_events(tool, c, events.INSTRUCTION)
 
     def on_start(code: CodeType, offset: int) -> Any:
-        if code in points:
+        if id(code) in instrumented:
             return None
-        if not traced(code.co_filename):
+        # (the frame that starts is the callback's caller)
+        if not is_traced(code, sys._getframe(1).f_globals, traced):
             return disable
         instrument(code)
         return None
@@ -87,7 +94,7 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
         yield
     finally:
         mon.set_events(tool, 0)
-        for code in points:
+        for code in instrumented.values():
             mon.set_local_events(tool, code, 0)
         mon.register_callback(tool, events.PY_START, None)
         mon.register_callback(tool, events.INSTRUCTION, None)

@@ -46,6 +46,13 @@ RECENT = 2000
 #: clear, say), and on a real machine its deadline would have come long ago.
 SPIN_STEPS = 500
 
+#: How many times the clock may pass while a thread just started has not yet taken its
+#: first step: a new thread may wait that long for a CPU (a loaded machine) while another
+#: completes as many sleeps, but no thread sits still forever while the clock runs. (A
+#: thread that has run must take a step each time before the clock passes again: checks
+#: that every thread is served, on every schedule, rely on it.)
+MAX_LAG = 32
+
 #: The run being explored in this process, if any (explorations do not nest).
 active: Run | None = None
 
@@ -233,6 +240,8 @@ class Run:
         self.foreign_released: set[int] = set()
         self.thread_counter = 0
         self.stepped: set[int] = set()
+        self.lag: dict[int, int] = {}   # tid -> times the clock passed before its first step
+        self.moved: set[int] = set()    # threads that took a step before the clock last passed
         self.ticked = 0               # self.steps when time last passed
         self.budget = max(1, settings.max_steps // 4)
         self.grace = False
@@ -388,9 +397,13 @@ class Run:
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
         options = [t for t in self.threads if t.status == RUNNABLE]
         # Time may pass while threads are runnable (they were slow), but only once each of
-        # them has taken a step since it last passed: no thread sits still forever while
-        # the clock runs.
-        if not options or all(t.tid in self.stepped for t in options):
+        # them has taken a step since it last passed (a thread that has not run yet: once
+        # it passed MAX_LAG times): no thread sits still forever while the clock runs.
+        lag = self.lag
+        stepped = self.stepped
+        moved = self.moved
+        if not options or all(t.tid in stepped or (t.tid not in moved and lag.get(t.tid, 0)
+                                                   < MAX_LAG) for t in options):
             timed = None
             first = 0.0
             for t in self.threads:
@@ -402,8 +415,7 @@ class Run:
                     # Everyone else has run for long since time last passed: it passes now,
                     # even under a strategy that never picks a sleeper (lockstep).
                     self._advance_clock(timed.deadline)
-                    self.stepped.clear()
-                    self.ticked = self.steps
+                    self._ticked()
                     return timed
                 options.append(timed)
         if not options:
@@ -418,9 +430,20 @@ class Run:
             self.decisions += 1
         if chosen.status == BLOCKED:
             self._advance_clock(chosen.deadline)
-            self.stepped.clear()
-            self.ticked = self.steps
+            self._ticked()
         return chosen
+
+    def _ticked(self) -> None:
+        """The clock passed: count it against the new threads that have taken no step yet."""
+        lag = self.lag
+        stepped = self.stepped
+        for t in self.threads:
+            if t.tid in stepped:
+                self.moved.add(t.tid)
+            elif t.status == RUNNABLE and t.tid not in self.moved:
+                lag[t.tid] = lag.get(t.tid, 0) + 1
+        stepped.clear()
+        self.ticked = self.steps
 
     def choose_waiter(self, waiters: list[ThreadState]) -> ThreadState:
         """Where the stdlib leaves the order open (which waiter a notify wakes)."""

@@ -269,7 +269,12 @@ class DeepPCT(PCT):
 
 
 class Lockstep(Strategy):
-    """Round-robin every ``quantum`` decisions: symmetric threads stay in step (livelock)."""
+    """Round-robin every ``quantum`` decisions: symmetric threads stay in step (livelock).
+
+    Threads started one after the other are out of step by the work the starter did in
+    between; in some runs each new thread first runs alone for ``catchup`` decisions, so
+    that one of the runs lines it up with the threads started before it.
+    """
 
     name = "lockstep"
 
@@ -277,23 +282,46 @@ class Lockstep(Strategy):
         super().__init__(seed)
         self.quantum = 1
         self.left = 1
+        self.catchup = 0
+        self.seen: set[int] = set()
+        self.solo: tuple[int, int] | None = None   # (tid, decisions it still runs alone)
 
     def token(self) -> str:
-        return f"{self.name}.{self.quantum}.{self.seed}"
+        tail = f".{self.catchup}" if self.catchup else ""
+        return f"{self.name}.{self.quantum}.{self.seed}{tail}"
 
     @classmethod
     def parse(cls, fields: Sequence[str]) -> Strategy:
-        quantum, seed = fields
+        quantum, seed, *rest = fields
+        if len(rest) > 1:
+            raise ValueError("lockstep takes a quantum, a seed and maybe a catch-up")
         lockstep = cls(int(seed))
         lockstep.quantum = lockstep.left = int(quantum)
+        lockstep.catchup = int(rest[0]) if rest else 0
         return lockstep
 
     def begin(self, index: int) -> None:
         self.quantum = (1, 1, 2, 3, 5)[index % 5]
         self.left = self.quantum
+        # (the decision is the run's index, not a draw: the rest of a run stays as it was)
+        self.catchup = (index // 5) % 6
+        self.seen = set()
+        self.solo = None
 
     def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
                current: ThreadState | None) -> ThreadState:
+        if self.catchup:
+            for t in options:
+                if t.tid not in self.seen:
+                    self.seen.add(t.tid)
+                    if t.tid:                  # (not the main thread)
+                        self.solo = (t.tid, self.catchup)
+            if self.solo is not None:
+                tid, left = self.solo
+                self.solo = (tid, left - 1) if left > 1 else None
+                for t in options:
+                    if t.tid == tid and t.status == RUNNABLE:
+                        return t
         if current is None or current.status != RUNNABLE:
             return default
         self.left -= 1

@@ -1,8 +1,9 @@
 """Virtual time: ``time.sleep`` costs no wall time and timeouts expire when the strategy says.
 
 A sleeping thread wakes either when no other thread can run or earlier, when the strategy
-decides the others were slow: both are things real machines do, so a ``sleep`` meant to
-"let the other thread finish first" is caught instead of trusted.
+decides the others were slow (a thread just started may wait for its first step while the
+clock passes up to ``scheduler.MAX_LAG`` times): both are things real machines do, so a
+``sleep`` meant to "let the other thread finish first" is caught instead of trusted.
 """
 
 from __future__ import annotations

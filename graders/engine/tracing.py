@@ -64,6 +64,19 @@ def _points(code: CodeType) -> dict[int, bool]:
     return points
 
 
+def is_traced(code: CodeType, globals_: dict[str, Any], traced: Callable[[str], bool]) -> bool:
+    """Code of the files under test, and code they compiled from a string (``exec``,
+    ``compile``: its file name is ``<string>`` or the like) that runs with the globals of
+    a module under test, as ``exec(source, globals())`` does."""
+    name = code.co_filename
+    if traced(name):
+        return True
+    if not name.startswith("<") or name.startswith("<frozen"):
+        return False
+    module_file = globals_.get("__file__")
+    return isinstance(module_file, str) and traced(module_file)
+
+
 #: What the tracer keeps for code it does not trace (the standard library, the engine...).
 _UNTRACED: dict[int, bool] = {}
 
@@ -96,7 +109,8 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
             code = frame.f_code
             points = cache.get(code)
             if points is None:
-                points = cache[code] = _points(code) if traced(code.co_filename) else untraced
+                points = cache[code] = (_points(code) if is_traced(code, frame.f_globals, traced)
+                                        else untraced)
             if points is untraced:
                 return None
             frame.f_trace_lines = False

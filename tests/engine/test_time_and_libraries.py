@@ -10,6 +10,7 @@ import time
 import pytest
 
 from graders.engine import BugClass, LoadError, Settings, explore
+from graders.engine.strategies import Strategy
 
 # ------------------------------------------------------------------ virtual time
 
@@ -37,6 +38,23 @@ def test_timeouts_cost_virtual_time_only(kit):
 
 
 @pytest.mark.timeout(60)
+class _SleeperFirst(Strategy):
+    """Wakes a sleeper whenever the engine offers one (it is the last option), and never
+    switches otherwise."""
+
+    name = "test-sleeper-first"
+    listed = False
+
+    def choose(self, run, options, default, current):
+        return options[-1] if options[-1].status == "blocked" else default
+
+
+def test_a_new_thread_may_wait_while_another_completes_twenty_sleeps(kit):
+    result = kit.explore("virtual_time.py:gives_up_after_twenty_naps", schedules=1,
+                         strategy=_SleeperFirst.name)
+    assert result.failure is not None and result.failure.bug_class == BugClass.ASSERTION
+
+
 def test_negative_sleep_keeps_the_stdlib_error(kit):
     _, seen = kit.observe("virtual_time.py:negative_sleep")
     assert seen == ["sleep length must be non-negative"]

@@ -34,6 +34,7 @@ def test_a_token_names_this_version_and_needs_no_quoting(kit):
     ("py3100:default", "3.100", "default"),
     ("19.2-21.1-23.2", None, "19.2-21.1-23.2"),      # printed before tokens had a version
     ("lockstep.2.77", None, "lockstep.2.77"),
+    ("py311:lockstep.3.77.3", "3.11", "lockstep.3.77.3"),   # with a catch-up
 ])
 def test_tokens_with_and_without_a_version_are_read(token, python, schedule):
     parsed = decode(token)

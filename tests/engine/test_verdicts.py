@@ -30,6 +30,11 @@ def test_lost_update(kit):
     assert "paused before it writes count" in report
 
 
+def test_a_race_in_code_compiled_from_a_string_in_the_file_is_found(kit):
+    _, f = failure_of(kit, "lost_update.py:generated")
+    assert f.bug_class == BugClass.ASSERTION
+
+
 def test_check_then_act(kit):
     _, f = failure_of(kit, "check_then_act.py:main")
     assert f.bug_class == BugClass.ASSERTION

@@ -38,3 +38,22 @@ def locked():
     for t in threads:
         t.join()
     assert count == 4, f"Lost update: expected 4, counted {count}"
+
+
+# The same race in code built from a string at import time: it is traced like the file.
+exec(compile("""
+def add_generated(n):
+    global count
+    for _ in range(n):
+        count += 1
+""", "<generated>", "exec"), globals())
+
+
+def generated():
+    threads = [threading.Thread(target=add_generated, args=(3,),  # noqa: F821
+                                name=f"adder-{i}") for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count == 6, f"Lost update: expected 6, counted {count}"

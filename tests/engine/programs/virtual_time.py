@@ -66,3 +66,24 @@ def long_sleeps_in_threads():
     for t in ts:
         t.join()
     return "done"
+
+
+records = []
+
+
+def _write_three():
+    for n in range(3):
+        records.append(n)
+
+
+def gives_up_after_twenty_naps():
+    """A writer stalled while the reader completes 20 sleeps: the reader gives up early."""
+    worker = threading.Thread(target=_write_three, name="writer")
+    worker.start()
+    for _ in range(20):
+        if len(records) == 3:
+            break
+        time.sleep(0.01)
+    report = list(records)
+    worker.join()
+    assert report == [0, 1, 2], f"report taken before the writer finished: {report}"
