@@ -1,6 +1,6 @@
-"""Course CI's promise, topic by topic: every grader fails its untouched starter with the
-topic's bug class, passes its solution and every alternative fix, and fails every listed
-wrong fix with the listed class."""
+"""Course CI's promise, topic by topic: every grader fails its untouched starter and every
+listed wrong fix on exactly the checks topics.toml lists (the first with the listed class,
+each failure with a hint written for it), and passes its solution and every alternative."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_case_behaves_as_listed(case: devcheck.Case) -> None:
     result = devcheck.verify(case)
     failing = next((o for o in result.outcomes if not o.passed), None)
     detail = failing.message() if failing is not None else "every check passed"
-    assert result.ok, f"expected {case.expect}, got {result.got}:\n{detail}"
+    assert result.ok, f"expected {case.expected()}, got {result.got}:\n{detail}"
 
 
 def test_dev_check_command_passes() -> None:
