@@ -36,5 +36,7 @@ def test_a_new_topic_is_reported_incomplete_in_plain_words(tmp_path: Path) -> No
     text = checked.stdout + checked.stderr
     assert "exercises/barrier_demo/README.md is missing" in text
     assert "marks no place to edit (no TODO)" in text
-    assert "at least 3 wrong fixes are needed, 0 listed" in text
-    assert "at least 2 alternative fixes are needed, 0 listed" in text
+    assert "at least 6 wrong fixes are needed, 0 listed" in text
+    assert "at least 4 alternative fixes are needed, 0 listed" in text
+    assert "no wrong fix breaks the requirement of check 'main_runs'" not in text  # the starter
+    assert "starter" in text and "expected exception: main_runs" in text
