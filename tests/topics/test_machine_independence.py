@@ -198,7 +198,6 @@ def _as_promised(verdicts: list[tuple[str, str | None]]) -> tuple[list[str], str
 @pytest.mark.parametrize("name", TOPICS)
 def test_same_verdicts_on_any_machine(name: str, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    started = time.monotonic()
     rotation = ROTATION_PROMISED if name in PROMISED else ROTATION
     for (label, source), disturbances in zip(_cases(name), rotation, strict=False):
         if name in PROMISED:
@@ -217,4 +216,3 @@ def test_same_verdicts_on_any_machine(name: str, tmp_path: Path,
             seen = _as_promised(got) if name in PROMISED else got
             assert seen == expected, f"{name} {label} on {where}: {got}"
     _forget_runs()
-    assert time.monotonic() - started < 60, f"{name}: too slow for this test"
