@@ -34,7 +34,8 @@ def test_no_interleaving(explorer):
 
 
 def _picture(output: str, test: str) -> str | None:
-    block = output.split(f"_ {test} _", 1)[1].split("\n_", 1)[0]
+    # a test's block ends where the next test's or the summary's header begins
+    block = re.split(r"\n[_=]", output.split(f"_ {test} _", 1)[1], maxsplit=1)[0]
     found = re.search(r"^Picture of this interleaving: (\S+)$", block, re.MULTILINE)
     return found.group(1) if found else None
 
