@@ -76,6 +76,7 @@ class Sample:
     lines: int | None = None
     start: int = 0               # where the text between the markers starts
     end: int = 0                 # where the end marker starts
+    spec: str = ""               # the marker's words, as written
 
     @property
     def where(self) -> str:
@@ -102,13 +103,13 @@ def find(path: Path) -> list[Sample]:
         nested = text.find(MARK, offset)
         if end < 0 or 0 <= nested < end:
             raise ValueError(f"{where}: the sample has no end line {END!r}")
-        found.append(_parse(m["spec"].split(), path, number, offset, end, where))
+        found.append(_parse(m["spec"], path, number, offset, end, where))
     return found
 
 
-def _parse(words: list[str], path: Path, line: int, start: int, end: int,
-           where: str) -> Sample:
+def _parse(spec: str, path: Path, line: int, start: int, end: int, where: str) -> Sample:
     """The sample a marker's words describe, checked against the catalogue."""
+    words = spec.split()
     if len(words) < 2:
         raise ValueError(f"{where}: a sample names a topic and what to show")
     try:
@@ -136,14 +137,14 @@ def _parse(words: list[str], path: Path, line: int, start: int, end: int,
             raise ValueError(f"{where}: {program!r} is not a file of {t.name} "
                              f"({', '.join(t.files)})")
         kind = "passing" if program is None else "prints"
-        return Sample(path, line, t.name, (), kind, None, program, lines, start, end)
+        return Sample(path, line, t.name, (), kind, None, program, lines, start, end, spec)
     checks = tuple(what.split(","))
     shown = [c.name for c in t.checks if not c.hidden]
     for check in checks:
         if check not in shown:
             raise ValueError(f"{where}: unknown kind {check!r}: not passing, prints=FILE or "
                              f"a check {t.name} shows ({', '.join(shown)})")
-    return Sample(path, line, t.name, checks, "report", fix, None, lines, start, end)
+    return Sample(path, line, t.name, checks, "report", fix, None, lines, start, end, spec)
 
 
 class Runs:
@@ -309,8 +310,8 @@ def stale() -> list[str]:
             if s.what == "report" and not same_python:
                 now, fresh = "\n".join(_fixed_lines(now)), "\n".join(_fixed_lines(fresh))
             if now != fresh:
-                problems.append(f"{s.where}: the sample of {s.topic} {s.what} is out of date "
-                                "(python -m graders dev samples)")
+                problems.append(f"{s.where}: the sample '{s.spec}' is out of date (python -m "
+                                "graders dev samples)")
     return problems
 
 

@@ -86,3 +86,33 @@ def test_an_output_block_is_a_fence_that_is_neither_code_nor_a_drawing_nor_a_sam
         "```text", "typed by hand too", "```", ""]))
     assert [line.split(": ")[0] for line in samples.unmarked(readme)] == [
         f"{readme}:14", f"{readme}:17"]
+
+
+def test_a_stale_sample_is_named_and_written_anew(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = tmp_path / "README.md"
+    marker = f"<!-- sample: mutex passing {TAIL}"
+    readme.write_text(f"When every check passes:\n\n{marker}\n```text\n1 passed\n```\n"
+                      f"{samples.END}\n")
+    monkeypatch.setattr(samples, "readmes", lambda: [readme])
+    monkeypatch.setattr(samples, "MADE_ON", f"{sys.version_info[0]}.{sys.version_info[1]}")
+    assert samples.stale() == [f"{readme}:3: the sample 'mutex passing' is out of date "
+                               "(python -m graders dev samples)"]
+    assert samples.write() == [readme]
+    line = samples.progress_line(topic("mutex"), "...")
+    assert readme.read_text() == (f"When every check passes:\n\n{marker}\n```text\n{line}\n"
+                                  f"```\n{samples.END}\n")
+    assert samples.stale() == []
+
+
+def test_a_program_sample_is_what_the_reference_prints(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"<!-- sample: scheduling prints=simulator.py lines=2 {TAIL}\n"
+                      f"{samples.END}\n")
+    monkeypatch.setattr(samples, "readmes", lambda: [readme])
+    monkeypatch.setattr(samples, "MADE_ON", f"{sys.version_info[0]}.{sys.version_info[1]}")
+    samples.write()
+    assert readme.read_text().splitlines()[1:6] == [
+        "```text", "first come, first served: average waiting 6.00, response 6.00",
+        "| A | B | C | D  |", "...", "```"]
