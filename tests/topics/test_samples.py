@@ -4,12 +4,14 @@ README is one of them, and a check's report is rendered exactly as pytest shows 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from kit_env import without_kit_settings
 
 from graders import samples
 from graders.catalog import KIT, topic, topics
@@ -36,10 +38,12 @@ def test_a_report_is_rendered_as_pytest_shows_it(tmp_path: Path) -> None:
     of the same checks: the header lines, the reports, the picture's path, the hints."""
     t = topic("reentrant_lock")
     shutil.copytree(t.exercise_dir(), tmp_path / "exercises" / t.name)
+    env = without_kit_settings()
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(KIT), env.get("PYTHONPATH")]))
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
-         f"exercises/{t.name}"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-        check=False)
+         f"exercises/{t.name}"], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120, check=False)
     out = run.stdout.splitlines()
     first = out.index(next(line for line in out if "FAILURES" in line)) + 1
     last = out.index(next(line for line in out if "short test summary" in line))
