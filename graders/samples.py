@@ -66,6 +66,8 @@ OPENING = re.compile(r"```(?P<info>\S*)\s*$")
 
 @dataclass(frozen=True)
 class Sample:
+    """One sample marked in a README: where it is, and which run it shows."""
+
     path: Path
     line: int                    # of the begin marker, from 1
     topic: str
@@ -169,6 +171,7 @@ class Runs:
         return self._checks[key]
 
     def printed(self, topic_name: str, program: str) -> str:
+        """What ``python program`` prints in the topic's reference solution's folder."""
         key = (topic_name, program)
         if key not in self._printed:
             folder = topic(topic_name).solution_dir()
