@@ -301,12 +301,13 @@ def _fixed_lines(block: str) -> list[str]:
             if line.startswith(("Requirement not met:", "____"))]
 
 
-def stale() -> list[str]:
-    """A line for each sample out of step with a fresh run."""
+def stale(paths: list[Path] | None = None) -> list[str]:
+    """A line for each sample (in ``paths``, default every README) out of step with a fresh
+    run."""
     problems = []
     runs = Runs()
     same_python = f"{sys.version_info[0]}.{sys.version_info[1]}" == MADE_ON
-    for path in readmes():
+    for path in readmes() if paths is None else paths:
         text = path.read_text()
         for s in find(path):
             now, fresh = text[s.start:s.end], render(s, runs)
