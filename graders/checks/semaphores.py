@@ -183,8 +183,8 @@ def every_port_used(folder: Path, settings: Settings) -> Exploration:
         result, Bug.CAPACITY_UNUSED,
         f"At a station with {ports} ports and more cars than that waiting, at most {most} "
         f"car{'s' * (most != 1)} charged at once, on every schedule tried: "
-        f"{ports - most} of the ports were never used. A car must be able to charge "
-        "whenever a port is free.")
+        f"{ports - most} port{' was' if ports - most == 1 else 's were'} never used. A car "
+        "must be able to charge whenever a port is free.")
 
 
 @check("semaphores")
