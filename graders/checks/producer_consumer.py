@@ -4,10 +4,13 @@ is packed once, the rack is never overfull, and every packer stops, neither too 
 The check watches what the threads really do, not what ``run_bakery`` returns: ``bake`` is
 replaced by a probe that hands out loaves of its own (one object per loaf, so a loaf packed
 twice or a stop message packed is seen at once), ``pack`` by a probe that notes each loaf
-packed, ``baker`` and ``packer`` (the threads' targets) by probes that note when each thread
-starts and stops, and the ``_put`` of ``queue.Queue`` and its subclasses (which every ``put``
-calls with the queue's lock held) by a probe that counts the items on that rack right after
-one is placed. A rack that is no ``queue.Queue`` is judged by what the other probes count:
+packed, and ``baker`` and ``packer`` (the threads' targets) by probes that note when each
+thread starts and stops and meet the rack it is given. When that rack is a ``queue.Queue``
+(or a subclass), the probe gives that one object a ``_put`` of its own (the method every
+``put`` calls with the queue's lock held), which counts the items on the rack right after one
+is placed; the standard library's classes are left alone (the grading sandbox refuses a
+program that changes them). A rack that is no ``queue.Queue`` is judged by what the other
+probes count:
 each baker and each packer holds at most one loaf in hand, so more than ``rack_size`` +
 bakers + packers loaves made and not yet handed to ``pack`` means the rack held too many.
 
@@ -26,8 +29,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,7 +97,7 @@ class _Watch:
         self.made: list[_Loaf] = []
         self.packed: dict[int, str] = {}       # id(loaf) -> the packer that packed it
         self.in_hand = 0                       # made and not yet handed to pack()
-        self.racks: dict[int, Any] = {}        # the queue.Queues that held a loaf
+        self.racks: dict[int, Any] = {}        # the queue.Queues handed to the threads
         self.packers: set[str] = set()         # packer threads at work
         self.bakers: set[str] = set()          # baker threads at work
 
@@ -106,7 +108,7 @@ class _Watch:
         self.seen[0] += self.judge in ("rack", "items")
         b = self.bakery
         bound = b.rack_size + b.bakers + b.packers
-        # A rack that is no queue.Queue (none held a loaf) is judged by these counts.
+        # A rack that is no queue.Queue (none was met) is judged by these counts.
         if self.judge == "rack" and not self.racks and self.in_hand > bound:
             fail(Bug.OVERFULL,
                  f"The bakers ran ahead: {self.in_hand} loaves were baked and not yet packed, "
@@ -115,13 +117,24 @@ class _Watch:
                  f"leaves room for {bound} "
                  f"at most ({b}). A baker with a loaf for a full rack must wait.")
 
+    def meet(self, rack: Any) -> None:
+        """A baker or packer was handed ``rack``: watch it if it is a queue.Queue."""
+        if not isinstance(rack, queue.Queue) or id(rack) in self.racks:
+            return
+        self.racks[id(rack)] = rack
+        for part in ("mutex", "not_empty", "not_full", "all_tasks_done"):
+            label(getattr(rack, part), f"rack.{part}")   # the name a report uses
+        place = rack._put
+
+        def _put(item: Any) -> None:
+            place(item)
+            self.on_rack(rack)
+
+        rack._put = _put
+
     def on_rack(self, rack: Any) -> None:
         """Right after an item was placed on ``rack`` (a queue.Queue), under its lock."""
         items = list(rack.queue)
-        if any(isinstance(item, _Loaf) for item in items) and id(rack) not in self.racks:
-            self.racks[id(rack)] = rack
-            for part in ("mutex", "not_empty", "not_full", "all_tasks_done"):
-                label(getattr(rack, part), f"rack.{part}")   # the name a report uses
         if self.judge == "rack" and len(items) > self.bakery.rack_size:
             fail(Bug.OVERFULL,
                  f"The rack held {len(items)} items at once ({', '.join(map(repr, items))}), "
@@ -192,34 +205,6 @@ class _Watch:
                  "packed.")
 
 
-#: the run under way: the rack probe is installed once per exploration and asks it
-_current: list[_Watch | None] = [None]
-
-
-def _put_watched(original: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
-    def _put(rack: Any, item: Any) -> None:
-        original(rack, item)
-        watch = _current[0]
-        if watch is not None:
-            watch.on_rack(rack)
-    return _put
-
-
-@contextmanager
-def _racks_watched() -> Iterator[None]:
-    """The rack probe on queue.Queue and its subclasses that place items their own way."""
-    saved = [(cls, cls.__dict__["_put"]) for cls in (queue.Queue, queue.LifoQueue,
-                                                     queue.PriorityQueue)]
-    try:
-        for cls, original in saved:
-            cls._put = _put_watched(original)   # type: ignore[method-assign]
-        yield
-    finally:
-        for cls, original in saved:
-            cls._put = original     # type: ignore[method-assign]
-        _current[0] = None
-
-
 def _join_the_rest() -> None:
     """Wait for every thread the program left running, so that what is judged at the end
     is judged when they are all done, however run_bakery waited for them."""
@@ -255,6 +240,7 @@ def _probe_threads(module: Any, watch: _Watch) -> None:
         pack(who, loaf)
 
     def watched_baker(*args: Any, **kwargs: Any) -> Any:
+        watch.meet(args[0] if args else kwargs.get("rack"))
         me = thread_name()
         watch.bakers.add(me)
         result = baker(*args, **kwargs)
@@ -262,6 +248,7 @@ def _probe_threads(module: Any, watch: _Watch) -> None:
         return result
 
     def watched_packer(*args: Any, **kwargs: Any) -> Any:
+        watch.meet(args[0] if args else kwargs.get("rack"))
         me = thread_name()
         watch.packers.add(me)
         watch.seen[0] += watch.judge == "wait"
@@ -285,14 +272,12 @@ def _bakeries(folder: Path, settings: Settings, bakeries: tuple[_Bakery, ...], j
         bakery = random.Random(random.getrandbits(32)).choice(bakeries)
         watch = _Watch(bakery, judge, seen)
         _probe_threads(module, watch)
-        _current[0] = watch
         run_bakery(bakery.bakers, bakery.packers, bakery.loaves, bakery.rack_size)
         watch.returned()
         _join_the_rest()
         watch.finished()
 
-    with _racks_watched():
-        return explore(scenario, [student_file(folder, "bakery.py")], settings)
+    return explore(scenario, [student_file(folder, "bakery.py")], settings)
 
 
 def _cannot_judge(what: str) -> Callable[[str], str]:
