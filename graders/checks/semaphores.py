@@ -213,8 +213,8 @@ def every_port_used(folder: Path, settings: Settings) -> Exploration:
         if most < ports:
             fail(Bug.CAPACITY_UNUSED,
                  f"{len(station.day.groups[0])} cars came to a station with {ports} ports, "
-                 f"but at most {most} charged at once, although each car charging stayed "
-                 f"plugged in until all the ports were busy (or {PATIENCE} ticks): "
+                 f"but at most {most} charged at once, although each charging car stayed "
+                 "plugged in until every port was busy (or a good while had passed): "
                  f"{ports - most} port{' was' if ports - most == 1 else 's were'} never "
                  "used. A car must be able to charge whenever a port is free.")
 
