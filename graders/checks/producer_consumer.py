@@ -4,8 +4,9 @@ is packed once, the rack is never overfull, and every packer stops, neither too 
 The check watches what the threads really do, not what ``run_bakery`` returns: ``bake`` is
 replaced by a probe that hands out loaves of its own (one object per loaf, so a loaf packed
 twice or a stop message packed is seen at once), ``pack`` by a probe that notes each loaf
-packed, and ``baker`` and ``packer`` (the threads' targets) by probes that note when each
-thread starts and stops and meet the rack it is given. When that rack is a ``queue.Queue``
+packed, and ``baker`` and ``packer`` (the threads' targets) by probes that meet the rack each
+is given and note when a packer stops; the threads still running when ``run_bakery``
+returns are the engine's to name. When that rack is a ``queue.Queue``
 (or a subclass), the probe gives that one object a ``_put`` of its own (the method every
 ``put`` calls with the queue's lock held), which counts the items on the rack right after one
 is placed; the standard library's classes are left alone (the grading sandbox refuses a
@@ -84,7 +85,7 @@ class _Loaf:
 
 
 class _Watch:
-    """What the check sees of one run: loaves made and packed, racks, threads at work.
+    """What the check sees of one run: loaves made and packed, the racks, the threads.
 
     ``judge`` names the requirement this check judges; the other properties are only
     counted, so one bug fails one check."""
@@ -98,8 +99,6 @@ class _Watch:
         self.packed: dict[int, str] = {}       # id(loaf) -> the packer that packed it
         self.in_hand = 0                       # made and not yet handed to pack()
         self.racks: dict[int, Any] = {}        # the queue.Queues handed to the threads
-        self.packers: set[str] = set()         # packer threads at work
-        self.bakers: set[str] = set()          # baker threads at work
 
     # ---- the probes' callbacks
     def baked(self, loaf: _Loaf) -> None:
@@ -164,7 +163,6 @@ class _Watch:
                 if isinstance(item, _Loaf)]
 
     def packer_stops(self, me: str) -> None:
-        self.packers.discard(me)
         if self.judge != "wait":
             return
         to_bake = self.total - len(self.made)
@@ -184,7 +182,8 @@ class _Watch:
     def returned(self) -> None:
         if self.judge != "stops":
             return
-        busy = sorted(self.packers | self.bakers)
+        me = threading.current_thread()
+        busy = sorted(t.name for t in threading.enumerate() if t is not me)
         if busy:
             fail(Bug.RETURNED_EARLY,
                  f"run_bakery() returned while {', '.join(busy)} had not stopped yet "
@@ -241,16 +240,11 @@ def _probe_threads(module: Any, watch: _Watch) -> None:
 
     def watched_baker(*args: Any, **kwargs: Any) -> Any:
         watch.meet(args[0] if args else kwargs.get("rack"))
-        me = thread_name()
-        watch.bakers.add(me)
-        result = baker(*args, **kwargs)
-        watch.bakers.discard(me)
-        return result
+        return baker(*args, **kwargs)
 
     def watched_packer(*args: Any, **kwargs: Any) -> Any:
         watch.meet(args[0] if args else kwargs.get("rack"))
         me = thread_name()
-        watch.packers.add(me)
         watch.seen[0] += watch.judge == "wait"
         result = packer(*args, **kwargs)
         watch.packer_stops(me)
