@@ -5,15 +5,14 @@ The check watches what the threads really do, not what ``run_bakery`` returns: `
 replaced by a probe that hands out loaves of its own (one object per loaf, so a loaf packed
 twice or a stop message packed is seen at once), ``pack`` by a probe that notes each loaf
 packed, and ``baker`` and ``packer`` (the threads' targets) by probes that meet the rack each
-is given and note when a packer stops; the threads still running when ``run_bakery``
-returns are the engine's to name. When that rack is a ``queue.Queue``
-(or a subclass), the probe gives that one object a ``_put`` of its own (the method every
-``put`` calls with the queue's lock held), which counts the items on the rack right after one
-is placed; the standard library's classes are left alone (the grading sandbox refuses a
-program that changes them). A rack that is no ``queue.Queue`` is judged by what the other
-probes count:
-each baker and each packer holds at most one loaf in hand, so more than ``rack_size`` +
-bakers + packers loaves made and not yet handed to ``pack`` means the rack held too many.
+is given and note when a packer stops; the threads still running when ``run_bakery`` returns
+are the engine's to name. When the rack is a ``queue.Queue`` (or a subclass), the probe gives
+that one object a ``_put`` of its own (the method every ``put`` calls with the queue's lock
+held), which counts the items on the rack right after one is placed; the standard library's
+classes are left alone (the grading sandbox refuses a program that changes them). A rack
+that is no ``queue.Queue`` is judged by what the other probes count: each baker and each
+packer holds at most one loaf in hand, so more than ``rack_size`` + bakers + packers loaves
+made and not yet handed to ``pack`` means the rack held too many.
 
 Each check draws, for every schedule, a bakery from its own list (numbers of bakers,
 packers, loaves, the rack's size, an oven slower than the packers or packers slower than the
