@@ -56,6 +56,14 @@ def run_bakery(bakers, packers, loaves, rack_size):
 
 
 if __name__ == "__main__":
+    # The bakery runs in a daemon thread, so its own threads are daemons too: a bakery that
+    # never closes cannot keep this demonstration from ending.
+    day = threading.Thread(target=run_bakery, args=(3, 2, 20, 4), daemon=True)
     start = time.perf_counter()
-    run_bakery(bakers=3, packers=2, loaves=20, rack_size=4)
-    print(f"60 loaves baked and packed in {time.perf_counter() - start:.2f} s.")
+    day.start()
+    day.join(timeout=5)
+    if day.is_alive():
+        print("After 5 s the bakery has still not closed: a packer waits for bread that "
+              "will never come.")
+    else:
+        print(f"60 loaves baked and packed in {time.perf_counter() - start:.2f} s.")
