@@ -128,7 +128,8 @@ class _Watch:
             place(item)
             self.on_rack(rack)
 
-        rack._put = _put
+        # this one object's method, not the class's: queue.Queue itself stays as it was
+        rack._put = _put  # type: ignore[method-assign]
 
     def on_rack(self, rack: Any) -> None:
         """Right after an item was placed on ``rack`` (a queue.Queue), under its lock."""
