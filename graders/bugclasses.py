@@ -37,10 +37,12 @@ class Bug(StrEnum):
     # ---- what the topics' checks detect (graders/checks/)
     BAD_TIMELINE = "bad timeline"
     BLOCKS_ON_BUSY_LOCK = "blocks on busy lock"
+    BUSY_WAITING = "busy waiting"
     CANNOT_EXIT = "cannot exit"
     COOKS_WITHOUT_TOOLS = "cooks without tools"
     DOUBLE_BOOKING = "double booking"
     EATS_WITHOUT_FORKS = "eats without forks"
+    EMPTY_SHELF = "empty shelf"
     ENDLESS_LOOP = "endless loop"
     ERROR_SWALLOWED = "error swallowed"
     FORK_KEPT = "fork kept"
