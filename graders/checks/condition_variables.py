@@ -4,8 +4,8 @@ The check starts the customers itself (each calls ``shelf.buy()``), bakes its ba
 closes the bakery either at once or only once every customer has bread. It reads the shelf
 the customers used, and judges each requirement on its own:
 
-- ``no_busy_waiting``: the baker lets a whole (virtual) second pass with the shelf empty and
-  counts the steps each customer takes meanwhile (:func:`graders.engine.steps_taken`). A
+- ``no_busy_waiting``: the baker lets a fifth of a (virtual) second pass with the shelf
+  empty and counts the steps each customer takes meanwhile (:func:`graders.engine.steps_taken`). A
   customer asleep in ``wait()`` takes none; one that has not reached its ``wait()`` yet takes
   a few; one that looks again and again, with or without a pause, takes hundreds. No
   spurious wake-ups here, so a correct waiter has no reason to move at all.
@@ -58,7 +58,9 @@ class _Day:
     serve_first: bool     # close only once every customer has bread (else close at once)
 
     def __str__(self) -> str:
-        bread = (" + ".join(map(str, self.batches)) + " loaves") if self.batches else "no bread"
+        total = sum(self.batches)
+        bread = (" + ".join(map(str, self.batches)) + (" loaf" if total == 1 else " loaves")
+                 if self.batches else "no bread")
         when = ("closed once everyone had bread" if self.serve_first
                 else "closed right after baking")
         return f"{self.customers} customer{'s' if self.customers != 1 else ''}, {bread}, {when}"
@@ -136,7 +138,7 @@ def _bakery(folder: Path, settings: Settings, day: _Day, quiet: bool = False,
                 moved = after.get(n, 0) - before.get(n, 0)
                 if moved > BUSY_STEPS:
                     fail(Bug.BUSY_WAITING,
-                         f"Busy waiting: {n} took {moved} steps during a second in which the "
+                         f"Busy waiting: {n} took {moved} steps in {QUIET:g} s in which the "
                          f"shelf stayed empty and nobody called bake() or close() ({day}). A "
                          "waiting customer should sleep until it is woken.")
         for n in day.batches:
@@ -173,7 +175,7 @@ QUIET_DAYS = [_Day(1, (1,), False), _Day(2, (2,), True)]
 
 @check("condition_variables")
 def no_busy_waiting(folder: Path, settings: Settings) -> Exploration:
-    """While the shelf stays empty for a second, no waiting customer takes more than
+    """While the shelf stays empty for QUIET seconds, no waiting customer takes more than
     BUSY_STEPS steps."""
     seen = [0]
     quick = replace(settings, schedules=min(settings.schedules, QUIET_SCHEDULES))
