@@ -1,7 +1,7 @@
 """race_condition: customers buy the seats of one show at once; every access to the office
 is locked, so only the order of the check and the booking can go wrong.
 
-Each check lets one to four customers call ``buy(office, customer)`` on a ``TicketOffice``
+Each check lets two or three customers call ``buy(office, customer)`` on a ``TicketOffice``
 the check made itself (zero to three seats: more customers than seats, as many, fewer), and
 reads what the customers left in that office, not what ``buy`` claims:
 
