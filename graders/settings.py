@@ -95,6 +95,7 @@ VALIDATORS: dict[str, Callable[[object], Any]] = {
     "starvation_bound": optional_whole,
     "lock_order": flag,
     "strict_locks": flag,
+    "spurious_wakeups": whole(0),
     "watchdog": seconds,
     "shrink": flag,
     "real_threads": whole(0),

@@ -17,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
-    for i, t in enumerate(topics().values(), 1):
-        out.plain(f"{i:2}. {t.name:<18} {t.points:>2} points  {t.title}")
+    listed = list(topics().values())
+    width = max([18, *(len(t.name) for t in listed)])   # the names line up, however long
+    for i, t in enumerate(listed, 1):
+        out.plain(f"{i:2}. {t.name:<{width}} {t.points:>2} points  {t.title}")
     return EXIT_OK

@@ -27,7 +27,7 @@ from .explorer import (
     with_settings,
 )
 from .primitives import Primitive
-from .probes import held_locks, in_run, thread_name, threads_started
+from .probes import held_locks, in_run, steps_taken, thread_name, threads_started
 from .tokens import decode, encode
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
@@ -57,6 +57,7 @@ __all__ = [
     "held_locks",
     "in_run",
     "label",
+    "steps_taken",
     "thread_name",
     "threads_started",
     "with_settings",

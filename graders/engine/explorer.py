@@ -50,6 +50,7 @@ class Settings:
     starvation_bound: int | None = None
     lock_order: bool = True
     strict_locks: bool = False
+    spurious_wakeups: int = 0    # times per run a Condition.wait() may return unnotified
     watchdog: float = 10.0
     shrink: bool = True
     replay: str | None = None
@@ -155,7 +156,8 @@ class _Explorer:
         self.run_settings = RunSettings(
             max_steps=settings.max_steps, starvation_bound=settings.starvation_bound,
             strict_locks=settings.strict_locks, traced=program.traced,
-            library=program.library, lock_order=settings.lock_order)
+            library=program.library, lock_order=settings.lock_order,
+            spurious_wakeups=settings.spurious_wakeups)
 
     def run_once(self, strategy: Strategy, seed: int) -> Run:
         run = Run(strategy, self.run_settings)

@@ -1,4 +1,5 @@
-"""Questions a check may ask from inside a run: who am I, what do I hold, who was started.
+"""Questions a check may ask from inside a run: who am I, what do I hold, who was started,
+how busy has a thread been.
 
 Checks use these to build witnesses instead of timing: a probe wrapped around a slow call
 asks whether the caller holds a lock; a probe that counts callers inside at once proves
@@ -38,3 +39,11 @@ def threads_started() -> list[str]:
 def thread_name() -> str:
     """The calling thread's name."""
     return _ctx()[1].name
+
+
+def steps_taken() -> dict[str, int]:
+    """How many steps (scheduling points, and passes of loops that have none) each thread of
+    the run has taken so far, by name: a thread that waits by blocking takes none while it
+    waits; one that keeps looking (busy waiting) keeps taking them."""
+    run, _ts = _ctx()
+    return {t.name: t.steps for t in run.threads}

@@ -158,6 +158,7 @@ class ThreadState:
         self.done_queue = WaitQueue(handle, "join")
         self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
         self.blocked_at = 0           # the run's step count when it last blocked
+        self.steps = 0                # scheduling points (and loop passes) it has taken
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -199,6 +200,8 @@ class RunSettings:
     traced: Callable[[str], bool]
     library: Callable[[str], bool]
     lock_order: bool
+    #: how many times in a run a Condition.wait() may return with no notify (0: never)
+    spurious_wakeups: int = 0
 
 
 @dataclass(slots=True)
@@ -250,6 +253,7 @@ class Run:
         #: the step at which the main thread returned while non-daemon threads still ran
         self.returned_at: int | None = None
         self.check_starvation = settings.starvation_bound is not None and strategy.fair
+        self.spurious_left = settings.spurious_wakeups
         # Set by the explorer:
         #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
         #: scheduling points, see monitoring.py)
@@ -345,6 +349,7 @@ class Run:
         if self.aborting:
             self._unwind(ts)
         self.steps += 1
+        ts.steps += 1
         self.stepped.add(ts.tid)
         if self.steps > self.budget:
             if not self.grace:
@@ -376,6 +381,7 @@ class Run:
             self.yield_point(ts, event)   # the budget's own rules: grace, then a verdict
             return
         self.steps += 1
+        ts.steps += 1
         self.events.append(event)
 
     def _unwind(self, ts: ThreadState) -> None:
@@ -420,6 +426,10 @@ class Run:
                 options.append(timed)
         if not options:
             return None
+        spurious: list[ThreadState] = []
+        if self.spurious_left and options[0].status == RUNNABLE:
+            spurious = self._spurious_options(options)
+            options += spurious
         default = ts if ts is not None and ts.status == RUNNABLE else options[0]
         if len(options) == 1:
             chosen = default
@@ -429,9 +439,27 @@ class Run:
                 self.deviations.append((self.decisions, chosen.tid))
             self.decisions += 1
         if chosen.status == BLOCKED:
+            if chosen in spurious:
+                self._wake_spuriously(chosen)
+                return chosen
             self._advance_clock(chosen.deadline)
             self._ticked()
         return chosen
+
+    def _spurious_options(self, options: list[ThreadState]) -> list[ThreadState]:
+        """The threads parked in Condition.wait() that may wake with no notify (POSIX allows
+        it, and Python's documentation warns of it): offered to the strategy beside the
+        runnable threads, so the choice is one more decision of the schedule, recorded and
+        replayed like a switch. Only while another thread can run: a lost wake-up stays a
+        deadlock."""
+        return [t for t in self.threads if t.status == BLOCKED and t.queue is not None
+                and t.queue.kind == "condition" and t not in options]
+
+    def _wake_spuriously(self, ts: ThreadState) -> None:
+        assert ts.queue is not None
+        self.spurious_left -= 1
+        self.events.append(LogEntry(ts.tid, note="spurious wake-up", obj=ts.queue.owner))
+        self.wake(ts, True)
 
     def _ticked(self) -> None:
         """The clock passed: count it against the new threads that have taken no step yet."""

@@ -1,0 +1,214 @@
+"""condition_variables: customers wait on a Shelf for bread; the check is the baker.
+
+The check starts the customers itself (each calls ``shelf.buy()``), bakes its batches, and
+closes the bakery either at once or only once every customer has bread. It reads the shelf
+the customers used, and judges each requirement on its own:
+
+- ``no_busy_waiting``: the baker lets a fifth of a (virtual) second pass with the shelf
+  empty and counts the steps each customer takes meanwhile (:func:`graders.engine.steps_taken`). A
+  customer asleep in ``wait()`` takes none; one that has not reached its ``wait()`` yet takes
+  a few; one that looks again and again, with or without a pause, takes hundreds. No
+  spurious wake-ups here, so a correct waiter has no reason to move at all.
+- ``loaf_on_the_shelf``: the shelf's ``loaves`` is watched (a property put on the class
+  before anyone runs): it may never go below zero. Spurious wake-ups are on, so a customer
+  that waits in an ``if`` takes a loaf that is not there even with nobody to beat it to it.
+- ``everyone_served``: nobody waits for ever (the engine calls a run where everyone waits a
+  deadlock), and a customer goes home without bread only once the bakery is closed and the
+  shelf empty. Spurious wake-ups are on here too: a customer that takes a wake-up for bread
+  and, finding none, goes home while the bakery is open, fails here.
+
+The two safety checks go on past runs that get stuck (a lost wake-up: everyone_served
+reports it), as in the starvation topic (:func:`support.past_stuck`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from graders.bugclasses import Bug
+from graders.engine import Exploration, LoadError, Settings, explore, fail, steps_taken
+
+from . import check
+from .support import explore_cases, past_stuck, require, student_file
+
+#: How long (virtual seconds) the shelf stays empty while no_busy_waiting counts steps.
+QUIET = 0.2
+#: Steps a customer may take meanwhile: enough to reach its wait() if it had not yet, far
+#: below a loop that keeps looking (hundreds, with or without a pause of a few ms).
+BUSY_STEPS = 60
+#: The step budget of loaf_on_the_shelf and everyone_served: a correct day takes a few
+#: hundred steps; a busy-waiting customer that never lets the baker in is called stuck
+#: sooner.
+DAY_STEPS = 4000
+#: How many times in a run wait() returns with no notify, where the checks ask for it.
+SPURIOUS = 2
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One day at the bakery."""
+
+    customers: int
+    batches: tuple[int, ...]
+    serve_first: bool     # close only once every customer has bread (else close at once)
+
+    def __str__(self) -> str:
+        total = sum(self.batches)
+        bread = (" + ".join(map(str, self.batches)) + (" loaf" if total == 1 else " loaves")
+                 if self.batches else "no bread")
+        when = ("closed once everyone had bread" if self.serve_first
+                else "closed right after baking")
+        return f"{self.customers} customer{'s' if self.customers != 1 else ''}, {bread}, {when}"
+
+
+def _watch_loaves(cls: Any) -> None:
+    """Make ``cls.loaves`` a property that fails the run the moment it goes below zero."""
+
+    def get(shelf: Any) -> Any:
+        return shelf.__dict__.get("loaves")
+
+    def put(shelf: Any, value: Any) -> None:
+        if isinstance(value, int) and value < 0:
+            fail(Bug.EMPTY_SHELF,
+                 f"{threading.current_thread().name} took a loaf from an empty shelf (loaves "
+                 f"went to {value}). It was woken, and took a loaf without looking whether "
+                 "one was still there.")
+        shelf.__dict__["loaves"] = value
+
+    cls.loaves = property(get, put)
+
+
+#: judge(shelf, who went home without bread and what the shelf held then, the day)
+Judge = Callable[[Any, dict[str, tuple[bool, Any]], _Day], None]
+
+
+def _bakery(folder: Path, settings: Settings, day: _Day, quiet: bool = False,
+            watch: bool = False, home: bool = False,
+            seen: list[int] | None = None) -> Exploration:
+    """Explore one day: the customers start, the baker bakes (after a quiet second when
+    ``quiet``) and closes. Judged: busy waiting (``quiet``), the shelf below zero
+    (``watch``), a customer gone home early (``home``); ``seen[0]`` counts loaves taken."""
+
+    def scenario(module: Any) -> None:
+        make_shelf = require(module, "Shelf", [])
+        if watch:
+            _watch_loaves(make_shelf)
+        shelf = make_shelf()
+        for name in ("bake", "close", "buy"):
+            if not callable(getattr(shelf, name, None)):
+                raise LoadError(f"{module.__file__}: a Shelf should have a method {name}(); "
+                                "keep bake(n), close() and buy().")
+        if not isinstance(shelf.__dict__.get("loaves"), int) or not hasattr(shelf, "closed"):
+            raise LoadError(f"{module.__file__}: a Shelf should keep `loaves` (a number) "
+                            "and `closed`: keep those names.")
+
+        def customer() -> None:
+            if shelf.buy():
+                if seen is not None:
+                    seen[0] += 1
+                return
+            if not home:
+                return
+            # (no scheduling point between the return and here: this is the shelf as the
+            # customer last saw it)
+            if not shelf.closed or shelf.loaves:
+                me = threading.current_thread().name
+                state = "still open" if not shelf.closed else (
+                    f"closed with {shelf.loaves} loaves on the shelf")
+                fail(Bug.TURNED_AWAY,
+                     f"{me} went home without bread while the bakery was {state} ({day}). "
+                     "A customer goes home only once the bakery is closed and the shelf is "
+                     "empty; being woken means: look again.")
+
+        names = [f"customer-{i}" for i in range(day.customers)]
+        threads = [threading.Thread(target=customer, name=n) for n in names]
+        for t in threads:
+            t.start()
+        if quiet:
+            time.sleep(0.05)              # the customers arrive and find the shelf empty
+            before = steps_taken()
+            time.sleep(QUIET)             # nothing changes
+            after = steps_taken()
+            for n in names:
+                moved = after.get(n, 0) - before.get(n, 0)
+                if moved > BUSY_STEPS:
+                    fail(Bug.BUSY_WAITING,
+                         f"Busy waiting: {n} took {moved} steps in {QUIET:g} s in which the "
+                         f"shelf stayed empty and nobody called bake() or close() ({day}). A "
+                         "waiting customer should sleep until it is woken.")
+        for n in day.batches:
+            shelf.bake(n)
+        if day.serve_first:
+            for t in threads:
+                t.join()
+        shelf.close()
+        for t in threads:
+            t.join()
+
+    return explore(scenario, [student_file(folder, "bakery.py")], settings)
+
+
+def _share(settings: Settings, cases: int) -> Settings:
+    """An equal share of the schedules per case (a replay tries its token on each)."""
+    if settings.replay is not None:
+        return settings
+    return replace(settings, schedules=max(1, settings.schedules // cases))
+
+
+def _cannot_judge(what: str) -> Callable[[str], str]:
+    return lambda bug_class: (
+        f"Cannot judge {what}: the customers got stuck ({bug_class}) on this schedule and on "
+        "the others tried. The check everyone_served shows why.")
+
+
+#: The schedules of no_busy_waiting, in all: a customer that keeps looking does it on
+#: every schedule (the first, where nobody is interrupted, shows it at once).
+QUIET_SCHEDULES = 40
+#: The days of no_busy_waiting: one customer, or two, who wait before any bread comes.
+QUIET_DAYS = [_Day(1, (1,), False), _Day(2, (2,), True)]
+
+
+@check("condition_variables")
+def no_busy_waiting(folder: Path, settings: Settings) -> Exploration:
+    """While the shelf stays empty for QUIET seconds, no waiting customer takes more than
+    BUSY_STEPS steps."""
+    seen = [0]
+    quick = replace(settings, schedules=min(settings.schedules, QUIET_SCHEDULES))
+    return explore_cases(_share(quick, len(QUIET_DAYS)), QUIET_DAYS, lambda day, s: past_stuck(
+        lambda s2: _bakery(folder, s2, day, quiet=True, seen=seen), s,
+        _cannot_judge("whether the customers wait without using the CPU"), lambda: seen[0]))
+
+
+#: The days of loaf_on_the_shelf: customers woken for no reason, or beaten to the loaf.
+SHELF_DAYS = [_Day(1, (1,), True), _Day(2, (1, 1), True), _Day(3, (2,), False)]
+
+
+@check("condition_variables")
+def loaf_on_the_shelf(folder: Path, settings: Settings) -> Exploration:
+    """The shelf never goes below zero, with spurious wake-ups and customers who come late."""
+    seen = [0]
+    spurious = replace(settings, spurious_wakeups=SPURIOUS,
+                       max_steps=min(settings.max_steps, DAY_STEPS))
+    return explore_cases(_share(spurious, len(SHELF_DAYS)), SHELF_DAYS, lambda day, s: past_stuck(
+        lambda s2: _bakery(folder, s2, day, watch=True, seen=seen), s,
+        _cannot_judge("whether a customer takes a loaf that is not there"), lambda: seen[0]))
+
+
+#: The days of everyone_served: batches for several customers, closing with customers still
+#: waiting, no bread at all.
+SERVED_DAYS = [_Day(3, (1, 2), True), _Day(3, (1,), False), _Day(3, (), False),
+               _Day(1, (1,), True)]
+
+
+@check("condition_variables")
+def everyone_served(folder: Path, settings: Settings) -> Exploration:
+    """Nobody waits for ever, and nobody goes home without bread before closing time."""
+    spurious = replace(settings, spurious_wakeups=SPURIOUS,
+                       max_steps=min(settings.max_steps, DAY_STEPS))
+    return explore_cases(_share(spurious, len(SERVED_DAYS)), SERVED_DAYS,
+                         lambda day, s: _bakery(folder, s, day, home=True))

@@ -1,0 +1,78 @@
+"""Spurious wake-ups (Settings.spurious_wakeups) and the steps_taken probe.
+
+A spurious wake-up is one more decision of the schedule: Condition.wait() returns with no
+notify, as POSIX allows. It is off unless asked for, replays from its token, never turns a
+lost wake-up into anything but a deadlock, and never fails a waiter that looks again in a
+`while`. steps_taken() tells a thread that blocks while it waits from one that keeps looking.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from graders.engine import BugClass, Settings, explore, steps_taken
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_an_if_around_wait_passes_without_spurious_wakeups(kit):
+    result = kit.explore("spurious.py:main", schedules=150)
+    assert result.ok, result.report()
+
+
+def test_a_spurious_wakeup_breaks_an_if_around_wait_and_replays(kit):
+    found = kit.explore("spurious.py:main", spurious_wakeups=1, seed=3)
+    assert found.failure is not None and found.failure.bug_class == BugClass.ASSERTION
+    assert "spurious wake-up" in found.failure.interleaving
+    again = kit.explore("spurious.py:main", spurious_wakeups=1,
+                        replay=found.failure.token)
+    assert again.failure is not None and again.failure.bug_class == BugClass.ASSERTION
+    assert again.failure.interleaving == found.failure.interleaving
+
+
+@pytest.mark.parametrize("strategy", ["portfolio", "random", "pct"])
+def test_a_while_around_wait_survives_spurious_wakeups(kit, strategy):
+    result = kit.explore("spurious.py:fixed", strategy=strategy, spurious_wakeups=3,
+                         schedules=150)
+    assert result.ok, result.report()
+
+
+def test_a_lost_wakeup_stays_a_deadlock(kit):
+    found = kit.explore("spurious.py:lost_wakeup", spurious_wakeups=5, schedules=20)
+    assert found.failure is not None and found.failure.bug_class == BugClass.DEADLOCK
+
+
+def test_a_spinning_thread_takes_steps_and_a_waiting_one_does_not(kit):
+    seen: list[dict[str, int]] = []
+
+    def entry(module: Any) -> None:
+        threads = [threading.Thread(target=module.spinner, name="spinner"),
+                   threading.Thread(target=module.sleeper, name="sleeper")]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        before = steps_taken()
+        time.sleep(1.0)
+        after = steps_taken()
+        seen.append({name: after[name] - before[name] for name in ("spinner", "sleeper")})
+        module.spinning[0] = False
+        with module.cond:
+            module.ready.append(1)
+            module.cond.notify_all()
+        for t in threads:
+            t.join()
+
+    result = explore(entry, [kit.programs / "spurious.py"],
+                     Settings(schedules=1, strategy="sequential"))
+    assert result.ok, result.report()
+    assert seen[0]["sleeper"] == 0
+    assert seen[0]["spinner"] > 100
+
+
+def test_steps_taken_needs_a_run():
+    with pytest.raises(RuntimeError):
+        steps_taken()
