@@ -169,9 +169,10 @@ class Portfolio(Strategy):
     because each finds a different kind of bug soonest.
 
     A slot that names several strategies gives its turns to each in order. The hand-off
-    shares the deep PCT's slot (its first turn stays PCT's): every other strategy keeps the
-    runs, and so the seeds, it had before, and the checks' verdicts on the topics' wrong
-    fixes stay as ``topics.toml`` lists them.
+    shares the deep PCT's slot (its first turn stays PCT's), so every other strategy keeps
+    the runs and seeds it had before it came (a PCT run changes only when a hand-off run
+    before it was the longest yet: see ``steps_hint``), and so the checks' verdicts on the
+    topics' wrong fixes stay as ``topics.toml`` lists them.
     """
 
     name = "portfolio"
