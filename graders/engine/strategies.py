@@ -444,10 +444,6 @@ class HandOff(Strategy):
         self.priority: dict[int, float] = {}
         self.wrote: set[int] = set()    # threads whose last step wrote or used a primitive
 
-    def begin(self, index: int) -> None:
-        self.priority = {}
-        self.wrote = set()
-
     def _priority(self, ts: ThreadState) -> float:
         p = self.priority.get(ts.tid)
         if p is None:
