@@ -17,17 +17,20 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_the_default_portfolio_finds_strict_alternation(kit, seed):
-    result = kit.explore("alternation.py:main", seed=seed, shrink=False)
+@pytest.mark.parametrize("where", ["main", "on_an_attribute", "in_a_closure"])
+def test_the_default_portfolio_finds_strict_alternation(kit, where, seed):
+    """The shared trail is a global, an attribute or a closure's cell."""
+    result = kit.explore(f"alternation.py:{where}", seed=seed, shrink=False)
     assert result.failure is not None, result.report()
     assert result.failure.bug_class == BugClass.ASSERTION
     assert "the turns alternated exactly" in result.failure.message
 
 
-def test_a_random_walk_does_not_find_it_in_the_same_budget(kit):
+@pytest.mark.parametrize("where", ["main", "on_an_attribute", "in_a_closure"])
+def test_a_random_walk_does_not_find_it_in_the_same_budget(kit, where):
     """What the test above shows: the bug is out of reach of a random walk with the same
     budget."""
-    result = kit.explore("alternation.py:main", strategy="random", shrink=False)
+    result = kit.explore(f"alternation.py:{where}", strategy="random", shrink=False)
     assert result.ok, result.report()
 
 
