@@ -32,6 +32,7 @@ FAILING = [
     ("starvation.py:main", {"strategy": "random", "starvation_bound": 2}, BugClass.STARVATION),
     ("lock_order.py:serialized", {"schedules": 30}, BugClass.LOCK_ORDER),
     ("lucky_draw.py:main", {}, BugClass.EXCEPTION),
+    ("alternation.py:main", {"strategy": "handoff"}, BugClass.ASSERTION),
 ]
 IDS = [f"{t.split(':')[0][:-3]}-{t.split(':')[1]}" for t, _, _ in FAILING]
 

@@ -27,7 +27,7 @@ def failure_of(kit, target, **settings):
 
 
 @pytest.mark.parametrize("strategy", ["portfolio", "random", "pct", "lockstep", "sync",
-                                      "contend"])
+                                      "contend", "handoff"])
 @pytest.mark.parametrize("scenario", ["main", "five_waiters"])
 def test_a_hand_off_through_per_waiter_locks_is_correct_code(kit, strategy, scenario):
     """Each waiter blocks on a Lock of its own, taken a second time, until the thread that
@@ -209,7 +209,7 @@ def test_threads_still_finishing_when_main_returns_get_their_chance(kit, strateg
 
 
 @pytest.mark.parametrize("strategy", ["lockstep", "portfolio", "sequential", "pct", "random",
-                                      "exhaustive"])
+                                      "exhaustive", "handoff"])
 def test_a_sleeper_wakes_although_the_others_only_spin(kit, strategy):
     """Issue 13: two threads spin on a flag that main clears after a 3 s sleep. The spinners
     are always runnable; lockstep alone would never let main's deadline come, and called it a

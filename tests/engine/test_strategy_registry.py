@@ -113,5 +113,5 @@ def test_names_must_be_token_safe_and_unique(registry):
 def test_an_unknown_name_lists_the_choices():
     with pytest.raises(ValueError, match=r"unknown strategy 'fastest'; choose one of "
                                          r"portfolio, random, pct, lockstep, contend, sync, "
-                                         r"exhaustive, sequential$"):
+                                         r"handoff, exhaustive, sequential$"):
         Settings(strategy="fastest")

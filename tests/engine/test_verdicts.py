@@ -248,7 +248,7 @@ def test_no_starvation_verdict_without_a_bound(kit):
 
 
 @pytest.mark.parametrize("strategy", ["portfolio", "pct", "random", "lockstep", "sequential",
-                                      "exhaustive"])
+                                      "exhaustive", "handoff"])
 @pytest.mark.parametrize("scenario", ["sleep_until_done", "get_with_timeouts"])
 def test_polling_with_sleeps_or_timeouts_is_not_a_livelock(kit, strategy, scenario):
     """A thread that polls must not be picked over runnable threads forever: time passes
