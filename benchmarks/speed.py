@@ -31,8 +31,9 @@ DEFAULT = ("racy_counter", "counter_lock", "condition_while", "barrier", "philos
            "rwlock_fair")
 
 
-def measure(name: str, schedules: int, seed: int) -> tuple[float, int, str]:
-    """(schedules per second, schedules run, fingerprint of every run) of one exploration."""
+def measure(name: str, schedules: int, seed: int) -> tuple[float, float, int, str]:
+    """(schedules per second, CPU ms per schedule (every thread of the process), schedules
+    run, fingerprint of every run) of one exploration."""
     from graders.engine import Settings, explore_target, explorer
 
     digest = hashlib.sha256()
@@ -48,17 +49,18 @@ def measure(name: str, schedules: int, seed: int) -> tuple[float, int, str]:
     explorer._Explorer.run_once = run_once  # type: ignore[method-assign]
     try:
         target = f"{HERE / 'programs' / name}.py:main"
+        cpu = time.process_time()
         r = explore_target(target, Settings(schedules=schedules, seed=seed, shrink=False))
+        cpu = time.process_time() - cpu
     finally:
         explorer._Explorer.run_once = original  # type: ignore[method-assign]
     found = "" if r.failure is None else f" {r.failure.bug_class}@{r.failure.schedule}"
-    return r.schedules_run / r.seconds, r.schedules_run, digest.hexdigest()[:12] + found
+    return (r.schedules_run / r.seconds, cpu * 1000 / r.schedules_run, r.schedules_run,
+            digest.hexdigest()[:12] + found)
 
 
 def profile(name: str, schedules: int) -> None:
     """cProfile in every controlled thread (each OS thread gets its own profiler)."""
-    import threading
-
     from graders.engine import scheduler
 
     profilers: list[cProfile.Profile] = []
@@ -81,7 +83,6 @@ def profile(name: str, schedules: int) -> None:
         main.disable()
     finally:
         scheduler.Run._os_main = original  # type: ignore[method-assign]
-    del threading
     stats = pstats.Stats(main)
     for p in profilers:
         stats.add(p)
@@ -103,13 +104,16 @@ def main() -> None:
         return
     for name in args.programs:
         rates = []
+        cpus = []
         prints = set()
         for _ in range(args.repeat):
-            rate, ran, fingerprint = measure(name, args.schedules, args.seed)
+            rate, cpu, ran, fingerprint = measure(name, args.schedules, args.seed)
             rates.append(rate)
+            cpus.append(cpu)
             prints.add(fingerprint)
         t = time.strftime("%H:%M:%S")
-        print(f"{t} {name:<24} {statistics.median(rates):7.0f}/s  runs {ran:4d}  "
+        print(f"{t} {name:<24} {statistics.median(rates):7.0f}/s  "
+              f"cpu {statistics.median(cpus):5.2f} ms  runs {ran:4d}  "
               f"{' '.join(sorted(prints))}  [{' '.join(f'{r:.0f}' for r in rates)}]",
               flush=True)
 
