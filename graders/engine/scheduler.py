@@ -395,22 +395,26 @@ class Run:
         raise Aborted
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
-        options = [t for t in self.threads if t.status == RUNNABLE]
-        # Time may pass while threads are runnable (they were slow), but only once each of
-        # them has taken a step since it last passed (a thread that has not run yet: once
-        # it passed MAX_LAG times): no thread sits still forever while the clock runs.
-        lag = self.lag
-        stepped = self.stepped
-        moved = self.moved
-        if not options or all(t.tid in stepped or (t.tid not in moved and lag.get(t.tid, 0)
-                                                   < MAX_LAG) for t in options):
-            timed = None
-            first = 0.0
-            for t in self.threads:
-                if t.status == BLOCKED and t.deadline is not None and (
-                        timed is None or t.deadline < first):
-                    timed, first = t, t.deadline
-            if timed is not None:
+        # One pass (this runs at every step): the runnable threads, and the sleeper due first.
+        options = []
+        timed = None
+        first = 0.0
+        for t in self.threads:
+            status = t.status
+            if status == RUNNABLE:
+                options.append(t)
+            elif status == BLOCKED and t.deadline is not None and (
+                    timed is None or t.deadline < first):
+                timed, first = t, t.deadline
+        if timed is not None:
+            # Time may pass while threads are runnable (they were slow), but only once each
+            # of them has taken a step since it last passed (a thread that has not run yet:
+            # once it passed MAX_LAG times): no thread sits still forever while the clock runs.
+            lag = self.lag
+            stepped = self.stepped
+            moved = self.moved
+            if not options or all(t.tid in stepped or (t.tid not in moved and lag.get(t.tid, 0)
+                                                       < MAX_LAG) for t in options):
                 if options and self.steps - self.ticked >= SPIN_STEPS * len(options):
                     # Everyone else has run for long since time last passed: it passes now,
                     # even under a strategy that never picks a sleeper (lockstep).
