@@ -18,6 +18,7 @@ import argparse
 import cProfile
 import hashlib
 import pstats
+import resource
 import statistics
 import sys
 import time
@@ -31,9 +32,11 @@ DEFAULT = ("racy_counter", "counter_lock", "condition_while", "barrier", "philos
            "rwlock_fair")
 
 
-def measure(name: str, schedules: int, seed: int) -> tuple[float, float, int, str]:
-    """(schedules per second, CPU ms per schedule (every thread of the process), schedules
-    run, fingerprint of every run) of one exploration."""
+def measure(name: str, schedules: int, seed: int) -> tuple[float, float, float, int, str]:
+    """(schedules per second, CPU ms per schedule (every thread of the process), times a
+    thread of the process went to sleep per schedule, schedules run, fingerprint of every
+    run) of one exploration. The sleeps are each a wait for the OS to wake the thread up
+    again: on a loaded machine, where the time goes."""
     from graders.engine import Settings, explore_target, explorer
 
     digest = hashlib.sha256()
@@ -50,13 +53,15 @@ def measure(name: str, schedules: int, seed: int) -> tuple[float, float, int, st
     try:
         target = f"{HERE / 'programs' / name}.py:main"
         cpu = time.process_time()
+        sleeps = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
         r = explore_target(target, Settings(schedules=schedules, seed=seed, shrink=False))
+        sleeps = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - sleeps
         cpu = time.process_time() - cpu
     finally:
         explorer._Explorer.run_once = original  # type: ignore[method-assign]
     found = "" if r.failure is None else f" {r.failure.bug_class}@{r.failure.schedule}"
-    return (r.schedules_run / r.seconds, cpu * 1000 / r.schedules_run, r.schedules_run,
-            digest.hexdigest()[:12] + found)
+    return (r.schedules_run / r.seconds, cpu * 1000 / r.schedules_run,
+            sleeps / r.schedules_run, r.schedules_run, digest.hexdigest()[:12] + found)
 
 
 def profile(name: str, schedules: int) -> None:
@@ -105,15 +110,18 @@ def main() -> None:
     for name in args.programs:
         rates = []
         cpus = []
+        sleeps = []
         prints = set()
         for _ in range(args.repeat):
-            rate, cpu, ran, fingerprint = measure(name, args.schedules, args.seed)
+            rate, cpu, slept, ran, fingerprint = measure(name, args.schedules, args.seed)
             rates.append(rate)
             cpus.append(cpu)
+            sleeps.append(slept)
             prints.add(fingerprint)
         t = time.strftime("%H:%M:%S")
         print(f"{t} {name:<24} {statistics.median(rates):7.0f}/s  "
-              f"cpu {statistics.median(cpus):5.2f} ms  runs {ran:4d}  "
+              f"cpu {statistics.median(cpus):5.2f} ms  sleeps {statistics.median(sleeps):5.1f}  "
+              f"runs {ran:4d}  "
               f"{' '.join(sorted(prints))}  [{' '.join(f'{r:.0f}' for r in rates)}]",
               flush=True)
 

@@ -97,10 +97,12 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
         yield_point = run.yield_point
         loop_step = run.loop_step
         tid = ts.tid
-        # id(code) -> (code, the frames' local tracer): one closure per code object and
-        # thread, holding that code's points and log entries, so that the tracer, called
-        # before every instruction, neither hashes the code nor allocates an entry.
-        tracers: dict[int, tuple[CodeType, TraceFunction]] = {}
+        # id(code) -> (code, the frames' local tracer, None for code not traced): one
+        # closure per code object and thread, holding that code's points and log entries,
+        # so that the tracer, called before every instruction, neither hashes the code nor
+        # allocates an entry; and one look-up per call of code not traced (the engine's own
+        # stand-ins are called at every operation on a primitive).
+        tracers: dict[int, tuple[CodeType, TraceFunction | None]] = {}
 
         def local_for(code: CodeType, points: dict[int, bool]) -> TraceFunction:
             entries: dict[int, LogEntry] = {}   # the same step logs the same (immutable) entry
@@ -126,12 +128,13 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
             hit = tracers.get(id(code))
             if hit is None or hit[0] is not code:
                 _, points = points_of(frame)
-                if points is None:
-                    return None
-                hit = tracers[id(code)] = (code, local_for(code, points))
-            frame.f_trace_lines = False
-            frame.f_trace_opcodes = True
-            return hit[1]
+                hit = tracers[id(code)] = (
+                    code, None if points is None else local_for(code, points))
+            local = hit[1]
+            if local is not None:
+                frame.f_trace_lines = False
+                frame.f_trace_opcodes = True
+            return local
 
         return global_
 
