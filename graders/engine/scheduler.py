@@ -471,8 +471,12 @@ class Run:
         if ts.status == RUNNABLE:
             self.events.append(LogEntry(nxt.tid, note="switch", preempted=True))
         self.current = nxt
+        # As little as possible between waking the next thread and sleeping: the woken
+        # thread needs the interpreter lock this thread holds until it sleeps, and if it
+        # gets there first it sleeps once more, waiting for it.
+        park = ts.gate.acquire
         nxt.gate.release()
-        ts.gate.acquire()
+        park()
         if self.aborting:
             raise Aborted
 
