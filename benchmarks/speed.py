@@ -10,6 +10,7 @@ Usage::
     python benchmarks/speed.py                         # the default programs, 300 schedules
     python benchmarks/speed.py --schedules 500 --repeat 3 counter_lock barrier
     python benchmarks/speed.py --profile counter_lock  # cProfile of every controlled thread
+    python benchmarks/speed.py --like-pytest           # with as many modules loaded as pytest
 """
 
 from __future__ import annotations
@@ -102,7 +103,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--like-pytest", action="store_true",
+                        help="import pytest and the kit's plugin first: per-run costs that "
+                        "grow with sys.modules then weigh as they do in a test run")
     args = parser.parse_args()
+    if args.like_pytest:
+        import pytest  # noqa: F401
+
+        import graders.pytest_plugin  # noqa: F401
     if args.profile:
         for name in args.programs:
             profile(name, args.schedules)
