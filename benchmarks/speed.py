@@ -11,6 +11,7 @@ Usage::
     python benchmarks/speed.py --schedules 500 --repeat 3 counter_lock barrier
     python benchmarks/speed.py --profile counter_lock  # cProfile of every controlled thread
     python benchmarks/speed.py --like-pytest           # with as many modules loaded as pytest
+    valgrind --tool=callgrind python benchmarks/speed.py --workload 3000   # instructions
 """
 
 from __future__ import annotations
@@ -65,6 +66,18 @@ def measure(name: str, schedules: int, seed: int) -> tuple[float, float, float, 
             sleeps / r.schedules_run, r.schedules_run, digest.hexdigest()[:12] + found)
 
 
+def workload(n: int) -> None:
+    """One schedule of the overhead workload (one thread, 4 scheduling points per pass):
+    run under ``valgrind --tool=callgrind`` at two sizes, the difference in instructions
+    over the difference in points is the engine's cost per scheduling point."""
+    from graders.engine import Settings, explore
+
+    settings = Settings(schedules=1, strategy="sequential", max_steps=10**8, lock_order=False,
+                        shrink=False)
+    r = explore(lambda m: m.main(n), [HERE / "workloads" / "loop.py"], settings)
+    assert r.failure is None, r.report()
+
+
 def profile(name: str, schedules: int) -> None:
     """cProfile in every controlled thread (each OS thread gets its own profiler)."""
     from graders.engine import scheduler
@@ -106,7 +119,12 @@ def main() -> None:
     parser.add_argument("--like-pytest", action="store_true",
                         help="import pytest and the kit's plugin first: per-run costs that "
                         "grow with sys.modules then weigh as they do in a test run")
+    parser.add_argument("--workload", type=int, metavar="N",
+                        help="only run the overhead workload's N passes (for callgrind)")
     args = parser.parse_args()
+    if args.workload is not None:
+        workload(args.workload)
+        return
     if args.like_pytest:
         import pytest  # noqa: F401
 
