@@ -44,20 +44,24 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
         raise RuntimeError("no free sys.monitoring tool id (a debugger or coverage tool "
                            "holds them all)")
     mon.use_tool_id(tool, "graders")
-    points: dict[CodeType, dict[int, bool]] = {}
     get_ident = scheduler._get_ident
     disable = mon.DISABLE
 
     # Code objects compare equal by content: the same source compiled again (code an
     # ``exec`` in the file under test builds anew in every run) is another object, whose
-    # events must be switched on too. So what was instrumented is kept by identity.
+    # events must be switched on too. So what was instrumented is kept by identity (which
+    # is also cheaper to look up at every step than a code object's hash of its contents).
     instrumented: dict[int, CodeType] = {}
+    # id(code) -> its points; and (id(code), offset, tid) -> that step's log entry, made
+    # once: entries are never changed, so each step need not allocate one.
+    points: dict[int, dict[int, bool]] = {}
+    entries: dict[tuple[int, int, int], LogEntry] = {}
 
     def instrument(code: CodeType) -> None:
         for c in _nested(code):
             if id(c) not in instrumented:
                 instrumented[id(c)] = c
-                points.setdefault(c, _points(c))
+                points[id(c)] = _points(c)
                 mon.set_local_events(tool, c, events.INSTRUCTION)
 
     def on_start(code: CodeType, offset: int) -> Any:
@@ -70,7 +74,7 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
         return None
 
     def on_instruction(code: CodeType, offset: int) -> Any:
-        kind = points[code].get(offset)
+        kind = points[id(code)].get(offset)
         if kind is None:
             return disable          # touches only its own frame: never a scheduling point
         run = scheduler.active
@@ -79,10 +83,14 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
         ts = run.by_ident.get(get_ident())
         if ts is None:
             return None
+        key = (id(code), offset, ts.tid)
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = LogEntry(ts.tid, code, offset)
         if kind:
-            run.yield_point(ts, LogEntry(ts.tid, code, offset))
+            run.yield_point(ts, entry)
         else:
-            run.loop_step(ts, LogEntry(ts.tid, code, offset))
+            run.loop_step(ts, entry)
         return None
 
     try:

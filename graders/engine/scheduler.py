@@ -71,16 +71,20 @@ def here() -> tuple[Run, ThreadState] | None:
 class _WorkerPool:
     """OS threads kept between runs: starting one costs more than a whole short run.
 
-    An idle worker parks on its own lock; ``run`` hands it a job or starts a new worker;
-    ``close`` ends the idle ones when an exploration is over.
-    A worker whose job never returns (stuck outside the engine) is simply never reused.
+    ``park`` gives a job to an idle worker (or a new one) and returns the lock the worker
+    sleeps on: the job's thread uses it as its gate, so the worker wakes once, when the
+    strategy first picks that thread, and not once more at its creation just to go back to
+    sleep (which also made it compete for the interpreter with the running thread).
+    ``close`` ends the idle ones when an exploration is over. A worker whose job never
+    returns (stuck outside the engine) is simply never reused.
     """
 
     def __init__(self) -> None:
         self._idle: list[list[Any]] = []      # [wake lock, job]
         self._guard = _allocate()
 
-    def run(self, job: Callable[[Any], None], arg: Any) -> None:
+    def park(self, job: Callable[[Any], None], arg: Any) -> Any:
+        """A worker that runs ``job(arg)`` once the returned (held) lock is released."""
         with self._guard:
             slot = self._idle.pop() if self._idle else None
         if slot is None:
@@ -89,7 +93,7 @@ class _WorkerPool:
             _thread.start_new_thread(self._work, (slot,))
         else:
             slot[1] = (job, arg)
-            slot[0].release()
+        return slot[0]
 
     def close(self) -> None:
         """Let every idle worker end (called when an exploration ends: no thread outlives it)."""
@@ -100,13 +104,16 @@ class _WorkerPool:
             slot[0].release()
 
     def _work(self, slot: list[Any]) -> None:
-        while slot[1] is not None:
+        wake = slot[0]
+        while True:
+            wake.acquire()          # held between jobs: the next job's thread releases it
+            if slot[1] is None:
+                return
             job, arg = slot[1]
             slot[1] = None
             job(arg)
             with self._guard:
                 self._idle.append(slot)
-            slot[0].acquire()
 
 
 _WORKERS = _WorkerPool()
@@ -147,8 +154,9 @@ class ThreadState:
         self.daemon = daemon
         self.handle = handle          # the stand-in Thread object the program sees
         self.status = RUNNABLE
-        self.gate = _allocate()
-        self.gate.acquire()
+        #: held while the thread waits for the baton; released, it runs. Set by Run.spawn:
+        #: the lock its OS thread sleeps on until the thread first runs.
+        self.gate: Any = None
         self.queue: WaitQueue | None = None
         self.deadline: float | None = None
         self.wake_value: object = None
@@ -274,13 +282,13 @@ class Run:
         self.threads.append(ts)
         if self.main is None:
             self.main = ts
-        _WORKERS.run(self._os_main, ts)
+        ts.gate = _WORKERS.park(self._os_main, ts)
         return ts
 
     def _os_main(self, ts: ThreadState) -> None:
+        """The thread's life on its OS thread, from the first time it holds the baton."""
         ts.os_ident = _get_ident()
         self.by_ident[ts.os_ident] = ts
-        ts.gate.acquire()
         try:
             if not self.aborting:
                 if self.tracer_for is not None:
@@ -401,22 +409,26 @@ class Run:
         raise Aborted
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
-        options = [t for t in self.threads if t.status == RUNNABLE]
-        # Time may pass while threads are runnable (they were slow), but only once each of
-        # them has taken a step since it last passed (a thread that has not run yet: once
-        # it passed MAX_LAG times): no thread sits still forever while the clock runs.
-        lag = self.lag
-        stepped = self.stepped
-        moved = self.moved
-        if not options or all(t.tid in stepped or (t.tid not in moved and lag.get(t.tid, 0)
-                                                   < MAX_LAG) for t in options):
-            timed = None
-            first = 0.0
-            for t in self.threads:
-                if t.status == BLOCKED and t.deadline is not None and (
-                        timed is None or t.deadline < first):
-                    timed, first = t, t.deadline
-            if timed is not None:
+        # One pass (this runs at every step): the runnable threads, and the sleeper due first.
+        options = []
+        timed = None
+        first = 0.0
+        for t in self.threads:
+            status = t.status
+            if status == RUNNABLE:
+                options.append(t)
+            elif status == BLOCKED and t.deadline is not None and (
+                    timed is None or t.deadline < first):
+                timed, first = t, t.deadline
+        if timed is not None:
+            # Time may pass while threads are runnable (they were slow), but only once each
+            # of them has taken a step since it last passed (a thread that has not run yet:
+            # once it passed MAX_LAG times): no thread sits still forever while the clock runs.
+            lag = self.lag
+            stepped = self.stepped
+            moved = self.moved
+            if not options or all(t.tid in stepped or (t.tid not in moved and lag.get(t.tid, 0)
+                                                       < MAX_LAG) for t in options):
                 if options and self.steps - self.ticked >= SPIN_STEPS * len(options):
                     # Everyone else has run for long since time last passed: it passes now,
                     # even under a strategy that never picks a sleeper (lockstep).
@@ -487,8 +499,12 @@ class Run:
         if ts.status == RUNNABLE:
             self.events.append(LogEntry(nxt.tid, note="switch", preempted=True))
         self.current = nxt
+        # As little as possible between waking the next thread and sleeping: the woken
+        # thread needs the interpreter lock this thread holds until it sleeps, and if it
+        # gets there first it sleeps once more, waiting for it.
+        park = ts.gate.acquire
         nxt.gate.release()
-        ts.gate.acquire()
+        park()
         if self.aborting:
             raise Aborted
 

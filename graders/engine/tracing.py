@@ -77,44 +77,63 @@ def is_traced(code: CodeType, globals_: dict[str, Any], traced: Callable[[str], 
     return isinstance(module_file, str) and traced(module_file)
 
 
-#: What the tracer keeps for code it does not trace (the standard library, the engine...).
-_UNTRACED: dict[int, bool] = {}
-
-
 def thread_tracers(run: Run, traced: Callable[[str], bool]
                    ) -> Callable[[ThreadState], TraceFunction]:
     """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
     the files ``traced`` accepts."""
-    cache: dict[CodeType, dict[int, bool]] = {}   # code -> its points, or _UNTRACED
-    untraced = _UNTRACED
+    # id(code) -> (code, its points), or (code, None) for code that is not traced. By
+    # identity: hashing a code object hashes its contents, and this is asked at every call.
+    cache: dict[int, tuple[CodeType, dict[int, bool] | None]] = {}
+
+    def points_of(frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
+        code = frame.f_code
+        hit = cache.get(id(code))
+        if hit is None or hit[0] is not code:
+            hit = cache[id(code)] = (code, _points(code) if is_traced(
+                code, frame.f_globals, traced) else None)
+        return hit
 
     def tracer_for(ts: ThreadState) -> TraceFunction:
         yield_point = run.yield_point
         loop_step = run.loop_step
         tid = ts.tid
+        # id(code) -> (code, the frames' local tracer, None for code not traced): one
+        # closure per code object and thread, holding that code's points and log entries,
+        # so that the tracer, called before every instruction, neither hashes the code nor
+        # allocates an entry; and one look-up per call of code not traced (the engine's own
+        # stand-ins are called at every operation on a primitive).
+        tracers: dict[int, tuple[CodeType, TraceFunction | None]] = {}
 
-        def local(frame: FrameType, event: str, arg: object) -> Any:
-            if event == "opcode":
-                code = frame.f_code
-                offset = frame.f_lasti
-                points = cache[code]
-                if offset in points:
-                    if points[offset]:
-                        yield_point(ts, LogEntry(tid, code, offset))
-                    else:
-                        loop_step(ts, LogEntry(tid, code, offset))
+        def local_for(code: CodeType, points: dict[int, bool]) -> TraceFunction:
+            entries: dict[int, LogEntry] = {}   # the same step logs the same (immutable) entry
+
+            def local(frame: FrameType, event: str, arg: object) -> Any:
+                if event == "opcode":
+                    offset = frame.f_lasti
+                    kind = points.get(offset)
+                    if kind is not None:
+                        entry = entries.get(offset)
+                        if entry is None:
+                            entry = entries[offset] = LogEntry(tid, code, offset)
+                        if kind:
+                            yield_point(ts, entry)
+                        else:
+                            loop_step(ts, entry)
+                return local
+
             return local
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
             code = frame.f_code
-            points = cache.get(code)
-            if points is None:
-                points = cache[code] = (_points(code) if is_traced(code, frame.f_globals, traced)
-                                        else untraced)
-            if points is untraced:
-                return None
-            frame.f_trace_lines = False
-            frame.f_trace_opcodes = True
+            hit = tracers.get(id(code))
+            if hit is None or hit[0] is not code:
+                _, points = points_of(frame)
+                hit = tracers[id(code)] = (
+                    code, None if points is None else local_for(code, points))
+            local = hit[1]
+            if local is not None:
+                frame.f_trace_lines = False
+                frame.f_trace_opcodes = True
             return local
 
         return global_
