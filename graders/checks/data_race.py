@@ -35,7 +35,7 @@ CASES = [(2, 3), (3, 2), (2, 1), (1, 3), (3, 0)]
 #: (shoppers, items each) for returns_the_count
 RETURN_CASES = [(2, 2), (3, 1), (1, 2)]
 #: the hidden many_shoppers: (shoppers, items each) of each shopping trip, trips run at once
-MANY_CASES = [((4, 2),), ((5, 1),), ((3, 2), (2, 1))]
+MANY_CASES = [((4, 2),), ((5, 1),), ((3, 3), (2, 1))]
 
 
 class _Adds:
