@@ -28,6 +28,7 @@ from .explorer import (
 )
 from .primitives import Primitive
 from .probes import held_locks, in_run, thread_name, threads_started
+from .processes import Processes
 from .tokens import decode, encode
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
@@ -48,6 +49,7 @@ __all__ = [
     "Exploration",
     "Failure",
     "LoadError",
+    "Processes",
     "Settings",
     "decode",
     "encode",

@@ -1,0 +1,156 @@
+"""Processes that talk through pipes, queues and shared values: each bug beside its fix.
+
+Run under the engine with ``processes=Processes(...)``; every function also runs as it is on
+real ``multiprocessing`` (the fixed ones finish, the buggy ones may hang or lose updates).
+"""
+
+from multiprocessing import Pipe, Process, Queue, Value
+import os
+
+BIG = 100_000          # bytes: more than a pipe holds (64 KiB)
+seen_in_this_process = []
+
+
+def echo(conn):
+    """Receive a number, send back twice it with this process's pid."""
+    seen_in_this_process.append("echo")
+    n = conn.recv()
+    conn.send((2 * n, os.getpid(), list(seen_in_this_process)))
+    conn.close()
+
+
+def pingpong():
+    """Fixed: the parent sends first, the child answers."""
+    mine, theirs = Pipe()
+    child = Process(target=echo, args=(theirs,))
+    child.start()
+    theirs.close()
+    mine.send(21)
+    doubled, pid, seen = mine.recv()
+    child.join()
+    assert doubled == 42, doubled
+    assert pid != os.getpid(), "the child should be another process"
+    assert seen == ["echo"] and seen_in_this_process == [], "processes share no globals"
+    assert child.exitcode == 0
+    return doubled
+
+
+def receive_first(conn):
+    conn.recv()
+    conn.send("pong")
+
+
+def recv_recv():
+    """Buggy: both ends receive first, so neither ever sends."""
+    mine, theirs = Pipe()
+    child = Process(target=receive_first, args=(theirs,))
+    child.start()
+    mine.recv()
+    mine.send("ping")
+    child.join()
+
+
+def send_first(conn):
+    conn.send("pong")
+    conn.recv()
+
+
+def send_send():
+    """Buggy when a send waits for its receive (a pipe of capacity 0): both send first."""
+    mine, theirs = Pipe()
+    child = Process(target=send_first, args=(theirs,))
+    child.start()
+    mine.send("ping")
+    mine.recv()
+    child.join()
+
+
+def big_result(conn):
+    conn.send(b"x" * BIG)
+    conn.close()
+
+
+def join_then_recv():
+    """Buggy: the parent joins the child before reading its result, which is too big for
+    the pipe, so the child can never finish sending it."""
+    mine, theirs = Pipe(duplex=False)
+    child = Process(target=big_result, args=(theirs,))
+    child.start()
+    child.join()
+    assert len(mine.recv()) == BIG
+
+
+def recv_then_join():
+    """Fixed: read the result first, then join."""
+    mine, theirs = Pipe(duplex=False)
+    child = Process(target=big_result, args=(theirs,))
+    child.start()
+    got = mine.recv()
+    child.join()
+    assert len(got) == BIG
+    return len(got)
+
+
+def square_all(tasks, results):
+    while (task := tasks.get()) is not None:
+        results.put(task * task)
+
+
+def _manager(stop):
+    tasks, results = Queue(), Queue()
+    workers = [Process(target=square_all, args=(tasks, results)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for n in range(1, 5):
+        tasks.put(n)
+    if stop:
+        for _ in workers:
+            tasks.put(None)
+    total = sum(results.get() for _ in range(4))
+    for w in workers:
+        w.join()
+    assert total == 1 + 4 + 9 + 16, total
+    return total
+
+
+def missing_stop():
+    """Buggy: the workers are never told to stop, and the manager joins them."""
+    return _manager(stop=False)
+
+
+def with_stop():
+    """Fixed: one stop message per worker."""
+    return _manager(stop=True)
+
+
+def add_unlocked(counter, times):
+    for _ in range(times):
+        counter.value += 1
+
+
+def add_locked(counter, times):
+    for _ in range(times):
+        with counter.get_lock():
+            counter.value += 1
+
+
+def _count(worker):
+    counter = Value("i", 0)
+    workers = [Process(target=worker, args=(counter, 2)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert counter.value == 4, f"Lost update: 2 processes added 2 each, counted {counter.value}"
+    return counter.value
+
+
+def unlocked_counter():
+    """Buggy: ``counter.value += 1`` is a read and a write, and another process may run
+    between them."""
+    return _count(add_unlocked)
+
+
+def locked_counter():
+    """Fixed: the value's own lock around the read and the write."""
+    return _count(add_locked)
