@@ -571,7 +571,7 @@ def fake_modules() -> dict[str, types.ModuleType]:
                      "INT32_T"):
         names[datatype] = datatype
     vars(mpi).update(names)
-    package.MPI = mpi  # type: ignore[attr-defined]
+    vars(package)["MPI"] = mpi
     return {"mpi4py": package, "mpi4py.MPI": mpi}
 
 

@@ -4,8 +4,8 @@ Run under the engine with ``processes=Processes(...)``; every function also runs
 real ``multiprocessing`` (the fixed ones finish, the buggy ones may hang or lose updates).
 """
 
-from multiprocessing import Pipe, Process, Queue, Value
 import os
+from multiprocessing import Pipe, Process, Queue, Value
 
 BIG = 100_000          # bytes: more than a pipe holds (64 KiB)
 seen_in_this_process = []
@@ -154,3 +154,37 @@ def unlocked_counter():
 def locked_counter():
     """Fixed: the value's own lock around the read and the write."""
     return _count(add_locked)
+
+
+def lambda_target():
+    """Buggy under spawn: a lambda cannot be pickled into the child."""
+    child = Process(target=lambda: None)
+    child.start()
+    child.join()
+
+
+def exit_codes():
+    """What a child's exit says: sys.exit(3), a normal return, and a Process subclass."""
+    children = [Process(target=exit_with, args=(3,)), Process(target=exit_with, args=(0,)),
+                Worker(5)]
+    for c in children:
+        c.start()
+    for c in children:
+        c.join()
+    return [c.exitcode for c in children], children[2].pid != os.getpid()
+
+
+def exit_with(code):
+    if code:
+        raise SystemExit(code)
+
+
+class Worker(Process):
+    """A Process subclass: its fields travel to the child with it."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def run(self):
+        assert self.n == 5

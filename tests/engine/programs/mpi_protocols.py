@@ -115,3 +115,9 @@ def manager_any_order(tasks=2):
         comm.send(None, dest=w)
     assert total == sum(_work(i) for i in range(tasks)), total
     return total
+
+
+def who_am_i():
+    """Each rank's rank, size and pid."""
+    import os
+    return comm.Get_rank(), comm.size, os.getpid()

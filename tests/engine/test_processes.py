@@ -1,0 +1,210 @@
+"""Controlled processes and MPI ranks: each protocol deadlock found as a named wait-for cycle
+and replayed by its token, the unlocked shared counter's lost update found, the correct
+programs passing over many schedules, and processes that share nothing by default.
+
+The programs are ``programs/ipc_protocols.py`` (multiprocessing) and
+``programs/mpi_protocols.py`` (mpi4py, ranks started by :func:`graders.engine.mpi.mpiexec`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+
+import pytest
+
+from graders.engine import BugClass, Processes, Settings, explore
+from graders.engine.mpi import mpiexec
+
+pytestmark = pytest.mark.timeout(300)
+
+IPC = "ipc_protocols.py"
+MPI = "mpi_protocols.py"
+
+
+def _explore(kit, file, function, size=None, replay=None, schedules=200, **options):
+    """``function`` of ``file`` as the main process (or on ``size`` MPI ranks)."""
+    def entry(module):
+        target = getattr(module, function)
+        return mpiexec(target, size) if size else target()
+
+    settings = Settings(schedules=schedules, replay=replay)
+    return explore(entry, [kit.programs / file], settings,
+                   processes=Processes(mpi=size is not None, **options))
+
+
+def _found(kit, file, function, size=None, **options):
+    """The failure found, checked to replay by its token with the same words."""
+    result = _explore(kit, file, function, size, **options)
+    f = result.failure
+    assert f is not None, f"{function}: no failure in {result.schedules_run} schedules"
+    again = _explore(kit, file, function, size, replay=f.token, **options)
+    assert again.failure is not None, again.report()
+    assert (again.failure.message, again.failure.details) == (f.message, f.details)
+    return result, f
+
+
+# ------------------------------------------------------------------ pipes and queues
+def test_both_ends_receiving_first_is_a_cycle_between_the_processes(kit):
+    result, f = _found(kit, IPC, "recv_recv")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert result.schedules_run == 1       # every schedule deadlocks: the first one shows it
+    assert f.message == ("Deadlock: MainProcess -> Process-1 -> MainProcess each wait for "
+                         "the next, in a cycle.")
+    lines = f.details.splitlines()
+    assert lines[0].startswith("MainProcess waits to receive on the Connection made at "
+                               "ipc_protocols.py:45, which only Process-1 can send to")
+    assert lines[1] == ("Process-1 waits to receive on Process-1's argument 1, which only "
+                        "MainProcess can send to.")
+
+
+def test_both_ends_sending_first_deadlocks_only_when_a_send_waits_for_its_receive(kit):
+    assert _explore(kit, IPC, "send_send").ok      # small messages fit in the pipe
+    _, f = _found(kit, IPC, "send_send", pipe_capacity=0)
+    assert f.bug_class == BugClass.DEADLOCK
+    assert "MainProcess -> Process-1 -> MainProcess" in f.message
+    assert ("Process-1 waits to send on Process-1's argument 1: the pipe is full (19 bytes "
+            "unread) and only MainProcess can read from it.") in f.details.splitlines()
+
+
+def test_a_writer_blocked_on_a_full_pipe_while_its_reader_joins_it(kit):
+    _, f = _found(kit, IPC, "join_then_recv")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert f.details.splitlines() == [
+        "MainProcess waits for Process-1 to finish (join).",
+        "Process-1 waits to send on Process-1's argument 1: the pipe is full (100009 bytes "
+        "unread) and only MainProcess can read from it."]
+
+
+def test_workers_never_told_to_stop_keep_their_manager_waiting(kit):
+    _, f = _found(kit, IPC, "missing_stop")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert f.message.startswith("Deadlock: MainProcess -> Process-")
+    assert ("waits to get from Process-1's argument 1, which is empty; only MainProcess "
+            "and Process-2 can put into it.") in f.details
+
+
+def test_an_unlocked_shared_value_loses_updates_between_processes(kit):
+    _, f = _found(kit, IPC, "unlocked_counter")
+    assert f.bug_class == BugClass.ASSERTION
+    assert "Lost update: 2 processes added 2 each, counted " in f.message
+    assert "counter.value += 1" in f.interleaving
+
+
+# ------------------------------------------------------------------ MPI
+def test_head_to_head_sends_deadlock_on_every_schedule_under_rendezvous(kit):
+    result, f = _found(kit, MPI, "head_to_head", size=2)
+    assert result.schedules_run == 1
+    assert f.message == "Deadlock: rank 0 -> rank 1 -> rank 0 each wait for the next, in a cycle."
+    assert f.details.splitlines()[:2] == [
+        "rank 0 waits to send to rank 1 (tag 0) until rank 1 receives it: a blocking send "
+        "may wait for its receive.",
+        "rank 1 waits to send to rank 0 (tag 0) until rank 0 receives it: a blocking send "
+        "may wait for its receive."]
+    # buffered small messages hide the bug, as real MPI's eager protocol does
+    assert _explore(kit, MPI, "head_to_head", size=2, eager_limit=1000).ok
+
+
+def test_both_ranks_receiving_first(kit):
+    _, f = _found(kit, MPI, "both_receive", size=2)
+    assert f.details.splitlines()[:2] == ["rank 0 waits to receive from rank 1.",
+                                          "rank 1 waits to receive from rank 0."]
+
+
+def test_a_collective_called_by_one_rank_only_is_a_mismatch(kit):
+    _, f = _found(kit, MPI, "bcast_only_at_root", size=3)
+    assert f.bug_class == BugClass.COLLECTIVE_MISMATCH
+    assert f.message.startswith("Collective mismatch: rank ")
+    assert "called comm.gather(root=0) where rank 0 called comm.bcast(root=0)" in f.message
+
+
+def test_a_collective_a_rank_never_reaches_names_that_rank(kit):
+    _, f = _found(kit, MPI, "barrier_skipped", size=3)
+    assert f.bug_class == BugClass.DEADLOCK
+    for rank in (0, 1):
+        assert (f"rank {rank} waits in comm.barrier(), collective call 1 of every rank, for "
+                "rank 2 (rank 2 has ended without calling it).") in f.details.splitlines()
+
+
+def test_a_manager_waiting_on_workers_in_a_fixed_order(kit):
+    _, f = _found(kit, MPI, "manager_fixed_order", size=4)
+    assert f.message == "Deadlock: rank 0 -> rank 3 -> rank 0 each wait for the next, in a cycle."
+    assert f.details.splitlines()[:2] == ["rank 0 waits to receive from rank 3.",
+                                          "rank 3 waits to receive from rank 0."]
+
+
+# ------------------------------------------------------------------ correct programs
+CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_stop", None),
+           (IPC, "locked_counter", None), (MPI, "ordered_exchange", 2),
+           (MPI, "nonblocking_exchange", 2), (MPI, "spmd_sum", 4),
+           (MPI, "manager_any_order", 4)]
+
+
+@pytest.mark.parametrize(("file", "function", "size"), CORRECT,
+                         ids=[c[1] for c in CORRECT])
+def test_correct_programs_pass(kit, file, function, size):
+    result = _explore(kit, file, function, size, schedules=100)
+    assert result.ok, result.report()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("file", "function", "size"), CORRECT,
+                         ids=[c[1] for c in CORRECT])
+def test_no_false_alarm_in_a_thousand_schedules(kit, file, function, size):
+    result = _explore(kit, file, function, size, schedules=1000)
+    assert result.ok, result.report()
+    assert result.schedules_run == 1000
+
+
+# ------------------------------------------------------------------ what a process is
+def test_each_rank_is_a_process_of_its_own(kit):
+    seen = []
+
+    def entry(module):
+        seen.extend(mpiexec(module.who_am_i, 3))
+
+    assert explore(entry, [kit.programs / MPI], Settings(schedules=1),
+                   processes=Processes(mpi=True)).ok
+    assert [(rank, size) for rank, size, _ in seen] == [(0, 3), (1, 3), (2, 3)]
+    assert len({pid for *_, pid in seen}) == 3
+
+
+def test_exit_codes_and_process_subclasses(kit):
+    seen = []
+
+    def entry(module):
+        seen.append(module.exit_codes())
+
+    assert explore(entry, [kit.programs / IPC], Settings(schedules=5),
+                   processes=Processes()).ok
+    assert seen[0] == ([3, 0, 0], True)
+
+
+def test_a_lambda_cannot_be_a_process_target_as_under_spawn(kit):
+    result = _explore(kit, IPC, "lambda_target", schedules=1)
+    assert result.failure is not None and result.failure.bug_class == BugClass.EXCEPTION
+    assert result.failure.message == ("MainProcess raised AttributeError: Can't pickle local "
+                                      "object 'lambda_target.<locals>.<lambda>'")
+
+
+def test_the_stand_ins_are_installed_only_while_exploring_with_processes(kit):
+    seen = {}
+
+    def entry(module):
+        seen["Process"] = multiprocessing.Process
+        seen["pid"] = os.getpid()
+
+    explore(entry, [kit.programs / IPC], Settings(schedules=1), processes=Processes(mpi=True))
+    assert seen["pid"] == 1000
+    assert seen["Process"] is not multiprocessing.Process     # a stand-in while it ran
+    assert multiprocessing.Process.__module__ == "multiprocessing.context"
+    assert os.getpid() != 1000
+    assert "stand-in" not in getattr(sys.modules.get("mpi4py"), "__version__", "")
+    plain = {}
+
+    def without(module):
+        plain["Process"] = multiprocessing.Process
+
+    explore(without, [kit.programs / IPC], Settings(schedules=1))
+    assert plain["Process"] is multiprocessing.Process
