@@ -8,8 +8,11 @@ The programs are ``programs/ipc_protocols.py`` (multiprocessing) and
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
+import subprocess
 import sys
 
 import pytest
@@ -77,6 +80,35 @@ def test_a_writer_blocked_on_a_full_pipe_while_its_reader_joins_it(kit):
         "unread) and only MainProcess can read from it."]
 
 
+def test_a_process_cannot_end_before_its_big_queue_items_are_read(kit):
+    _, f = _found(kit, IPC, "queue_join_then_get")
+    assert f.message == ("Deadlock: MainProcess -> Process-1 -> MainProcess each wait for "
+                         "the next, in a cycle.")
+    assert f.details.splitlines()[1] == (
+        "Process-1 has finished but cannot exit: what it put on Process-1's argument 1 does "
+        "not fit in the queue's pipe (100009 bytes unread), and a process waits for its "
+        "queue items to be read before it ends; only MainProcess can read them.")
+
+
+def test_a_reader_sees_eof_once_every_writing_end_is_closed(kit):
+    _, f = _found(kit, IPC, "eof_never_comes")
+    assert f.message == ("Deadlock: MainProcess -> Process-1 -> MainProcess each wait for "
+                         "the next, in a cycle.")
+    assert ("Process-1 waits to receive on Process-1's argument 1, which only MainProcess can "
+            "send to.") in f.details.splitlines()
+
+
+def test_poll_says_whether_a_message_waits(kit):
+    seen = []
+
+    def entry(module):
+        seen.append(module.poll_with_timeout())
+
+    assert explore(entry, [kit.programs / IPC], Settings(schedules=5),
+                   processes=Processes()).ok
+    assert seen == [(False, True, "x", False)] * 5
+
+
 def test_workers_never_told_to_stop_keep_their_manager_waiting(kit):
     _, f = _found(kit, IPC, "missing_stop")
     assert f.bug_class == BugClass.DEADLOCK
@@ -136,7 +168,8 @@ def test_a_manager_waiting_on_workers_in_a_fixed_order(kit):
 
 # ------------------------------------------------------------------ correct programs
 CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_stop", None),
-           (IPC, "locked_counter", None), (MPI, "ordered_exchange", 2),
+           (IPC, "locked_counter", None), (IPC, "queue_get_then_join", None),
+           (IPC, "eof_after_close", None), (MPI, "ordered_exchange", 2),
            (MPI, "nonblocking_exchange", 2), (MPI, "spmd_sum", 4),
            (MPI, "manager_any_order", 4)]
 
@@ -208,3 +241,37 @@ def test_the_stand_ins_are_installed_only_while_exploring_with_processes(kit):
 
     explore(without, [kit.programs / IPC], Settings(schedules=1))
     assert plain["Process"] is multiprocessing.Process
+
+
+# ------------------------------------------------------------------ the real thing
+_REAL = """
+import faulthandler, multiprocessing, sys
+faulthandler.dump_traceback_later({timeout}, exit=True)   # a stack dump, then exit, if stuck
+multiprocessing.set_start_method({method!r})
+sys.path.insert(0, {folder!r})
+import ipc_protocols
+print(repr(ipc_protocols.{function}()))
+"""
+
+
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+@pytest.mark.parametrize("function", [c[1] for c in CORRECT if c[0] == IPC])
+def test_correct_programs_finish_on_real_processes(kit, function, method):
+    """The second signal: the same code on real multiprocessing, under a hard timeout (each
+    program starts at most two child processes)."""
+    code = _REAL.format(timeout=60, method=method, folder=str(kit.programs),
+                        function=function)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=kit.programs,
+                             start_new_session=True)
+    try:
+        out, err = child.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)   # its children too: they may hold the pipes
+        out, err = child.communicate()
+        pytest.fail(f"{function} did not finish in 90 s on real processes:\n{err[-3000:]}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 0, err[-3000:]
+    assert out.strip() not in ("", "None"), out

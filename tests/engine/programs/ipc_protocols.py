@@ -188,3 +188,72 @@ class Worker(Process):
 
     def run(self):
         assert self.n == 5
+
+
+def put_big(results):
+    results.put(b"y" * BIG)
+
+
+def queue_join_then_get():
+    """Buggy: a process that put more than a pipe holds on a queue cannot end before it is
+    read, and the parent joins it first."""
+    results = Queue()
+    child = Process(target=put_big, args=(results,))
+    child.start()
+    child.join()
+    assert len(results.get()) == BIG
+
+
+def queue_get_then_join():
+    """Fixed: get the result, then join."""
+    results = Queue()
+    child = Process(target=put_big, args=(results,))
+    child.start()
+    got = results.get()
+    child.join()
+    assert len(got) == BIG
+    return len(got)
+
+
+def sum_until_eof(conn, writing_end, out):
+    writing_end.close()          # this process's copy: else its own copy keeps the pipe open
+    total = 0
+    while True:
+        try:
+            total += conn.recv()
+        except EOFError:
+            break
+    out.send(total)
+
+
+def _send_then_close(close_it):
+    reader, writer = Pipe(duplex=False)
+    answer, out = Pipe(duplex=False)
+    child = Process(target=sum_until_eof, args=(reader, writer, out))
+    child.start()
+    for n in (1, 2, 3):
+        writer.send(n)
+    if close_it:
+        writer.close()
+    total = answer.recv()
+    child.join()
+    assert total == 6, total
+    return total
+
+
+def eof_after_close():
+    """Fixed: closing the writing end is what ends the reader's loop (EOFError)."""
+    return _send_then_close(True)
+
+
+def eof_never_comes():
+    """Buggy: the parent keeps its writing end open, so the reader waits for more."""
+    return _send_then_close(False)
+
+
+def poll_with_timeout():
+    """``poll`` before anything was sent, then after: False, then True."""
+    mine, theirs = Pipe()
+    before = mine.poll(0.01)
+    theirs.send("x")
+    return before, mine.poll(), mine.recv(), mine.poll()
