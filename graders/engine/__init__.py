@@ -26,6 +26,7 @@ from .explorer import (
     explore_target,
     with_settings,
 )
+from .mpi import mpiexec
 from .primitives import Primitive
 from .probes import held_locks, in_run, thread_name, threads_started
 from .processes import Processes
@@ -59,6 +60,7 @@ __all__ = [
     "held_locks",
     "in_run",
     "label",
+    "mpiexec",
     "thread_name",
     "threads_started",
     "with_settings",
