@@ -33,6 +33,7 @@ class Bug(StrEnum):
     BLOCKED_OUTSIDE = "blocked-outside-engine"
     #: the code under test could not be loaded (a missing file or function, a syntax error)
     LOAD_ERROR = "load error"
+    COLLECTIVE_MISMATCH = "collective mismatch"
 
     # ---- what the topics' checks detect (graders/checks/)
     BAD_TIMELINE = "bad timeline"
