@@ -28,6 +28,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import primitives, scheduler, threads
-from .findings import DONE
+from .findings import BLOCKED, DONE
 from .primitives import Primitive, step
 from .scheduler import Run, ThreadState
 
@@ -138,8 +139,7 @@ class World:
 
     def exit(self, proc: ProcessState, ts: ThreadState) -> None:
         """``proc`` ends, in its main thread ``ts``: as Python does, it first waits for its
-        non-daemon threads and its queues' feeders; then every handle it held is closed (a
-        pipe's reader may now see EOF, a writer a broken pipe)."""
+        non-daemon threads and its queues' feeders."""
         run = self.run
         for t in list(run.threads):
             if t is not ts and t.process is proc and not t.daemon and t.status != DONE:
@@ -148,6 +148,12 @@ class World:
                     run.block(ts, t.done_queue, None, obj=t.handle)
         for obj in list(self.shared.values()):
             obj._before_exit(run, ts, proc)
+
+    def ended(self, proc: ProcessState) -> None:
+        """``proc`` has ended: every handle it held is closed (a pipe's reader may now see
+        EOF, a writer a broken pipe)."""
+        if self.run.aborting:
+            return      # the run is over: what the verdict found stays as it was
         for obj in list(self.shared.values()):
             obj._ended(proc)
 
@@ -344,21 +350,50 @@ class Process(threads.Thread):
         proc = self._proc
         assert proc is not None
         w = self._world
-        try:
-            w.fresh_modules(proc)
-            cls, own, target, args, kwargs = w.loads(self._payload, proc)
-            child = cls.__new__(cls)          # the child's copy of this Process object
-            vars(child).update({k: v for k, v in vars(self).items() if k in _ENGINE_FIELDS})
-            vars(child).update(own)
-            child._target, child._args, child._kwargs = target, args, kwargs
-            child.run()
-            code = 0
-        except SystemExit as exc:
-            code = _exit_code(exc.code)
-        # (any other exception ends the run with its report, as in a thread)
-        proc.exitcode = code
         assert self._state is not None
-        w.exit(proc, self._state)
+        try:
+            try:
+                if self._state.killed is not None:      # terminated before it first ran
+                    raise self._state.killed
+                w.fresh_modules(proc)
+                cls, own, target, args, kwargs = w.loads(self._payload, proc)
+                child = cls.__new__(cls)          # the child's copy of this Process object
+                vars(child).update({k: v for k, v in vars(self).items()
+                                    if k in _ENGINE_FIELDS})
+                vars(child).update(own)
+                child._target, child._args, child._kwargs = target, args, kwargs
+                child.run()
+                proc.exitcode = 0
+            except Terminated:
+                raise
+            except SystemExit as exc:
+                proc.exitcode = _exit_code(exc.code)
+            # (any other exception ends the run with its report, as in a thread)
+            w.exit(proc, self._state)
+        except Terminated as exc:
+            proc.exitcode = exc.code
+        w.ended(proc)
+
+    def terminate(self) -> None:
+        """End the process where it stands (SIGTERM: exit code -15)."""
+        self._signal(-signal.SIGTERM)
+
+    def kill(self) -> None:
+        """End the process where it stands (SIGKILL: exit code -9)."""
+        self._signal(-signal.SIGKILL)
+
+    def _signal(self, code: int) -> None:
+        run, ts = step(self, "terminate")
+        proc = self._proc
+        if proc is None:
+            raise AttributeError("'NoneType' object has no attribute 'terminate'")
+        for t in list(run.threads):
+            if t.process is proc and t.status != DONE:
+                t.killed = Terminated(code)
+                if t is not ts and t.status == BLOCKED:
+                    run.wake(t, None)      # it raises Terminated as soon as it runs
+        if ts.process is proc:
+            raise Terminated(code)
 
     @property
     def exitcode(self) -> int | None:
@@ -383,6 +418,13 @@ class Process(threads.Thread):
             status = ("started" if self._state.status != DONE
                       else f"stopped exitcode={self.exitcode}")
         return f"<{type(self).__name__} name={self._name!r} {status}>"
+
+
+class Terminated(SystemExit):
+    """Raised in every thread of a terminated process the next time it runs; ends each
+    quietly, as SystemExit ends a thread."""
+
+    code: int
 
 
 def _exit_code(code: object) -> int:

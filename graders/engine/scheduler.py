@@ -160,6 +160,8 @@ class ThreadState:
         self.blocked_at = 0           # the run's step count when it last blocked
         #: the controlled process it belongs to (:mod:`.processes`); None: the program's own
         self.process: Any = None
+        #: raised in it the next time it runs: its process was terminated
+        self.killed: BaseException | None = None
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -473,6 +475,8 @@ class Run:
         ts.gate.acquire()
         if self.aborting:
             raise Aborted
+        if ts.killed is not None:
+            raise ts.killed
 
     def _advance_clock(self, deadline: float | None) -> None:
         assert deadline is not None

@@ -169,7 +169,7 @@ def test_a_manager_waiting_on_workers_in_a_fixed_order(kit):
 # ------------------------------------------------------------------ correct programs
 CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_stop", None),
            (IPC, "locked_counter", None), (IPC, "queue_get_then_join", None),
-           (IPC, "eof_after_close", None), (MPI, "ordered_exchange", 2),
+           (IPC, "eof_after_close", None), (IPC, "terminated", None), (MPI, "ordered_exchange", 2),
            (MPI, "nonblocking_exchange", 2), (MPI, "spmd_sum", 4),
            (MPI, "manager_any_order", 4)]
 
@@ -212,6 +212,18 @@ def test_exit_codes_and_process_subclasses(kit):
     assert explore(entry, [kit.programs / IPC], Settings(schedules=5),
                    processes=Processes()).ok
     assert seen[0] == ([3, 0, 0], True)
+
+
+def test_a_terminated_process_ends_where_it_stands(kit):
+    seen = []
+
+    def entry(module):
+        seen.append(module.terminated())
+
+    result = explore(entry, [kit.programs / IPC], Settings(schedules=50),
+                     processes=Processes())
+    assert result.ok, result.report()
+    assert seen == [(1, -15, False)] * 50
 
 
 def test_a_lambda_cannot_be_a_process_target_as_under_spawn(kit):

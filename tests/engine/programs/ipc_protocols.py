@@ -257,3 +257,20 @@ def poll_with_timeout():
     before = mine.poll(0.01)
     theirs.send("x")
     return before, mine.poll(), mine.recv(), mine.poll()
+
+
+def serve_for_ever(conn):
+    while True:
+        conn.send(conn.recv())
+
+
+def terminated():
+    """A server with no stop message, ended by terminate(): exit code -15."""
+    mine, theirs = Pipe()
+    server = Process(target=serve_for_ever, args=(theirs,))
+    server.start()
+    mine.send(1)
+    echoed = mine.recv()
+    server.terminate()
+    server.join()
+    return echoed, server.exitcode, server.is_alive()
