@@ -30,6 +30,7 @@ from .mpi import mpiexec
 from .primitives import Primitive
 from .probes import held_locks, in_run, thread_name, threads_started
 from .processes import Processes
+from .sharedmem import segments_left
 from .tokens import decode, encode
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
@@ -61,6 +62,7 @@ __all__ = [
     "in_run",
     "label",
     "mpiexec",
+    "segments_left",
     "thread_name",
     "threads_started",
     "with_settings",

@@ -115,7 +115,9 @@ class World:
         self.main = ProcessState(MAIN_PID, "MainProcess", _MainProcess(), thread=main)
         self.main.handle._process = self.main
         self.processes = [self.main]
-        self.mpi: Any = None              # the ranks' communicator state (:mod:`.mpi`)
+        #: shared memory segments by name (:mod:`.sharedmem`), until unlinked
+        self.segments: dict[str, Any] = {}
+        self.segments_made = 0
         if main is not None:
             main.process = self.main
             main.name = "MainProcess"     # how reports name the program's first thread

@@ -1,5 +1,6 @@
-"""Stand-ins for ``multiprocessing``'s shared memory (``Value``, ``Array``, their raw forms)
-and its locks, between controlled processes (:mod:`.processes`).
+"""Stand-ins for ``multiprocessing``'s shared memory (``Value``, ``Array``, their raw forms,
+``shared_memory.SharedMemory``) and its locks, between controlled processes
+(:mod:`.processes`).
 
 A shared value keeps its data in a real ctypes object, so it converts, truncates and refuses
 values as ``multiprocessing``'s does; what the engine adds is a scheduling point before each
@@ -7,6 +8,12 @@ read and each write. ``counter.value += 1`` is a read and then a write, with a p
 them where another process may run: the lost update of an unlocked shared counter shows as
 it does between threads. ``get_lock()`` gives the value's own lock (an RLock, as in
 ``multiprocessing``), shared by every process the value is passed to.
+
+A ``SharedMemory`` segment is a named bytearray of the run: ``buf`` is a real memoryview
+over it, so reads and writes through it are the traced instructions of the code under test
+(each a scheduling point), and numpy arrays can be built on it. A segment lives until it is
+unlinked, as a real one outlives every process that forgot to: :func:`segments_left` lists
+the ones nobody unlinked, for a check to report.
 
 ``multiprocessing.Lock()`` and the other synchronisation primitives are the engine's thread
 primitives marked :class:`~.processes.Shared`: passed to a process, they stay the same
@@ -16,13 +23,19 @@ object. A ``threading.Lock`` passed to a process fails to pickle, as it does und
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.shared_memory as _real_shared_memory
 import multiprocessing.sharedctypes as _real_sharedctypes
+import os
+import sys
+from dataclasses import dataclass
+from types import FrameType
 from typing import Any
 
 from . import primitives, scheduler
 from .primitives import step
-from .processes import Shared, here
+from .processes import ProcessState, Shared, here, world
 
+_REAL_SHARED_MEMORY = _real_shared_memory.SharedMemory
 _TYPES: dict[str, Any] = dict(getattr(_real_sharedctypes, "typecode_to_type"))  # noqa: B009 (untyped)
 
 
@@ -158,6 +171,92 @@ def RawArray(typecode_or_type: Any, size_or_initializer: Any) -> Array:
     return Array(typecode_or_type, size_or_initializer, lock=False)
 
 
+@dataclass(eq=False)
+class _Segment:
+    data: bytearray
+    creator: ProcessState
+    site: str
+
+
+class SharedMemory:
+    """``multiprocessing.shared_memory.SharedMemory``: a named segment any process can attach
+    to by name. Passed to another process it is pickled by name and attached there, as the
+    real one is."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if scheduler.here() is None:       # outside a run: the real thing
+            return _REAL_SHARED_MEMORY(*args, **kwargs)
+        return object.__new__(cls)
+
+    def __init__(self, name: str | None = None, create: bool = False, size: int = 0) -> None:
+        w, _ts, proc = here()
+        step(None, "shared_memory")
+        if create:
+            if size <= 0:
+                raise ValueError("'size' must be a positive number different from zero")
+            if name is None:
+                w.segments_made += 1
+                name = f"psm_{w.segments_made:08x}"
+            if name in w.segments:
+                raise FileExistsError(17, "File exists", f"/{name}")
+            w.segments[name] = _Segment(bytearray(size), proc, _made_at())
+        elif name is None:
+            raise ValueError("'name' can only be None if create=True")
+        segment = w.segments.get(name)
+        if segment is None:
+            raise FileNotFoundError(2, "No such file or directory", f"/{name}")
+        self._name = name
+        self._segment = segment
+        self._buf: memoryview | None = memoryview(segment.data)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def size(self) -> int:
+        return len(self._segment.data)
+
+    @property
+    def buf(self) -> memoryview | None:
+        return self._buf
+
+    def close(self) -> None:
+        step(self, "close")
+        if self._buf is not None:
+            self._buf.release()
+            self._buf = None
+
+    def unlink(self) -> None:
+        step(self, "unlink")
+        w = world()
+        if w.segments.get(self._name) is not self._segment:
+            raise FileNotFoundError(2, "No such file or directory", f"/{self._name}")
+        del w.segments[self._name]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SharedMemory, (self._name, False))
+
+    def __repr__(self) -> str:
+        return f"SharedMemory({self._name!r}, size={self.size})"
+
+
+def _made_at() -> str:
+    """Where the code under test is making a segment ("file.py:12"), for a report."""
+    run = world().run
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None and not run.settings.traced(frame.f_code.co_filename):
+        frame = frame.f_back
+    return "" if frame is None else f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+def segments_left() -> list[str]:
+    """The shared memory segments of this run nobody has unlinked yet, as "name (made at
+    file:line by process)": a real segment outlives its processes until it is unlinked."""
+    return [f"{name} (made at {seg.site} by {seg.creator.name})"
+            for name, seg in world().segments.items()]
+
+
 def _stand_in(name: str, fake: Any) -> Any:
     real = getattr(multiprocessing, name)
 
@@ -173,5 +272,6 @@ def stand_ins() -> list[tuple[Any, str, Any]]:
              "Lock": Lock, "RLock": RLock, "Semaphore": Semaphore,
              "BoundedSemaphore": BoundedSemaphore, "Condition": Condition, "Event": Event,
              "Barrier": Barrier}
-    return [(multiprocessing, name, _stand_in(name, fake)) for name, fake in fakes.items()]
+    return [*[(multiprocessing, name, _stand_in(name, fake)) for name, fake in fakes.items()],
+            (_real_shared_memory, "SharedMemory", SharedMemory)]
 

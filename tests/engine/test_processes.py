@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from graders.engine import BugClass, Processes, Settings, explore
+from graders.engine import BugClass, Processes, Settings, explore, segments_left
 from graders.engine.mpi import mpiexec
 
 pytestmark = pytest.mark.timeout(300)
@@ -224,6 +224,20 @@ def test_a_terminated_process_ends_where_it_stands(kit):
                      processes=Processes())
     assert result.ok, result.report()
     assert seen == [(1, -15, False)] * 50
+
+
+def test_a_shared_memory_segment_is_seen_by_name_and_outlives_processes_until_unlinked(kit):
+    seen = []
+
+    def entry(module):
+        for function in ("segment_unlinked", "segment_left_behind"):
+            seen.append((getattr(module, function)(), segments_left()))
+
+    assert explore(entry, [kit.programs / IPC], Settings(schedules=3),
+                   processes=Processes()).ok
+    assert seen[:2] == [([1, 2, 3, 4], []),
+                        ([1, 2, 3, 4], ["psm_00000002 (made at ipc_protocols.py:289 by "
+                                        "MainProcess)"])]
 
 
 def test_a_lambda_cannot_be_a_process_target_as_under_spawn(kit):

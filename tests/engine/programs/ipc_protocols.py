@@ -274,3 +274,34 @@ def terminated():
     server.terminate()
     server.join()
     return echoed, server.exitcode, server.is_alive()
+
+
+def fill_segment(name, n):
+    from multiprocessing import shared_memory
+    segment = shared_memory.SharedMemory(name=name)
+    for i in range(n):
+        segment.buf[i] = i + 1
+    segment.close()
+
+
+def _segment(unlink):
+    from multiprocessing import shared_memory
+    segment = shared_memory.SharedMemory(create=True, size=4)
+    child = Process(target=fill_segment, args=(segment.name, 4))
+    child.start()
+    child.join()
+    seen = bytes(segment.buf[:4])
+    segment.close()
+    if unlink:
+        segment.unlink()
+    return list(seen)
+
+
+def segment_unlinked():
+    """Fixed: the creator unlinks the segment once everyone is done with it."""
+    return _segment(True)
+
+
+def segment_left_behind():
+    """Buggy: every process closes the segment, nobody unlinks it."""
+    return _segment(False)
