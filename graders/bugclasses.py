@@ -68,6 +68,7 @@ class Bug(StrEnum):
     READERS_TAKE_TURNS = "readers take turns"
     RUNS_BEFORE_ARRIVAL = "runs before arrival"
     SAVER_STILL_RUNNING = "saver still running"
+    SEGMENT_LEFT = "segment left"
     SHARED_FORK = "shared fork"
     SHARED_TOOL = "shared tool"
     SINGLE_PROCESS = "single process"

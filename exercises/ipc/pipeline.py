@@ -1,10 +1,10 @@
-"""Processes that talk: a squaring server on a pipe, word counters fed by a queue, and a
-tally that processes share.
+"""Processes that talk: a squaring server on a pipe, word counters fed by a queue, a tally
+that processes share, and squares written into one shared memory segment.
 
 Run the grader with:  pytest exercises/ipc
 """
 
-from multiprocessing import Pipe, Process, Queue, Value
+from multiprocessing import Pipe, Process, Queue, Value, shared_memory
 
 STOP = None    # the message that tells a server or a worker there is no more work
 
@@ -78,7 +78,35 @@ def tally(processes, times):
     return total.value
 
 
+def fill_squares(name, start, stop):
+    """Write i * i (mod 256) at place i of the shared segment ``name``, for i in
+    range(start, stop)."""
+    segment = shared_memory.SharedMemory(name=name)
+    for i in range(start, stop):
+        segment.buf[i] = i * i % 256
+    segment.close()
+
+
+def shared_squares(n, processes):
+    """i * i (mod 256) for i in range(n), written into one shared memory segment by
+    ``processes`` processes, each its own block of places."""
+    segment = shared_memory.SharedMemory(create=True, size=max(n, 1))
+    block = -(-n // processes)          # n / processes, rounded up
+    team = [Process(target=fill_squares,
+                    args=(segment.name, i * block, min(n, (i + 1) * block)))
+            for i in range(processes)]
+    for worker in team:
+        worker.start()
+    for worker in team:
+        worker.join()
+    squares_found = list(segment.buf[:n])
+    segment.close()
+    # TODO: the segment outlives every process until someone unlinks it.
+    return squares_found
+
+
 if __name__ == "__main__":
     print(squares([1, 2, 3]))
     print(count_words(["one", "two words", "and three words"], workers=2))
     print(tally(processes=4, times=1000))
+    print(shared_squares(10, processes=3))

@@ -36,3 +36,18 @@ def test_tally_exact(explorer):
     addition of every process.
     """
     explorer.check("ipc", "tally_exact", HERE)
+
+
+def test_segment_squares(explorer):
+    """shared_squares(n, processes) returns i × i (mod 256) for every i below n: each place
+    of the shared segment is written by one of the processes, whether or not n divides
+    evenly among them.
+    """
+    explorer.check("ipc", "segment_squares", HERE)
+
+
+def test_segment_released(explorer):
+    """shared_squares(n, processes) leaves no shared memory segment behind: once it returns,
+    the segment it made has been unlinked.
+    """
+    explorer.check("ipc", "segment_released", HERE)

@@ -1,4 +1,4 @@
-"""ipc: processes that talk through a pipe and queues, and share one counter.
+"""ipc: processes that talk through a pipe and queues, share one counter and one segment.
 
 The student's processes run as the engine's controlled processes (``Processes``): each has
 its own copy of pipeline.py, arguments and messages are pickled, and every receive, send,
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Processes, Settings, explore, fail
+from graders.engine import Exploration, Processes, Settings, explore, fail, segments_left
 
 from . import check
 from .support import require, student_file
@@ -123,5 +123,41 @@ def tally_exact(folder: Path, settings: Settings) -> Exploration:
             fail(Bug.LOST_UPDATE, f"Lost update: {processes} processes added one {times} "
                  f"times each, so the total should be {processes * times}; tally() returned "
                  f"{got}.")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def segment_squares(folder: Path, settings: Settings) -> Exploration:
+    """shared_squares(n, processes): every place of the segment written, for n not a
+    multiple of processes too."""
+
+    def scenario(module: Any) -> None:
+        shared_squares = require(module, "shared_squares", ["n", "processes"])
+        rng = _rng()
+        processes = rng.choice((1, 2, 3))
+        n = rng.choice((0, 1, 5, 7))
+        got = shared_squares(n, processes)
+        want = [i * i % 256 for i in range(n)]
+        if got != want:
+            fail(Bug.WRONG_RESULT, f"shared_squares({n}, {processes}) returned {got}; the "
+                 f"squares are {want}: every place must be written by one of the processes.")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def segment_released(folder: Path, settings: Settings) -> Exploration:
+    """shared_squares(n, processes): no shared memory segment is left once it returns."""
+
+    def scenario(module: Any) -> None:
+        shared_squares = require(module, "shared_squares", ["n", "processes"])
+        rng = _rng()
+        shared_squares(rng.choice((1, 4)), rng.choice((1, 2)))
+        left = segments_left()
+        if left:
+            fail(Bug.SEGMENT_LEFT, f"shared_squares() returned, and the shared memory segment "
+                 f"{', '.join(left)} is still there: a segment outlives every process until "
+                 "one of them unlinks it.")
 
     return _explore(folder, settings, scenario)

@@ -32,6 +32,8 @@ assert pipeline.squares([]) == []
 texts = ["a b c", "d", "e f", "g h i j", ""]
 assert pipeline.count_words(texts, 3) == [3, 1, 2, 4, 0]
 assert pipeline.tally(4, 500) == 2000
+assert pipeline.shared_squares(10, 3) == [i * i % 256 for i in range(10)]
+assert pipeline.shared_squares(0, 2) == []
 print("ok")
 """
 
