@@ -27,6 +27,7 @@ import multiprocessing.shared_memory as _real_shared_memory
 import multiprocessing.sharedctypes as _real_sharedctypes
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -91,11 +92,14 @@ class _SharedData(Shared):
     def get_obj(self) -> Any:
         return self._obj
 
-    def get_lock(self) -> Any:
-        if self._lock is None:
+    @property
+    def get_lock(self) -> Callable[[], Any]:
+        """The value's own lock (a raw one, made with lock=False, has no such method)."""
+        lock = self._lock
+        if lock is None:
             raise AttributeError(f"'{type(self._obj).__name__}' object has no attribute "
-                                 "'get_lock' (it was made with lock=False)")
-        return self._lock
+                                 "'get_lock'")
+        return lambda: lock
 
     def acquire(self, *args: Any) -> Any:
         return self.get_lock().acquire(*args)

@@ -301,3 +301,40 @@ def test_correct_programs_finish_on_real_processes(kit, function, method):
             os.killpg(child.pid, signal.SIGKILL)
     assert child.returncode == 0, err[-3000:]
     assert out.strip() not in ("", "None"), out
+
+
+# ------------------------------------------------------------------ fidelity
+_FIDELITY = """
+import json, multiprocessing, sys
+multiprocessing.set_start_method("spawn")
+sys.path.insert(0, {folder!r})
+import ipc_api
+print(json.dumps({{name: repr(getattr(ipc_api, name)()) for name in ipc_api.SCENARIOS}}))
+"""
+
+
+def test_the_stand_ins_say_what_multiprocessing_says(kit):
+    """Each scenario of programs/ipc_api.py, under the engine and on real processes, gives
+    the same values and the same errors."""
+    import json
+
+    mine = {}
+
+    def entry(module):
+        mine.update({name: repr(getattr(module, name)()) for name in module.SCENARIOS})
+
+    result = explore(entry, [kit.programs / "ipc_api.py"], Settings(schedules=1),
+                     processes=Processes())
+    assert result.ok, result.report()
+    child = subprocess.Popen([sys.executable, "-c", _FIDELITY.format(folder=str(kit.programs))],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             cwd=kit.programs, start_new_session=True)
+    try:
+        out, err = child.communicate(timeout=90)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 0, err[-3000:]
+    real = json.loads(out)
+    real["processes"] = real["processes"].replace("'Process-1'", "'worker'")
+    assert mine == real
