@@ -509,8 +509,72 @@ class Intracomm:
                                lambda u, values: [values[root]] * u.size)
         _fill(buf, got)
 
+    # Buffers (numpy arrays, array.array, bytearray) as lists of their items: the collective
+    # combines items, and each rank writes its share into its own receive buffer.
+    def Scatter(self, sendbuf: Any, recvbuf: Any, root: int = 0) -> None:
+        def share(u: Universe, values: list[Any]) -> list[Any]:
+            items = values[root]
+            if items is None or len(items) % u.size:
+                raise MPIError("MPI_ERR_COUNT: the send buffer does not divide evenly "
+                               "among the ranks")
+            part = len(items) // u.size
+            return [items[r * part:(r + 1) * part] for r in range(u.size)]
+        sent = _items(sendbuf) if sendbuf is not None else None
+        _put_items(recvbuf, self._collective("Scatter", root, _pickled(sent), share))
+
+    def Gather(self, sendbuf: Any, recvbuf: Any, root: int = 0) -> None:
+        got = self._collective(
+            "Gather", root, _pickled(_items(sendbuf)),
+            lambda u, values: [[x for v in values for x in v] if r == root else None
+                               for r in range(u.size)])
+        if got is not None:
+            _put_items(recvbuf, got)
+
+    def Reduce(self, sendbuf: Any, recvbuf: Any, op: Op = OPS["SUM"],
+               root: int = 0) -> None:
+        got = self._collective(
+            "Reduce", root, _pickled(_items(sendbuf)),
+            lambda u, values: [_elementwise(op, values) if r == root else None
+                               for r in range(u.size)])
+        if got is not None:
+            _put_items(recvbuf, got)
+
+    def Allreduce(self, sendbuf: Any, recvbuf: Any, op: Op = OPS["SUM"]) -> None:
+        _put_items(recvbuf, self._collective(
+            "Allreduce", None, _pickled(_items(sendbuf)),
+            lambda u, values: [_elementwise(op, values)] * u.size))
+
     def __repr__(self) -> str:
         return "<mpi4py.MPI.Intracomm COMM_WORLD>"
+
+
+def _flat(spec: Any) -> Any:
+    """The buffer as a one-dimensional memoryview of its own item format."""
+    view = memoryview(_buffer_of(spec))
+    fmt: Any = view.format          # (a format only known at run time)
+    return view.cast("B").cast(fmt)
+
+
+def _items(spec: Any) -> list[Any]:
+    """A buffer's items as a list (numbers, in the buffer's own format)."""
+    return list(_flat(spec))
+
+
+def _put_items(spec: Any, items: list[Any]) -> None:
+    """Write ``items`` into the buffer, from its first item."""
+    flat = _flat(spec)
+    if len(items) > len(flat):
+        raise MPIError(f"MPI_ERR_TRUNCATE: {len(items)} items into a buffer of {len(flat)}")
+    for i, item in enumerate(items):
+        flat[i] = item
+
+
+def _elementwise(op: Op, values: list[list[Any]]) -> list[Any]:
+    return [_fold(op, column) for column in zip(*values, strict=True)]
+
+
+def _pickled(obj: Any) -> bytes:
+    return here()[0].dumps(obj)[0]
 
 
 def _root(root: int | None) -> str:

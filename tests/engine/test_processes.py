@@ -203,6 +203,18 @@ def test_each_rank_is_a_process_of_its_own(kit):
     assert len({pid for *_, pid in seen}) == 3
 
 
+def test_collectives_on_buffers(kit):
+    seen = []
+
+    def entry(module):
+        seen.append(mpiexec(module.spmd_sum_buffers, 4)[0])
+
+    result = explore(entry, [kit.programs / MPI], Settings(schedules=20),
+                     processes=Processes(mpi=True))
+    assert result.ok, result.report()
+    assert seen == [([66, 12], [3, 12, 21, 30], [4])] * 20
+
+
 def test_exit_codes_and_process_subclasses(kit):
     seen = []
 

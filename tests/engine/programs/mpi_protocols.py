@@ -121,3 +121,24 @@ def who_am_i():
     """Each rank's rank, size and pid."""
     import os
     return comm.Get_rank(), comm.size, os.getpid()
+
+
+def spmd_sum_buffers(n=12):
+    """Fixed, on buffers: Scatter blocks of a numpy array, sum each, Reduce the partial sums
+    element by element, and Gather every rank's sum at rank 0."""
+    import numpy as np
+
+    rank, size = comm.Get_rank(), comm.Get_size()
+    numbers = np.arange(n, dtype="i") if rank == 0 else None
+    mine = np.empty(n // size, dtype="i")
+    comm.Scatter(numbers, mine, root=0)
+    partial = np.array([mine.sum(), len(mine)], dtype="i")
+    total = np.zeros(2, dtype="i")
+    comm.Reduce(partial, total, op=MPI.SUM, root=0)
+    sums = np.zeros(size, dtype="i") if rank == 0 else None
+    comm.Gather(np.array([mine.sum()], dtype="i"), sums, root=0)
+    everywhere = np.zeros(1, dtype="i")
+    comm.Allreduce(np.array([1], dtype="i"), everywhere, op=MPI.SUM)
+    if rank == 0:
+        return total.tolist(), sums.tolist(), everywhere.tolist()
+    return None
