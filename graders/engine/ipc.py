@@ -1,7 +1,7 @@
 """Install the process stand-ins for one exploration that asks for them.
 
 Only a check that passes ``processes=Processes(...)`` to :func:`~.explorer.explore` gets
-them: ``multiprocessing``'s Process, Pipe, queues, shared values and locks, ``os.getpid``,
+them: ``multiprocessing``'s Process, Pool, Pipe, queues, shared values and locks, ``os.getpid``,
 and, with ``mpi=True``, a fake ``mpi4py`` package in ``sys.modules``. Every other
 exploration, and the threads_processes topic's real child processes
 (``graders/childproc/``), see the real modules. Everything is put back afterwards, whatever
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import channels, mpi, processes, scheduler, sharedmem
+from . import channels, mpi, pool, processes, scheduler, sharedmem
 from .processes import Processes, ProgramFiles
 
 _real_get_context = multiprocessing.get_context
@@ -42,7 +42,7 @@ def _plan() -> list[tuple[Any, str, Any]]:
         (multiprocessing, "current_process", processes.current_process),
         (multiprocessing, "parent_process", processes.parent_process),
         (multiprocessing, "active_children", processes.active_children),
-        *channels.stand_ins(), *sharedmem.stand_ins()]
+        *channels.stand_ins(), *sharedmem.stand_ins(), *pool.stand_ins()]
     context = _Context({name: value for mod, name, value in plan if mod is multiprocessing})
 
     def get_context(method: str | None = None) -> Any:

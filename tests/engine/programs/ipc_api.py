@@ -92,3 +92,25 @@ def processes():
 
 
 SCENARIOS = ["values", "arrays", "queues", "pipes", "processes"]
+
+
+def _square(x):
+    return x * x
+
+
+def _fails(x):
+    raise ValueError(f"no {x}")
+
+
+def pools():
+    from multiprocessing import Pool
+    with Pool(2) as pool:
+        got = [pool.map(_square, range(5)), pool.apply(_square, (7,)),
+               pool.starmap(pow, [(2, 3), (3, 2)]), list(pool.imap(_square, [1, 2]))]
+        later = pool.apply_async(_square, (4,))
+        got.append(later.get())
+        got.append(outcome(pool.map, _fails, [1]))
+    return got
+
+
+SCENARIOS.append("pools")
