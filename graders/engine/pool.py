@@ -1,4 +1,5 @@
-"""``multiprocessing.Pool`` over controlled processes (:mod:`.processes`).
+"""``multiprocessing.Pool`` and ``concurrent.futures.ProcessPoolExecutor`` over controlled
+processes (:mod:`.processes`).
 
 Without it a pool made in an exploration would fork real processes from inside a run. Here
 its workers are controlled processes that take jobs from a stand-in Queue and put results on
@@ -12,16 +13,20 @@ terminates the workers, as the real pool does.
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from typing import Any
 
 from . import machine, scheduler
 from .channels import Queue
 from .processes import Process
+from .threads import Thread
 
 _real_pool = multiprocessing.Pool
+_real_executor = concurrent.futures.ProcessPoolExecutor
 
 
 def _work(tasks: Queue, results: Queue, initializer: Callable[..., object] | None,
@@ -168,4 +173,58 @@ class Pool:
 
 def stand_ins() -> list[tuple[Any, str, Any]]:
     """``(module, name, stand-in)`` for :func:`.ipc.installed`."""
-    return [(multiprocessing, "Pool", Pool)]
+    return [(multiprocessing, "Pool", Pool),
+            (concurrent.futures, "ProcessPoolExecutor", ProcessPoolExecutor)]
+
+
+class ProcessPoolExecutor(Executor):
+    """``concurrent.futures.ProcessPoolExecutor`` over the stand-in Pool's workers. A
+    thread of the parent (as in the real executor) moves each result into its Future, so
+    ``result()``, ``as_completed`` and ``wait`` work as they do with the real one."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if scheduler.here() is None:
+            return _real_executor(*args, **kwargs)
+        return object.__new__(cls)
+
+    def __init__(self, max_workers: int | None = None, mp_context: Any = None,
+                 initializer: Callable[..., object] | None = None,
+                 initargs: tuple[Any, ...] = (), **_more: Any) -> None:
+        if max_workers is not None and max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        self._pool = Pool(max_workers, initializer, initargs)
+        self._futures: dict[int, Future[Any]] = {}
+        self._shut = False
+        self._collector = Thread(target=self._collect, name="ProcessPoolExecutor-results",
+                                 daemon=True)
+        self._collector.start()
+
+    def _collect(self) -> None:
+        results = self._pool._results
+        while (item := results.get()) is not None:
+            number, (ok, value) = item
+            future = self._futures.pop(number)
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if self._shut:
+            raise RuntimeError("cannot schedule new futures after shutdown")
+        future: Future[Any] = Future()
+        future.set_running_or_notify_cancel()
+        number = next(self._pool._numbers)
+        self._futures[number] = future
+        self._pool._tasks.put((number, fn, args, kwargs))
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._shut:
+            return
+        self._shut = True
+        self._pool.close()                 # a stop message per worker, after the jobs
+        if wait:
+            self._pool.join()
+            self._pool._results.put(None)  # the collector's own stop message
+            self._collector.join()

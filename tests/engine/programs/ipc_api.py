@@ -114,3 +114,17 @@ def pools():
 
 
 SCENARIOS.append("pools")
+
+
+def executors():
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(_square, n) for n in range(4)]
+        done = sorted(f.result() for f in as_completed(futures))
+        mapped = list(pool.map(_square, [5, 6]))
+        failed = pool.submit(_fails, 3)
+        error = outcome(failed.result)
+    return [done, mapped, error]
+
+
+SCENARIOS.append("executors")
