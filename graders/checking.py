@@ -62,6 +62,26 @@ def headed(requirement: str, report: str) -> str:
     return f"Requirement not met: {requirement}\n{report}" if requirement else report
 
 
+def pytest_report(requirement: str, exploration: Exploration, replay_command: str) -> str:
+    """A failed exploration as the pytest plugin shows it, up to the picture's line: the
+    requirement, the engine's report and the bug class."""
+    assert exploration.failure is not None
+    return (headed(requirement, exploration.report(replay_command=replay_command))
+            + f"\nbug class: {exploration.failure.bug_class}")
+
+
+def pytest_ending(picture: str | None, real: str | None, hint: hints.Hint | None,
+                  topic: str | None) -> str:
+    """What the pytest plugin shows after :func:`pytest_report`: where the picture of the
+    interleaving is, what real threads did, and the hint (for a topic's check)."""
+    text = f"\nPicture of this interleaving: {picture}" if picture is not None else ""
+    if real:
+        text += "\n" + real
+    if topic is not None:
+        text += "\n" + hints.render(hint and hint.text, topic)
+    return text
+
+
 def run_check(topic_name: str, check_name: str, folder: Path,
               settings: Settings | None = None) -> CheckOutcome:
     """Run one check; a folder that cannot be loaded fails the check with one clear line.

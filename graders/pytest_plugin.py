@@ -388,8 +388,7 @@ class Explorer:
                hint: Hint | None = None, topic: str | None = None,
                requirement: str = "") -> Exploration:
         """Return a clean exploration; fail the test with the report of any other."""
-        from graders.checking import headed
-        from graders.hints import render
+        from graders.checking import pytest_ending, pytest_report
 
         memory = self._state.memory(self.config)
         failure = result.failure
@@ -401,16 +400,9 @@ class Explorer:
             return result
         if failure.token:
             memory.remember(key, failure.token)
-        text = headed(requirement, result.report(replay_command=self.replay_command()))
-        text += f"\nbug class: {failure.bug_class}"
+        text = pytest_report(requirement, result, self.replay_command())
         picture = self._picture(key, failure, text)
-        if picture is not None:
-            text += f"\nPicture of this interleaving: {picture}"
-        if real:
-            text += "\n" + real
-        if topic is not None:
-            text += "\n" + render(hint and hint.text, topic)
-        pytest.fail(text, pytrace=False)
+        pytest.fail(text + pytest_ending(picture, real, hint, topic), pytrace=False)
 
     def _picture(self, key: str, failure: Failure, report: str) -> str | None:
         """Draw the failing interleaving into ``.graders/<test name>.html`` beside the test

@@ -317,8 +317,8 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
     if callers == [driver]:
         return verdict(
             settings, Bug.SINGLE_PROCESS,
-            f"{scenario.call}: every call of {task}() ran in the main process (pid "
-            f"{driver}). Threads live inside one process and take turns holding its GIL, "
+            f"{scenario.call}: every call of {task}() ran in the main process. Threads "
+            "live inside one process and take turns holding its GIL, "
             "so CPU-bound work on threads does not run in parallel.",
             f"Use worker processes: each has its own interpreter and its own GIL. The "
             f"check asked for {scenario.workers} workers.", runs)
@@ -403,10 +403,10 @@ def leftovers_failure(run: DriverRun, scenario: Scenario, settings: Settings,
     parts = []
     if alive:
         parts.append(f"{len(alive)} worker process{'es' if len(alive) != 1 else ''} still "
-                     f"running (pid {', '.join(str(x['pid']) for x in alive)})")
+                     "running")
     if zombies:
         parts.append(f"{len(zombies)} that exited but {'was' if len(zombies) == 1 else 'were'}"
-                     f" never joined (pid {', '.join(str(x['pid']) for x in zombies)})")
+                     " never joined")
     return verdict(
         settings, Bug.WORKERS_NOT_STOPPED,
         f"After {scenario.call} returned (start method {scenario.method!r}) there "

@@ -127,3 +127,21 @@ def die_with_parent(parent: int) -> None:
         pass
     if os.getppid() != parent:
         os._exit(75)
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time used by ``pids`` and by the children each has reaped (user + system, from
+    ``/proc/<pid>/stat``); a process gone meanwhile counts nothing."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                raw = f.read()
+            fields = raw[raw.rfind(b")") + 2:].split()
+            ticks += sum(int(x) for x in fields[11:15])   # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / _TICK

@@ -13,7 +13,7 @@ from graders import samples
 from . import EXIT_FAILURE, EXIT_OK, UsageError
 from .output import Output
 
-HELP = "write the sample outputs in the READMEs from real runs of the checks"
+HELP = "write the sample outputs in the READMEs from real runs (see graders/samples.py)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -23,7 +23,9 @@ MIB = 1024 * 1024
 class Limits:
     """What one submission may use. Times are per check unless named otherwise."""
 
-    timeout: float = 30.0          # wall-clock seconds for one check
+    timeout: float = 30.0          # CPU seconds for one check (graders.grading.patience)
+    idle: float = 10.0             # seconds in which a check's processes use no CPU at all
+    backstop_factor: float = 10.0  # times ``timeout`` on the clock: stopped whatever it did
     memory_mb: int = 2048          # address space of each process
     max_processes: int = 16        # processes the submission may fork (per check)
     open_files: int = 256
@@ -32,13 +34,19 @@ class Limits:
 
     @property
     def cpu_seconds(self) -> int:
-        """CPU budget of one check's process: a little more than its wall clock, so the
-        wall clock normally stops it first and leaves a thread dump."""
+        """CPU limit of each process of a check: a little more than the check's budget, so
+        the supervisor normally stops it first and leaves a thread dump."""
         return int(self.timeout) + 5
+
+    @property
+    def backstop(self) -> float:
+        """Wall-clock seconds after which a check stops whatever it did: far beyond what a
+        correct check takes even on a heavily loaded machine."""
+        return self.backstop_factor * self.timeout
 
     def submission_timeout(self, checks: int) -> float:
         """The parent's hard limit for a whole submission of ``checks`` checks."""
-        return checks * (self.timeout + 5.0) + 30.0
+        return checks * (self.backstop + 5.0) + 30.0
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)

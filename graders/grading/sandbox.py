@@ -62,7 +62,7 @@ KIT_FILES = ("graders/topics.toml", "graders/catalog.py", "graders/checking.py",
              "graders/checks", "graders/engine", "graders/grading/bootstrap.py",
              "graders/grading/supervisor.py", "graders/grading/guard.py",
              "graders/grading/integrity.py", "graders/grading/isolation.py",
-             "graders/grading/limits.py",
+             "graders/grading/limits.py", "graders/grading/patience.py",
              "graders/childproc", "graders/grading/channel.py")
 
 

@@ -17,10 +17,11 @@ itself in its own process group, closes every descriptor that leads to the paren
 supervisor, sets its CPU limit, runs the one check, compares the snapshot, reports, and
 ``os._exit``\\ s (so no ``atexit`` hook of the student's ever runs). Each check thus starts
 from an interpreter no earlier check's code has touched. The supervisor enforces the check's
-wall clock (``SIGUSR1`` for a thread dump through ``faulthandler``, then ``SIGKILL`` to the
-worker's whole process tree: the supervisor is a child subreaper, so nothing a worker starts
-escapes it, not even after ``setsid``), counts the processes while the check runs, and kills
-whatever is left when it ends.
+time, as CPU used rather than on the clock, so a loaded machine never stops a correct check
+(:mod:`graders.grading.patience`; ``SIGUSR1`` for a thread dump through ``faulthandler``,
+then ``SIGKILL`` to the worker's whole process tree: the supervisor is a child
+subreaper, so nothing a worker starts escapes it, not even after ``setsid``), counts the
+processes while the check runs, and kills whatever is left when it ends.
 
 **The grader's failures are not the student's.** A topic whose required package does not
 import gets no worker: its checks are reported with bug class ``grader``
@@ -90,6 +91,7 @@ from graders.childproc import proctable as procs
 from . import guard, integrity, isolation
 from .channel import KEY_BYTES, sign
 from .limits import Limits, apply_check_cpu_limit, apply_process_limits
+from .patience import Patience
 
 MAX_RECORD = 4 * 1024 * 1024
 OUTPUT_EXCERPT = 4000
@@ -287,8 +289,10 @@ def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str,
 
     data = bytearray()
     status: int | None = None
-    timed_out = too_many = False
-    deadline = start + limits.timeout
+    too_many = False
+    timed_out: str | None = None
+    patience = Patience(limits.timeout, limits.idle, limits.backstop, start)
+    reaped_before = _reaped_cpu()
     next_count = start
     eof = False
     while status is None:
@@ -306,10 +310,13 @@ def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str,
         if now >= next_count:
             next_count = now + 0.25
             # The supervisor is a subreaper: everything below it belongs to this check.
-            if len(procs.descendants(os.getpid())) > limits.max_processes + SLACK:
+            below = procs.descendants(os.getpid())
+            if len(below) > limits.max_processes + SLACK:
                 too_many = True
-        if too_many or now >= deadline:
-            timed_out = not too_many
+            else:
+                timed_out = patience.over(
+                    now, procs.cpu_seconds(below) + _reaped_cpu() - reaped_before)
+        if too_many or timed_out:
             if timed_out:
                 # faulthandler writes a thread dump of every worker-side process
                 procs.signal_all(procs.descendants(os.getpid()), signal.SIGUSR1)
@@ -346,6 +353,25 @@ def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str,
     return record
 
 
+def _reaped_cpu() -> float:
+    """CPU time of the supervisor's children that have ended and been reaped (orphans of
+    a check included: the supervisor is their subreaper)."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+#: What a check that was stopped was doing, by the reason :class:`Patience` gave.
+_STOPPED = {
+    "cpu": "The check used {timeout:g} s of CPU time without finishing and was stopped (an "
+           "endless loop the engine cannot interrupt?).",
+    "idle": "The check stopped making progress and was stopped: for {idle:g} s none of its "
+            "processes used any CPU (code blocked outside the engine, waiting for something "
+            "that never comes?).",
+    "backstop": "The check did not finish within {backstop:g} s and was stopped (code that "
+                "wakes now and then but never finishes?).",
+}
+
+
 def _how_it_ended(status: int, limits: Limits) -> str:
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
@@ -356,12 +382,12 @@ def _how_it_ended(status: int, limits: Limits) -> str:
     return f"the submitted code ended the process with exit code {os.WEXITSTATUS(status)}"
 
 
-def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: bool, too_many: bool,
-             dump: str, limits: Limits) -> dict[str, Any]:
+def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: str | None,
+             too_many: bool, dump: str, limits: Limits) -> dict[str, Any]:
     base = {"topic": spec["topic"], "check": spec["check"]}
     if timed_out:
-        text = (f"The check did not finish within {limits.timeout:g} s and was stopped "
-                "(an endless loop the engine cannot interrupt, or code blocked outside it).")
+        text = _STOPPED[timed_out].format(timeout=limits.timeout, idle=limits.idle,
+                                          backstop=limits.backstop)
         if dump.strip():
             text += "\nWhere the threads were when it was stopped:\n" + dump.rstrip()
         return {**base, "status": "error", "bug_class": Bug.TIMEOUT, "message": text}

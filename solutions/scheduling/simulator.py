@@ -238,9 +238,11 @@ def gantt(timeline):
 
 if __name__ == "__main__":
     jobs = [Job("A", 0, 6, 2), Job("B", 1, 3, 0), Job("C", 2, 7, 1), Job("D", 4, 2, 0)]
+    charts = []
     for name, timeline in [("first come, first served", fcfs(jobs)),
                            ("shortest remaining time", srt(jobs)),
                            ("round-robin, quantum 2", round_robin(jobs, 2))]:
         report = metrics(jobs, timeline)
-        print(f"{name}: average waiting {report.average_waiting:.2f}")
-        print(gantt(timeline))
+        charts.append(f"{name}: average waiting {report.average_waiting:.2f}, "
+                      f"response {report.average_response:.2f}\n{gantt(timeline)}")
+    print("\n\n".join(charts))

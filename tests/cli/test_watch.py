@@ -86,7 +86,7 @@ def test_watch_mode_as_a_student_uses_it(tmp_path: Path, terminal: Terminal) -> 
     terminal.wait_for("Hint 1 of")
     shop.write_text((topic("data_race").solution_dir() / "shop.py").read_text())
     screen = terminal.wait_for("On to mutex.")              # all pass: on to the next topic
-    assert f"1/{len(topics())} topics done" in screen        # (the course as listed)
+    assert f"1/{len(topics())} topics done" in screen   # out of every topic in the catalogue
     terminal.wait_for("Save kitchen.py")
     terminal.tmux("send-keys", "-t", "watch", "C-c")
     screen = terminal.wait_for("EXITED 0")

@@ -17,8 +17,15 @@ def test_topic_layout(name: str) -> None:
     assert devcheck.layout_problems(topics()[name]) == []
 
 
-@pytest.mark.parametrize("case", [c for t in TOPICS for c in devcheck.cases(topics()[t])],
-                         ids=lambda c: f"{c.topic}:{c.variant}")
+def _case_param(case: devcheck.Case) -> object:
+    """Each topic's starter and solution are in the quick tier; its listed wrong and
+    alternative fixes (nine in ten of the cases) only in the full one."""
+    marks = () if case.variant in ("starter", "solution") else (pytest.mark.slow,)
+    return pytest.param(case, marks=marks, id=f"{case.topic}:{case.variant}")
+
+
+@pytest.mark.parametrize("case", [_case_param(c) for t in TOPICS
+                                  for c in devcheck.cases(topics()[t])])
 def test_case_behaves_as_listed(case: devcheck.Case) -> None:
     result = devcheck.verify(case)
     failing = next((o for o in result.outcomes if not o.passed), None)
@@ -27,6 +34,8 @@ def test_case_behaves_as_listed(case: devcheck.Case) -> None:
 
 
 def test_dev_check_command_passes() -> None:
+    """The command over one topic (the cheapest: its cases are the ones above, so this
+    proves the command's wiring, not the topic again)."""
     from graders.cli import main
 
-    assert main(["dev-check", "data_race", "--jobs", "1"]) == 0
+    assert main(["dev-check", "scheduling", "--jobs", "1"]) == 0
