@@ -33,6 +33,7 @@ class Bug(StrEnum):
     BLOCKED_OUTSIDE = "blocked-outside-engine"
     #: the code under test could not be loaded (a missing file or function, a syntax error)
     LOAD_ERROR = "load error"
+    COLLECTIVE_MISMATCH = "collective mismatch"
 
     # ---- what the topics' checks detect (graders/checks/)
     BAD_TIMELINE = "bad timeline"
@@ -78,6 +79,7 @@ class Bug(StrEnum):
     RETURNED_EARLY = "returned too early"
     RUNS_BEFORE_ARRIVAL = "runs before arrival"
     SAVER_STILL_RUNNING = "saver still running"
+    SEGMENT_LEFT = "segment left"
     SHARED_FORK = "shared fork"
     SHARED_TOOL = "shared tool"
     SINGLE_PROCESS = "single process"

@@ -26,8 +26,11 @@ from .explorer import (
     explore_target,
     with_settings,
 )
+from .mpi import mpiexec
 from .primitives import Primitive
 from .probes import held_locks, in_run, steps_taken, thread_name, threads_started
+from .processes import Processes
+from .sharedmem import segments_left
 from .tokens import decode, encode
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
@@ -48,6 +51,7 @@ __all__ = [
     "Exploration",
     "Failure",
     "LoadError",
+    "Processes",
     "Settings",
     "decode",
     "encode",
@@ -57,6 +61,8 @@ __all__ = [
     "held_locks",
     "in_run",
     "label",
+    "mpiexec",
+    "segments_left",
     "steps_taken",
     "thread_name",
     "threads_started",

@@ -25,7 +25,9 @@ from typing import Any
 
 from . import lockorder, monitoring, scheduler, strategies
 from .findings import Misuse, Stated, Stuck
+from .ipc import installed as processes_installed
 from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
+from .processes import Processes, program_files
 from .report import Timeline, interleaving, timeline, words
 from .scheduler import Run, RunSettings
 from .strategies import Plan, Strategy
@@ -390,15 +392,23 @@ def _import_site(exc: BaseException, program: Program) -> str:
 # ------------------------------------------------------------------ public functions
 def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
             settings: Settings | None = None, *,
-            fresh: Sequence[str] = DEFAULT_FRESH) -> Exploration:
+            fresh: Sequence[str] = DEFAULT_FRESH,
+            processes: Processes | None = None) -> Exploration:
     """Run ``entry(*modules)`` over many schedules; ``files`` are loaded fresh and traced.
 
+    ``processes``: run ``multiprocessing`` (and, if it asks, ``mpi4py``) on controlled
+    processes (:mod:`.processes`); without it neither is touched.
     Raises :class:`LoadError` when the code under test cannot be loaded.
     """
     if scheduler.active is not None:
         raise RuntimeError("explorations do not nest")
     program = Program(files, fresh)
-    return _Explorer(entry, program, settings or Settings()).explore()
+    explorer = _Explorer(entry, program, settings or Settings())
+    if processes is None:
+        return explorer.explore()
+    files_ = program_files(program.names, program.paths, program.code_objects())
+    with processes_installed(files_, processes):
+        return explorer.explore()
 
 
 def explore_target(spec: str, settings: Settings | None = None) -> Exploration:

@@ -107,9 +107,10 @@ class Misuse(Verdict):
 
 def wait_cycle(threads: tuple[ThreadView, ...]) -> list[ThreadView]:
     """A cycle of blocked threads each waiting for the next (a lock's holder, a joined
-    thread), or [] when there is none. One thread alone is waiting for itself."""
+    thread, a process or rank at a channel's other end), or [] when there is none. One
+    thread alone is waiting for itself."""
     def next_of(t: ThreadView) -> ThreadView | None:
-        if t.kind in ("lock", "join") and t.holder is not None:
+        if t.holder is not None:
             return threads[t.holder]
         return None
 

@@ -167,6 +167,10 @@ class ThreadState:
         self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
         self.blocked_at = 0           # the run's step count when it last blocked
         self.steps = 0                # scheduling points (and loop passes) it has taken
+        #: the controlled process it belongs to (:mod:`.processes`); None: the program's own
+        self.process: Any = None
+        #: raised in it the next time it runs: its process was terminated
+        self.killed: BaseException | None = None
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -190,7 +194,13 @@ class WaitQueue:
 
     def holder(self) -> ThreadState | None:
         """The thread its waiters wait for, if one: a lock's owner (the stand-in locks keep
-        it as ``_owner``), or the thread a join waits for (a Thread keeps it as ``_state``)."""
+        it as ``_owner``), the thread a join waits for (a Thread keeps it as ``_state``), or
+        whom a stand-in that says so itself waits for (``waited_for(kind)``: the process at
+        a pipe's other end, the rank a message is for)."""
+        finder = getattr(self.owner, "waited_for", None)
+        if finder is not None:
+            found: ThreadState | None = finder(self.kind)
+            return found
         if self.kind == "lock":
             owner: ThreadState | None = getattr(self.owner, "_owner", None)
             return owner
@@ -279,6 +289,8 @@ class Run:
               handle: Any) -> ThreadState:
         """Create a controlled thread; it runs when the strategy first picks it."""
         ts = ThreadState(self, len(self.threads), name, body, daemon, handle)
+        if self.current is not None:          # a thread belongs to its starter's process
+            ts.process = self.current.process
         self.threads.append(ts)
         if self.main is None:
             self.main = ts
@@ -507,6 +519,8 @@ class Run:
         park()
         if self.aborting:
             raise Aborted
+        if ts.killed is not None:
+            raise ts.killed
 
     def _advance_clock(self, deadline: float | None) -> None:
         assert deadline is not None

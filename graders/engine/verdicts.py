@@ -19,6 +19,7 @@ class BugClass(StrEnum):
     FOREIGN_RELEASE = "foreign-release"
     BLOCKED_OUTSIDE = "blocked-outside-engine"
     LOAD_ERROR = "load error"
+    COLLECTIVE_MISMATCH = "collective mismatch"
 
 
 class CheckFailed(AssertionError):

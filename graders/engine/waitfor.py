@@ -121,6 +121,9 @@ def _waits(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
     if t.kind == "barrier":
         return (f"waits at {what} ({getattr(obj, '_count', '?')} of "
                 f"{getattr(obj, '_parties', '?')} threads arrived)")
+    words = getattr(obj, "wait_words", None)
+    if words is not None:     # a channel or a rank's message says it in its own terms
+        return str(words(t, threads, what))
     return f"waits on {what}"
 
 

@@ -1,0 +1,163 @@
+"""ipc: processes that talk through a pipe and queues, share one counter and one segment.
+
+The student's processes run as the engine's controlled processes (``Processes``): each has
+its own copy of pipeline.py, arguments and messages are pickled, and every receive, send,
+get and join is a wait the scheduler knows, so a protocol deadlock is found on the schedules
+that show it and reported as a cycle between processes.
+
+Every pipe (and the pipe behind each queue) holds only PIPE_ROOM bytes in these checks, a
+few small messages, so that a pipe fills as quickly as it does on a real machine with big
+data (64 KiB): a protocol that relies on the pipe's room (send everything, then read; join
+a worker before reading what it put) fails here on every machine, not only with big data.
+
+Each check draws its scenario from the schedule's seeded ``random``, so a replay token
+rebuilds the same numbers, texts and team sizes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from graders.bugclasses import Bug
+from graders.engine import Exploration, Processes, Settings, explore, fail, segments_left
+
+from . import check
+from .support import require, student_file
+
+#: How many bytes a pipe holds in these checks (a small int pickles to about 5).
+PIPE_ROOM = 16
+
+_WORDS = ("ships", "carry", "boxes", "across", "the", "sea", "at", "night")
+
+
+def _explore(folder: Path, settings: Settings, scenario: Callable[[Any], None]) -> Exploration:
+    return explore(scenario, [student_file(folder, "pipeline.py")], settings,
+                   processes=Processes(pipe_capacity=PIPE_ROOM))
+
+
+def _rng() -> random.Random:
+    return random.Random(random.getrandbits(32))
+
+
+def _still_running(what: str) -> None:
+    alive = [p.name for p in multiprocessing.active_children()]
+    if alive:
+        fail(Bug.WORKERS_NOT_STOPPED,
+             f"{what} returned while {', '.join(alive)} still ran: wait for every process "
+             "you started to end (join it) before you return.")
+
+
+def _texts(rng: random.Random, n: int) -> list[str]:
+    """``n`` texts of different lengths (1 to n words), shuffled."""
+    sizes = list(range(1, n + 1))
+    rng.shuffle(sizes)
+    return [" ".join(rng.choice(_WORDS) for _ in range(k)) for k in sizes]
+
+
+@check("ipc")
+def squares_answered(folder: Path, settings: Settings) -> Exploration:
+    """squares(numbers): every square, in order, and the server has ended."""
+
+    def scenario(module: Any) -> None:
+        squares = require(module, "squares", ["numbers"])
+        rng = _rng()
+        numbers = [rng.randint(-20, 20) for _ in range(rng.choice((0, 1, 3, 8)))]
+        got = squares(numbers)
+        want = [n * n for n in numbers]
+        if got != want:
+            fail(Bug.WRONG_RESULT, f"squares({numbers}) returned {got}; the squares are "
+                 f"{want}.")
+        _still_running(f"squares({numbers})")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def workers_stop(folder: Path, settings: Settings) -> Exploration:
+    """count_words(texts, workers): returns, with every worker ended, for 1 to 3 workers."""
+
+    def scenario(module: Any) -> None:
+        count_words = require(module, "count_words", ["texts", "workers"])
+        rng = _rng()
+        workers = rng.choice((1, 2, 3))
+        texts = _texts(rng, rng.choice((0, 1, 4)))
+        count_words(texts, workers)
+        _still_running(f"count_words() with {workers} workers")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def counts_in_order(folder: Path, settings: Settings) -> Exploration:
+    """count_words(texts, workers): each text's number of words, in the order of the texts,
+    whatever order the workers finish in."""
+
+    def scenario(module: Any) -> None:
+        count_words = require(module, "count_words", ["texts", "workers"])
+        rng = _rng()
+        workers = rng.choice((2, 3))
+        texts = _texts(rng, rng.choice((2, 3, 4)))
+        got = count_words(texts, workers)
+        want = [len(t.split()) for t in texts]
+        if got != want:
+            fail(Bug.WRONG_RESULT, f"count_words() returned {got} for texts of {want} words "
+                 f"({workers} workers): each count belongs at its text's place.")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def tally_exact(folder: Path, settings: Settings) -> Exploration:
+    """tally(processes, times): the shared total counts every addition."""
+
+    def scenario(module: Any) -> None:
+        tally = require(module, "tally", ["processes", "times"])
+        rng = _rng()
+        processes, times = rng.choice((2, 3)), rng.choice((1, 2, 3))
+        got = tally(processes, times)
+        if got != processes * times:
+            fail(Bug.LOST_UPDATE, f"Lost update: {processes} processes added one {times} "
+                 f"times each, so the total should be {processes * times}; tally() returned "
+                 f"{got}.")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def segment_squares(folder: Path, settings: Settings) -> Exploration:
+    """shared_squares(n, processes): every place of the segment written, for n not a
+    multiple of processes too."""
+
+    def scenario(module: Any) -> None:
+        shared_squares = require(module, "shared_squares", ["n", "processes"])
+        rng = _rng()
+        processes = rng.choice((1, 2, 3))
+        n = rng.choice((0, 1, 5, 7))
+        got = shared_squares(n, processes)
+        want = [i * i % 256 for i in range(n)]
+        if got != want:
+            fail(Bug.WRONG_RESULT, f"shared_squares({n}, {processes}) returned {got}; the "
+                 f"squares are {want}: every place must be written by one of the processes.")
+
+    return _explore(folder, settings, scenario)
+
+
+@check("ipc")
+def segment_released(folder: Path, settings: Settings) -> Exploration:
+    """shared_squares(n, processes): no shared memory segment is left once it returns."""
+
+    def scenario(module: Any) -> None:
+        shared_squares = require(module, "shared_squares", ["n", "processes"])
+        rng = _rng()
+        shared_squares(rng.choice((1, 4)), rng.choice((1, 2)))
+        left = segments_left()
+        if left:
+            fail(Bug.SEGMENT_LEFT, f"shared_squares() returned, and the shared memory segment "
+                 f"{', '.join(left)} is still there: a segment outlives every process until "
+                 "one of them unlinks it.")
+
+    return _explore(folder, settings, scenario)
