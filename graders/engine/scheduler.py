@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
 
+from . import statehash
 from .findings import (
     BLOCKED,
     DONE,
@@ -52,6 +53,10 @@ SPIN_STEPS = 500
 #: thread that has run must take a step each time before the clock passes again: checks
 #: that every thread is served, on every schedule, rely on it.)
 MAX_LAG = 32
+
+#: How often the state is fingerprinted, in steps per value it holds (a bigger program is
+#: looked at less often, so the cost per step stays small); see Run._look_for_cycle.
+STATE_GAP = 1
 
 #: The run being explored in this process, if any (explorations do not nest).
 active: Run | None = None
@@ -158,6 +163,7 @@ class ThreadState:
         self.done_queue = WaitQueue(handle, "join")
         self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
         self.blocked_at = 0           # the run's step count when it last blocked
+        self.moves = 0                # steps it has taken (statehash: has it moved at all?)
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -250,6 +256,15 @@ class Run:
         #: the step at which the main thread returned while non-daemon threads still ran
         self.returned_at: int | None = None
         self.check_starvation = settings.starvation_bound is not None and strategy.fair
+        #: livelock by state: from this step on, the state is fingerprinted now and then
+        #: (at a primitive operation), fingerprint -> len(events) when last seen
+        self.state_at = max(1, min(1000, settings.max_steps // 8))
+        self.states: dict[object, int] = {}
+        self.anchor: tuple[int, CodeType | None, int] | None = None
+        self.anchor_until = 0
+        self.unclean = 0              # looks in a row that found a thread it could not read
+        self.state_ids: dict[int, tuple[int, object]] = {}   # see statehash._Freezer
+        self.clock_read = False       # the program read a clock (then the time is state)
         # Set by the explorer:
         #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
         #: scheduling points, see monitoring.py)
@@ -345,7 +360,10 @@ class Run:
         if self.aborting:
             self._unwind(ts)
         self.steps += 1
+        ts.moves += 1
         self.stepped.add(ts.tid)
+        if self.steps >= self.state_at and event.note is not None:
+            self._look_for_cycle(event)
         if self.steps > self.budget:
             if not self.grace:
                 # An unfair strategy (PCT, sequential...) can starve a thread on purpose, and
@@ -376,6 +394,7 @@ class Run:
             self.yield_point(ts, event)   # the budget's own rules: grace, then a verdict
             return
         self.steps += 1
+        ts.moves += 1
         self.events.append(event)
 
     def _unwind(self, ts: ThreadState) -> None:
@@ -533,7 +552,49 @@ class Run:
         else:
             self.fail(Stuck(bug_class=BugClass.DEADLOCK, threads=threads))
 
-    def _livelock(self) -> None:
+    def _look_for_cycle(self, event: LogEntry) -> None:
+        """Livelock by state: the program is back in a state it was in before, and every
+        thread that could run (or would wake, once time passed) ran in between. Repeating
+        those steps forever is a fair schedule that never finishes.
+
+        The state is looked at only at one operation (the anchor: a thread, a line), so
+        that in a program that repeats itself the looks fall at the same point of each
+        round; and only every so many steps, in proportion to its size, so that the cost
+        per step stays small."""
+        if self.aborting or self.returned_at is not None:
+            return
+        site = (event.tid, event.code, event.offset)
+        if self.anchor != site:
+            if self.anchor is not None and self.steps < self.anchor_until:
+                return
+            self.anchor = site
+        state, size = statehash.fingerprint(self, self.clock_read)
+        if state is None and size == 0:
+            # Someone who must move stands where it cannot be read: try elsewhere, a little
+            # later each time it happens again.
+            self.anchor = None
+            self.unclean = min(2 * self.unclean + 1, 1024)
+            self.state_at = self.steps + self.unclean
+            return
+        self.unclean = 0
+        self.state_at = self.steps + STATE_GAP * size
+        self.anchor_until = self.state_at + 4 * STATE_GAP * size
+        if state is None:
+            return
+        here = len(self.events)
+        seen = self.states.get(state)
+        self.states[state] = here
+        if seen is None:
+            return
+        ran = {e.tid for e in self.events[seen:here]}
+        for t in self.threads:
+            if t.status != DONE and t.tid not in ran and (
+                    t.status == RUNNABLE or t.deadline is not None):
+                return
+        self._livelock(cycle=(seen, here))
+        raise Aborted
+
+    def _livelock(self, cycle: tuple[int, int] | None = None) -> None:
         busy = frozenset(e.tid for e in self.events[-RECENT:])
         views = self.views()
         for t in self.threads:
@@ -544,7 +605,8 @@ class Run:
             lock = t.queue.owner if t.queue is not None and t.queue.kind == "lock" else None
             if (lock is not None and getattr(lock, "_owner", None) is t
                     and id(lock) not in self.foreign_released
-                    and self.steps - t.blocked_at >= self.settings.max_steps // 4):
+                    and (cycle is not None
+                         or self.steps - t.blocked_at >= self.settings.max_steps // 4)):
                 self.fail(Misuse(
                     bug_class=BugClass.SELF_DEADLOCK, lock=lock, threads=views, thread=t.name,
                     taken_at=getattr(lock, "taken_at", None),
@@ -554,6 +616,14 @@ class Run:
         if self.returned_at is not None:
             self.fail(Stuck(bug_class=BugClass.CANNOT_EXIT, threads=views,
                             steps=self.steps - self.returned_at, busy=busy))
+            return
+        if cycle is not None:
+            start, end = cycle
+            ran = self.events[start:end]
+            self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=views,
+                            busy=frozenset(e.tid for e in ran),
+                            cycle=tuple((e.tid, e.code, e.offset) for e in ran
+                                        if e.code is not None)))
             return
         self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=views, steps=self.budget,
                         busy=busy))
@@ -594,6 +664,13 @@ class Run:
                 handle=t.handle, target=getattr(t.handle, "_target", None),
                 args=_arguments(t.handle), daemon=t.daemon, at=sites.get(t.tid)))
         return tuple(views)
+
+
+statehash.DESCRIBED.update({
+    ThreadState: lambda t: ("T", t.tid),
+    WaitQueue: lambda q: ("Q", q.kind, tuple(t.tid for t in q.waiters)),
+    Run: lambda run: ("R",),
+})
 
 
 def _arguments(handle: object) -> tuple[object, ...]:

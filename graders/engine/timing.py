@@ -57,6 +57,7 @@ def _clock(name: str, base: float) -> Callable[[], float]:
         run = scheduler.active
         if run is None or scheduler.here() is None:
             return real()
+        run.clock_read = True      # the time is part of its state now (statehash)
         return base + run.now
 
     clock.__name__ = name
@@ -70,6 +71,7 @@ def _clock_ns(name: str, base: float) -> Callable[[], int]:
         run = scheduler.active
         if run is None or scheduler.here() is None:
             return real()
+        run.clock_read = True      # the time is part of its state now (statehash)
         return int((base + run.now) * 1_000_000_000)
 
     clock_ns.__name__ = name
