@@ -54,6 +54,24 @@ SPIN_STEPS = 500
 #: that every thread is served, on every schedule, rely on it.)
 MAX_LAG = 32
 
+#: Steps a stall may last while the clock stands still: the others may be spinning on what
+#: the stalled thread will do, and a stall is a delay, never a halt.
+STALL_STEPS = 500
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A seeded "this thread was descheduled for a while": thread ``tid``, once it has taken
+    ``at`` steps, is not picked while anyone else can go on, until the clock has passed
+    ``ticks`` times (or STALL_STEPS steps went by with the clock standing still). So a
+    thread can fall behind a sleeper by any number of sleeps, once per run, for a finite
+    time, and is served as soon as it ends."""
+
+    tid: int
+    at: int
+    ticks: int
+
+
 #: How often the state is fingerprinted, in steps per value it holds (a bigger program is
 #: looked at less often, so the cost per step stays small); see Run._look_for_cycle.
 STATE_GAP = 1
@@ -255,7 +273,17 @@ class Run:
         self.main: ThreadState | None = None
         #: the step at which the main thread returned while non-daemon threads still ran
         self.returned_at: int | None = None
-        self.check_starvation = settings.starvation_bound is not None and strategy.fair
+        #: the strategy's stall, if it planned one (Stall); its phase: 0 not begun yet,
+        #: 1 under way (stall_left: ticks still to wait), 2 over (or none planned)
+        self.stall: Stall | None = getattr(strategy, "stall", None)
+        self.stall_phase = 0 if self.stall is not None else 2
+        self.stall_began = False      # (then only the strategy's token replays the run)
+        self.stall_left = 0
+        self.stall_ticks = 0          # times the clock passed while the stalled thread waited
+        self.stall_since = 0          # self.steps when the clock last passed during the stall
+        # (a stalled thread is overtaken on purpose: no starvation verdict in such a run)
+        self.check_starvation = (settings.starvation_bound is not None and strategy.fair
+                                 and self.stall is None)
         #: livelock by state: from this step on, the state is fingerprinted now and then
         #: (at a primitive operation), fingerprint -> len(events) when last seen
         self.state_at = max(1, min(1000, settings.max_steps // 8))
@@ -415,9 +443,11 @@ class Run:
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:
         options = [t for t in self.threads if t.status == RUNNABLE]
+        held_back = self._hold_back(options) if self.stall_phase < 2 else None
         # Time may pass while threads are runnable (they were slow), but only once each of
         # them has taken a step since it last passed (a thread that has not run yet: once
-        # it passed MAX_LAG times): no thread sits still forever while the clock runs.
+        # it passed MAX_LAG times; a stalled one: see Stall): no thread sits still forever
+        # while the clock runs.
         lag = self.lag
         stepped = self.stepped
         moved = self.moved
@@ -438,10 +468,14 @@ class Run:
                     return timed
                 options.append(timed)
         if not options:
-            return None
-        default = ts if ts is not None and ts.status == RUNNABLE else options[0]
+            if held_back is None:
+                return None
+            self.stall_phase = 2          # nobody else can go on, nor wake: it ends here
+            options = [held_back]
+        default = ts if ts is not None and ts.status == RUNNABLE and ts is not held_back \
+            else options[0]
         if len(options) == 1:
-            chosen = default
+            chosen = options[0]
         else:
             chosen = self.strategy.choose(self, options, default, ts)
             if chosen is not default:
@@ -452,8 +486,34 @@ class Run:
             self._ticked()
         return chosen
 
+    def _hold_back(self, options: list[ThreadState]) -> ThreadState | None:
+        """Take a stalled thread out of ``options`` and return it (see Stall); the stall
+        starts, lasts and ends here."""
+        plan = self.stall
+        assert plan is not None
+        if self.stall_phase == 0:
+            if plan.tid >= len(self.threads) or self.threads[plan.tid].moves < plan.at:
+                return None
+            self.stall_phase = 1
+            self.stall_began = True
+            self.stall_left = plan.ticks
+            self.stall_since = self.steps
+        stalled = self.threads[plan.tid]
+        if stalled.status == DONE or self.stall_left <= 0 or self.grace or (
+                self.steps - self.stall_since > STALL_STEPS):
+            self.stall_phase = 2
+            return None
+        if stalled in options:
+            options.remove(stalled)
+            return stalled
+        return None
+
     def _ticked(self) -> None:
         """The clock passed: count it against the new threads that have taken no step yet."""
+        if self.stall_phase == 1:
+            self.stall_left -= 1
+            self.stall_since = self.steps
+            self.stall_ticks += 1
         lag = self.lag
         stepped = self.stepped
         for t in self.threads:

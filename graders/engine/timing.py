@@ -2,8 +2,9 @@
 
 A sleeping thread wakes either when no other thread can run or earlier, when the strategy
 decides the others were slow (a thread just started may wait for its first step while the
-clock passes up to ``scheduler.MAX_LAG`` times): both are things real machines do, so a
-``sleep`` meant to "let the other thread finish first" is caught instead of trusted.
+clock passes up to ``scheduler.MAX_LAG`` times, and a random-walk run may stall one thread
+for longer: ``scheduler.Stall``): both are things real machines do, so a ``sleep`` meant to
+"let the other thread finish first" is caught instead of trusted, however long it is.
 """
 
 from __future__ import annotations
