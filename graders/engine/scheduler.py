@@ -63,9 +63,9 @@ STALL_STEPS = 500
 class Stall:
     """A seeded "this thread was descheduled for a while": thread ``tid``, once it has taken
     ``at`` steps, is not picked while anyone else can go on, until the clock has passed
-    ``ticks`` times (or STALL_STEPS steps went by with the clock standing still). So a
-    thread can fall behind a sleeper by any number of sleeps, once per run, for a finite
-    time, and is served as soon as it ends."""
+    ``ticks`` times (or STALL_STEPS steps went by with the clock standing still, or another
+    thread joins it). So a thread can fall behind a sleeper by any number of sleeps, once
+    per run, for a finite time, and is served as soon as it ends."""
 
     tid: int
     at: int
@@ -564,6 +564,12 @@ class Run:
         ts.blocked_at = self.steps
         if queue is not None:
             queue.waiters.append(ts)
+            if self.stall_phase == 1 and queue.kind == "join" and self.stall is not None and (
+                    queue.holder() is self.threads[self.stall.tid]):
+                # Someone waits for the stalled thread to end: the stall ends, and a timed
+                # join expires only once it has had its chance to run again, as ever (checks
+                # that give a thread a while to finish with short joins rely on it).
+                self.stall_phase = 2
         self.events.append(LogEntry(ts.tid, note="blocked", obj=obj if obj is not None else (
             queue.owner if queue is not None else None)))
         nxt = self._pick(ts)

@@ -62,11 +62,13 @@ def test_stalls_are_drawn_in_half_the_runs_and_leave_the_walk_alone():
 
 
 @pytest.mark.parametrize("scenario", ["spins_on_a_worker_with_nobody_asleep",
-                                      "waits_for_the_worker_to_finish_after_a_nap"])
+                                      "waits_for_the_worker_to_finish_after_a_nap",
+                                      "joins_in_short_slices"])
 @pytest.mark.parametrize("stall", ["1.0.1024", "1.1.1024", "1.2.8"])
 def test_a_stall_delays_a_thread_and_never_halts_it(kit, scenario, stall):
-    """A long stall of the only other thread: it ends when nobody else can go on, or after
-    STALL_STEPS steps with the clock standing still, and the program finishes."""
+    """A long stall of the only other thread: it ends when nobody else can go on, after
+    STALL_STEPS steps with the clock standing still, or when someone joins the thread, and
+    the program finishes."""
     result = kit.explore(f"virtual_time.py:{scenario}", replay=_token(f"random.5.{stall}"))
     assert result.failure is None, result.report()
 

@@ -114,3 +114,15 @@ def waits_for_the_worker_to_finish_after_a_nap():
     time.sleep(0.05)
     worker.join()
     assert records == [0, 1, 2], records
+
+
+def joins_in_short_slices():
+    """Correct: main gives the worker 1 s to finish, in short joins (as a check may). A
+    stalled worker is being waited for: its stall ends, and each join expires only after it
+    had its chance to run."""
+    worker = threading.Thread(target=_write_three, name="writer")
+    worker.start()
+    start = time.monotonic()
+    while worker.is_alive() and time.monotonic() < start + 1.0:
+        worker.join(0.05)
+    assert not worker.is_alive(), "the writer was still running 1 s later"
