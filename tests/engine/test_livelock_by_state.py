@@ -100,7 +100,8 @@ def test_a_call_whose_result_is_all_that_is_left_is_clean():
 @pytest.mark.slow
 @pytest.mark.parametrize("program", ["spin_while_main_sleeps", "counter_lock",
                                      "philosophers_ordered", "queue_producer_consumer",
-                                     "condition_while", "barrier", "rwlock_fair"])
+                                     "condition_while", "barrier", "rwlock_fair",
+                                     "threadpool_map"])
 def test_no_false_alarm_in_a_thousand_schedules(program):
     result = explore_target(f"{BENCHMARKS / program}.py:main", Settings(schedules=1000))
     assert result.ok, result.report()
