@@ -14,8 +14,9 @@ the state is complete, so this module gives up rather than guess:
   keeps its iterator there: a thread looping with ``for`` is never judged);
 * the shared values are everything the frames and the modules under test reach: containers
   by value (their sharing kept), the stand-in primitives with who holds and who waits,
-  instances of classes written in Python by their attributes; anything else (a C object
-  with state of its own, ``itertools.count``) makes the state unknown;
+  instances of classes written in Python by their attributes, a ``random.Random`` by its
+  ``getstate()``; anything else (a C object with state of its own, ``itertools.count``)
+  makes the state unknown;
 * the virtual clock counts once the program has read it, a sleeper's deadline counts
   relative to now, and the ``random`` generator's state always counts: a back-off drawn at
   random moves it, so a loop that retries at random never repeats.
@@ -216,6 +217,8 @@ class _Freezer:
                 return ("C", self.identity(obj))
             return ("C", self.identity(obj), tuple(
                 (k, freeze(v)) for k, v in vars(obj).items() if not k.startswith("__")))
+        if kind is random.Random:
+            return ("rng", obj.getstate())
         if kind in _ITERATORS:
             return ("I", kind.__name__, freeze(obj.__reduce__()))
         return self._engine_or_instance(obj, kind)

@@ -44,8 +44,9 @@ def test_polite_philosophers_are_a_livelock_by_state_with_the_round_shown():
     assert (replayed.failure.message, replayed.failure.details) == (f.message, f.details)
 
 
-def test_two_polite_threads_in_step_are_a_livelock_by_state(kit):
-    result = kit.explore("retries.py:polite_forever", strategy="lockstep", schedules=30)
+@pytest.mark.parametrize("scenario", ["polite_forever", "polite_forever_beside_a_generator"])
+def test_two_polite_threads_in_step_are_a_livelock_by_state(kit, scenario):
+    result = kit.explore(f"retries.py:{scenario}", strategy="lockstep", schedules=30)
     f = result.failure
     assert f is not None and f.bug_class == BugClass.LIVELOCK, result.report()
     assert "back in the same state" in f.message
@@ -55,7 +56,7 @@ def test_two_polite_threads_in_step_are_a_livelock_by_state(kit):
 @pytest.mark.parametrize("strategy", ["lockstep", "portfolio"])
 @pytest.mark.parametrize("scenario", [
     "bounded_by_a_for_loop", "random_backoff", "counted_in_shared_state", "until_a_deadline",
-    "counted_by_itertools", "pollers_while_main_sleeps"])
+    "counted_by_itertools", "pollers_while_main_sleeps", "backoff_from_a_generator_of_its_own"])
 def test_loops_that_finish_are_never_a_livelock(kit, strategy, scenario):
     result = kit.explore(f"retries.py:{scenario}", strategy=strategy, schedules=40)
     assert result.ok, result.report()

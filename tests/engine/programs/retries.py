@@ -143,3 +143,27 @@ def pollers_while_main_sleeps():
     stop = True
     for t in threads:
         t.join()
+
+
+def polite_forever_beside_a_generator():
+    """polite_forever, with a random.Random in main's frame: its state is read, unchanged."""
+    rng = random.Random(1)
+    two(polite)
+    return rng
+
+
+def polite_own_generator(i, rng):
+    left, right = forks[i], forks[1 - i]
+    while True:
+        left.acquire()
+        if right.acquire(blocking=False):
+            right.release()
+            left.release()
+            return
+        left.release()
+        time.sleep(rng.random() / 100)
+
+
+def backoff_from_a_generator_of_its_own():
+    """Correct: the back-off comes from a random.Random the program made: its state moves."""
+    two(polite_own_generator, random.Random(7))
