@@ -81,6 +81,7 @@ CATALOG: dict[str, tuple[str, ...] | None] = {
     "condition_while": None,
     "barrier": None,
     "threadpool_map": None,
+    "spin_while_main_sleeps": None,
 }
 QUICK = ["racy_counter", "check_then_act", "philosophers_3", "semaphore_order",
          "counter_lock", "condition_while"]

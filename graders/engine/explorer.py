@@ -322,7 +322,8 @@ class _Explorer:
         # A verdict reached only at the end of the step budget: every replay takes as long.
         spent = (isinstance(v, Stuck) and v.steps > 0) or (
             isinstance(v, Misuse) and bool(v.running))
-        if not self.settings.shrink or spent or bug in (
+        # A run with a stall (Run.stall) is replayed by its strategy's token, which holds it.
+        if not self.settings.shrink or spent or run.stall_began or bug in (
                 BugClass.STARVATION, BugClass.BLOCKED_OUTSIDE, BugClass.LIVELOCK):
             return run
         best = run
@@ -360,10 +361,17 @@ class _Explorer:
         replayed = run is not found or isinstance(strategy, strategies.Replay)
         token = encode(run.deviations, None if replayed else strategy)
         seeded = strategy.token()
-        if not replayed and run.used_random and seeded:
-            # A list of switches replays with random seeded 0, not with this run's seed:
-            # only the seeded strategy's token gives the program the same random numbers.
+        if not replayed and (run.used_random or run.stall_began) and seeded:
+            # A list of switches replays with random seeded 0, not with this run's seed, and
+            # without its stall: only the seeded strategy's token gives the program the same
+            # random numbers and the same stall.
             token = str(Token(seeded, PYTHON))
+        if run.stall is not None and run.stall_began and run.stall_ticks:
+            name = run.threads[run.stall.tid].name
+            details += (f"{chr(10) if details else ''}In this schedule {name} got no CPU while "
+                        f"other threads' sleeps and timeouts ended {run.stall_ticks} "
+                        f"time{'s' if run.stall_ticks > 1 else ''} (a busy machine can do "
+                        "that).")
         return Failure(v.bug_class, message, details, index, strategy.label(), seed,
                        token, interleaving(run), v.thread, timeline=timeline(run, v))
 
@@ -371,8 +379,10 @@ class _Explorer:
                             seed: int) -> Failure:
         message = ("Possible deadlock: locks are taken in a cycle, so some schedule can leave "
                    "each thread waiting for the next (no explored schedule deadlocked yet).")
+        seeded = strategy.token() if run.stall_began else None
+        token = str(Token(seeded, PYTHON)) if seeded else encode(run.deviations, strategy)
         return Failure(BugClass.LOCK_ORDER, message, cycle + ".", index, strategy.label(),
-                       seed, encode(run.deviations, strategy), "")
+                       seed, token, "")
 
 
 def _raise_load_error(run: Run) -> None:

@@ -83,13 +83,17 @@ class Raised(Verdict):
 
 @dataclass(frozen=True, kw_only=True)
 class Stuck(Verdict):
-    """Deadlock (nothing can run), livelock (the step budget is spent), or a program that
-    cannot exit (the main thread has returned; a non-daemon thread never ends)."""
+    """Deadlock (nothing can run), livelock (the state recurred, or the step budget is
+    spent), or a program that cannot exit (the main thread has returned; a non-daemon
+    thread never ends)."""
 
     threads: tuple[ThreadView, ...]           # every thread, in the order they started
     steps: int = 0                            # livelock: the budget that was spent;
                                               # cannot exit: the steps since main returned
     busy: frozenset[int] = field(default_factory=frozenset)  # livelock: tids that ran lately
+    #: livelock by state: the steps between two visits of the same state, as (tid, code,
+    #: offset); empty when the verdict came from the step budget
+    cycle: tuple[tuple[int, CodeType, int], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
 
+from . import statehash
 from .findings import (
     BLOCKED,
     DONE,
@@ -52,6 +53,28 @@ SPIN_STEPS = 500
 #: thread that has run must take a step each time before the clock passes again: checks
 #: that every thread is served, on every schedule, rely on it.)
 MAX_LAG = 32
+
+#: Steps a stall may last while the clock stands still: the others may be spinning on what
+#: the stalled thread will do, and a stall is a delay, never a halt.
+STALL_STEPS = 500
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A seeded "this thread was descheduled for a while": thread ``tid``, once it has taken
+    ``at`` steps, is not picked while anyone else can go on, until the clock has passed
+    ``ticks`` times (or STALL_STEPS steps went by with the clock standing still, or another
+    thread joins it). So a thread can fall behind a sleeper by any number of sleeps, once
+    per run, for a finite time, and is served as soon as it ends."""
+
+    tid: int
+    at: int
+    ticks: int
+
+
+#: How often the state is fingerprinted, in steps per value it holds (a bigger program is
+#: looked at less often, so the cost per step stays small); see Run._look_for_cycle.
+STATE_GAP = 1
 
 #: The run being explored in this process, if any (explorations do not nest).
 active: Run | None = None
@@ -270,7 +293,26 @@ class Run:
         self.main: ThreadState | None = None
         #: the step at which the main thread returned while non-daemon threads still ran
         self.returned_at: int | None = None
-        self.check_starvation = settings.starvation_bound is not None and strategy.fair
+        #: the strategy's stall, if it planned one (Stall); its phase: 0 not begun yet,
+        #: 1 under way (stall_left: ticks still to wait), 2 over (or none planned)
+        self.stall: Stall | None = getattr(strategy, "stall", None)
+        self.stall_phase = 0 if self.stall is not None else 2
+        self.stall_began = False      # (then only the strategy's token replays the run)
+        self.stall_left = 0
+        self.stall_ticks = 0          # times the clock passed while the stalled thread waited
+        self.stall_since = 0          # self.steps when the clock last passed during the stall
+        # (a stalled thread is overtaken on purpose: no starvation verdict in such a run)
+        self.check_starvation = (settings.starvation_bound is not None and strategy.fair
+                                 and self.stall is None)
+        #: livelock by state: from this step on, the state is fingerprinted now and then
+        #: (at a primitive operation), fingerprint -> len(events) when last seen
+        self.state_at = max(1, min(1000, settings.max_steps // 8))
+        self.states: dict[object, int] = {}
+        self.anchor: tuple[int, CodeType | None, int] | None = None
+        self.anchor_until = 0
+        self.unclean = 0              # looks in a row that found a thread it could not read
+        self.state_ids: dict[int, tuple[int, object]] = {}   # see statehash._Freezer
+        self.clock_read = False       # the program read a clock (then the time is state)
         self.spurious_left = settings.spurious_wakeups
         # Set by the explorer:
         #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
@@ -371,6 +413,8 @@ class Run:
         self.steps += 1
         ts.steps += 1
         self.stepped.add(ts.tid)
+        if self.steps >= self.state_at and event.note is not None:
+            self._look_for_cycle(event)
         if self.steps > self.budget:
             if not self.grace:
                 # An unfair strategy (PCT, sequential...) can starve a thread on purpose, and
@@ -432,10 +476,12 @@ class Run:
             elif status == BLOCKED and t.deadline is not None and (
                     timed is None or t.deadline < first):
                 timed, first = t, t.deadline
+        held_back = self._hold_back(options) if self.stall_phase < 2 else None
         if timed is not None:
             # Time may pass while threads are runnable (they were slow), but only once each
             # of them has taken a step since it last passed (a thread that has not run yet:
-            # once it passed MAX_LAG times): no thread sits still forever while the clock runs.
+            # once it passed MAX_LAG times; a stalled one: see Stall): no thread sits still
+            # forever while the clock runs.
             lag = self.lag
             stepped = self.stepped
             moved = self.moved
@@ -449,14 +495,18 @@ class Run:
                     return timed
                 options.append(timed)
         if not options:
-            return None
+            if held_back is None:
+                return None
+            self.stall_phase = 2          # nobody else can go on, nor wake: it ends here
+            options = [held_back]
         spurious: list[ThreadState] = []
         if self.spurious_left and options[0].status == RUNNABLE:
             spurious = self._spurious_options(options)
             options += spurious
-        default = ts if ts is not None and ts.status == RUNNABLE else options[0]
+        default = ts if ts is not None and ts.status == RUNNABLE and ts is not held_back \
+            else options[0]
         if len(options) == 1:
-            chosen = default
+            chosen = options[0]
         else:
             chosen = self.strategy.choose(self, options, default, ts)
             if chosen is not default:
@@ -485,8 +535,34 @@ class Run:
         self.events.append(LogEntry(ts.tid, note="spurious wake-up", obj=ts.queue.owner))
         self.wake(ts, True)
 
+    def _hold_back(self, options: list[ThreadState]) -> ThreadState | None:
+        """Take a stalled thread out of ``options`` and return it (see Stall); the stall
+        starts, lasts and ends here."""
+        plan = self.stall
+        assert plan is not None
+        if self.stall_phase == 0:
+            if plan.tid >= len(self.threads) or self.threads[plan.tid].steps < plan.at:
+                return None
+            self.stall_phase = 1
+            self.stall_began = True
+            self.stall_left = plan.ticks
+            self.stall_since = self.steps
+        stalled = self.threads[plan.tid]
+        if stalled.status == DONE or self.stall_left <= 0 or self.grace or (
+                self.steps - self.stall_since > STALL_STEPS):
+            self.stall_phase = 2
+            return None
+        if stalled in options:
+            options.remove(stalled)
+            return stalled
+        return None
+
     def _ticked(self) -> None:
         """The clock passed: count it against the new threads that have taken no step yet."""
+        if self.stall_phase == 1:
+            self.stall_left -= 1
+            self.stall_since = self.steps
+            self.stall_ticks += 1
         lag = self.lag
         stepped = self.stepped
         for t in self.threads:
@@ -543,6 +619,12 @@ class Run:
         ts.blocked_at = self.steps
         if queue is not None:
             queue.waiters.append(ts)
+            if self.stall_phase == 1 and queue.kind == "join" and self.stall is not None and (
+                    queue.holder() is self.threads[self.stall.tid]):
+                # Someone waits for the stalled thread to end: the stall ends, and a timed
+                # join expires only once it has had its chance to run again, as ever (checks
+                # that give a thread a while to finish with short joins rely on it).
+                self.stall_phase = 2
         self.events.append(LogEntry(ts.tid, note="blocked", obj=obj if obj is not None else (
             queue.owner if queue is not None else None)))
         nxt = self._pick(ts)
@@ -591,7 +673,49 @@ class Run:
         else:
             self.fail(Stuck(bug_class=BugClass.DEADLOCK, threads=threads))
 
-    def _livelock(self) -> None:
+    def _look_for_cycle(self, event: LogEntry) -> None:
+        """Livelock by state: the program is back in a state it was in before, and every
+        thread that could run (or would wake, once time passed) ran in between. Repeating
+        those steps forever is a fair schedule that never finishes.
+
+        The state is looked at only at one operation (the anchor: a thread, a line), so
+        that in a program that repeats itself the looks fall at the same point of each
+        round; and only every so many steps, in proportion to its size, so that the cost
+        per step stays small."""
+        if self.aborting or self.returned_at is not None:
+            return
+        site = (event.tid, event.code, event.offset)
+        if self.anchor != site:
+            if self.anchor is not None and self.steps < self.anchor_until:
+                return
+            self.anchor = site
+        state, size = statehash.fingerprint(self, self.clock_read)
+        if state is None and size == 0:
+            # Someone who must move stands where it cannot be read: try elsewhere, a little
+            # later each time it happens again.
+            self.anchor = None
+            self.unclean = min(2 * self.unclean + 1, 1024)
+            self.state_at = self.steps + self.unclean
+            return
+        self.unclean = 0
+        self.state_at = self.steps + STATE_GAP * size
+        self.anchor_until = self.state_at + 4 * STATE_GAP * size
+        if state is None:
+            return
+        here = len(self.events)
+        seen = self.states.get(state)
+        self.states[state] = here
+        if seen is None:
+            return
+        ran = {e.tid for e in self.events[seen:here]}
+        for t in self.threads:
+            if t.status != DONE and t.tid not in ran and (
+                    t.status == RUNNABLE or t.deadline is not None):
+                return
+        self._livelock(cycle=(seen, here))
+        raise Aborted
+
+    def _livelock(self, cycle: tuple[int, int] | None = None) -> None:
         busy = frozenset(e.tid for e in self.events[-RECENT:])
         views = self.views()
         for t in self.threads:
@@ -602,7 +726,8 @@ class Run:
             lock = t.queue.owner if t.queue is not None and t.queue.kind == "lock" else None
             if (lock is not None and getattr(lock, "_owner", None) is t
                     and id(lock) not in self.foreign_released
-                    and self.steps - t.blocked_at >= self.settings.max_steps // 4):
+                    and (cycle is not None
+                         or self.steps - t.blocked_at >= self.settings.max_steps // 4)):
                 self.fail(Misuse(
                     bug_class=BugClass.SELF_DEADLOCK, lock=lock, threads=views, thread=t.name,
                     taken_at=getattr(lock, "taken_at", None),
@@ -612,6 +737,14 @@ class Run:
         if self.returned_at is not None:
             self.fail(Stuck(bug_class=BugClass.CANNOT_EXIT, threads=views,
                             steps=self.steps - self.returned_at, busy=busy))
+            return
+        if cycle is not None:
+            start, end = cycle
+            ran = self.events[start:end]
+            self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=views,
+                            busy=frozenset(e.tid for e in ran),
+                            cycle=tuple((e.tid, e.code, e.offset) for e in ran
+                                        if e.code is not None)))
             return
         self.fail(Stuck(bug_class=BugClass.LIVELOCK, threads=views, steps=self.budget,
                         busy=busy))
@@ -652,6 +785,13 @@ class Run:
                 handle=t.handle, target=getattr(t.handle, "_target", None),
                 args=_arguments(t.handle), daemon=t.daemon, at=sites.get(t.tid)))
         return tuple(views)
+
+
+statehash.DESCRIBED.update({
+    ThreadState: lambda t: ("T", t.tid),
+    WaitQueue: lambda q: ("Q", q.kind, tuple(t.tid for t in q.waiters)),
+    Run: lambda run: ("R",),
+})
 
 
 def _arguments(handle: object) -> tuple[object, ...]:

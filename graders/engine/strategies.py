@@ -33,7 +33,7 @@ from types import CodeType
 from typing import ClassVar, Protocol
 
 from .findings import RUNNABLE
-from .scheduler import Run, ThreadState
+from .scheduler import Run, Stall, ThreadState
 
 #: Every strategy class by name, in the order they were defined.
 REGISTRY: dict[str, type[Strategy]] = {}
@@ -47,6 +47,8 @@ class Knobs(Protocol):
 
     @property
     def seed(self) -> int: ...
+    @property
+    def strategy(self) -> str: ...
     @property
     def pct_depth(self) -> int: ...
     @property
@@ -194,14 +196,59 @@ class Portfolio(Strategy):
 
 
 class RandomWalk(Strategy):
-    """Uniformly random among the options at every decision: fair in the limit."""
+    """Uniformly random among the options at every decision: fair in the limit.
+
+    As one of a mix (the portfolio's), in half of its runs one thread also stalls once (a
+    seeded :class:`~.scheduler.Stall`: from its 0th to 50th step, for 8 to 1,024 ticks of
+    the clock), so that a sleep-based ordering of any length can fail. Asked for by name, it
+    never stalls: checks that judge fairness ("nobody is passed over") ask for it because it
+    is fair. The stall is drawn from a generator of its own: the walk's choices are the same
+    with or without it.
+    """
 
     name = "random"
     fair = True
+    #: the run's stall, if any (the scheduler reads it when the run starts)
+    stall: Stall | None = None
+
+    @classmethod
+    def for_run(cls, plan: Plan) -> Strategy:
+        walk = cls(plan.seed)
+        if plan.settings.strategy != cls.name:
+            walk.stall = draw_stall(plan.seed)
+        return walk
+
+    def token(self) -> str:
+        stall = self.stall
+        tail = f".{stall.tid}.{stall.at}.{stall.ticks}" if stall is not None else ""
+        return f"{self.name}.{self.seed}{tail}"
+
+    @classmethod
+    def parse(cls, fields: Sequence[str]) -> Strategy:
+        seed, *rest = fields
+        if len(rest) not in (0, 3):
+            raise ValueError("random takes a seed and maybe a stall (thread, step, ticks)")
+        walk = cls(int(seed))
+        if rest:
+            tid, at, ticks = map(int, rest)
+            walk.stall = Stall(tid, at, ticks)
+        return walk
 
     def choose(self, run: Run, options: list[ThreadState], default: ThreadState,
                current: ThreadState | None) -> ThreadState:
         return options[self.rng.randrange(len(options))]
+
+
+def draw_stall(seed: int) -> Stall | None:
+    """The stall of a random walk's run (None in half of them): which thread (the first one
+    started after main most often), after how many of its steps (none, half of the time),
+    for how many ticks (a power of two, 8 to 1,024)."""
+    rng = random.Random(seed ^ 0x57A11)
+    if rng.random() < 0.5:
+        return None
+    tid = rng.choice((1, 1, 2, 3))
+    at = 0 if rng.random() < 0.5 else rng.randint(1, 50)
+    return Stall(tid, at, 2 ** rng.randint(3, 10))
 
 
 class PCT(Strategy):

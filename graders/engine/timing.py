@@ -2,8 +2,9 @@
 
 A sleeping thread wakes either when no other thread can run or earlier, when the strategy
 decides the others were slow (a thread just started may wait for its first step while the
-clock passes up to ``scheduler.MAX_LAG`` times): both are things real machines do, so a
-``sleep`` meant to "let the other thread finish first" is caught instead of trusted.
+clock passes up to ``scheduler.MAX_LAG`` times, and a random-walk run may stall one thread
+for longer: ``scheduler.Stall``): both are things real machines do, so a ``sleep`` meant to
+"let the other thread finish first" is caught instead of trusted, however long it is.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def _clock(name: str, base: float) -> Callable[[], float]:
         run = scheduler.active
         if run is None or scheduler.here() is None:
             return real()
+        run.clock_read = True      # the time is part of its state now (statehash)
         return base + run.now
 
     clock.__name__ = name
@@ -70,6 +72,7 @@ def _clock_ns(name: str, base: float) -> Callable[[], int]:
         run = scheduler.active
         if run is None or scheduler.here() is None:
             return real()
+        run.clock_read = True      # the time is part of its state now (statehash)
         return int((base + run.now) * 1_000_000_000)
 
     clock_ns.__name__ = name

@@ -16,6 +16,7 @@ import os
 import tokenize
 from collections.abc import Sequence
 from types import ModuleType
+from typing import Any
 
 from .findings import BLOCKED, DONE, Misuse, Site, Stuck, ThreadView, line_of, wait_cycle
 from .primitives import Primitive
@@ -230,6 +231,8 @@ def _cannot_exit(run: Run, verdict: Stuck) -> tuple[str, str]:
 
 def _livelock(run: Run, verdict: Stuck) -> tuple[str, str]:
     """A run that spent its step budget: who was still running, who waited for what."""
+    if verdict.cycle:
+        return _cycle(run, verdict)
     alive = [t for t in verdict.threads if t.status != DONE]
     busy = [t.name for t in alive if t.tid in verdict.busy]
     message = (f"No progress: the program took {verdict.steps:,} steps without "
@@ -242,6 +245,76 @@ def _livelock(run: Run, verdict: Stuck) -> tuple[str, str]:
         if t.status == BLOCKED:
             details.append(_situation(run, t, verdict.threads))
     return message, "\n".join(details)
+
+
+def _cycle(run: Run, verdict: Stuck) -> tuple[str, str]:
+    """A livelock shown by its state: the steps of one round, and the state that recurs."""
+    threads = verdict.threads
+    lines: dict[int, list[int]] = {}
+    for tid, code, offset in verdict.cycle:
+        seen = lines.setdefault(tid, [])
+        line = line_of(code, offset)
+        if line not in seen:
+            seen.append(line)
+    movers = [threads[tid] for tid in sorted(lines)]
+    names = _and([t.name for t in movers])
+    message = (f"Livelock: {names} {'keeps' if len(movers) == 1 else 'keep'} running but "
+               f"{'gets' if len(movers) == 1 else 'get'} nowhere: after {len(verdict.cycle):,} "
+               "steps the program was back in the same state, and it can go round like that "
+               "forever.")
+    details = ["Each time round:"]
+    for t in movers:
+        file = os.path.basename(t.at[0].co_filename) if t.at is not None else "the program"
+        shown = ", ".join(map(str, lines[t.tid]))
+        details.append(f"  {t.name} runs {file}, line{'s' if len(lines[t.tid]) > 1 else ''} "
+                       f"{shown}")
+    details.append("The state that comes back:")
+    for t in threads:
+        if t.status == DONE:
+            continue
+        if t.status == BLOCKED:
+            details.append("  " + _situation(run, t, threads))
+        else:
+            held = (" holding " + ", ".join(label_of(run, h, threads) for h in t.held)
+                    if t.held else "")
+            details.append(f"  {t.name} at {where(t.at)}{held}." if t.at is not None else
+                           f"  {t.name} has not started yet.")
+    for module in run.modules:
+        for key, value in vars(module).items():
+            plain = _plain_value(value)
+            if not key.startswith("_") and plain is not None:
+                details.append(f"  {key} = {plain}")
+    return message, "\n".join(details)
+
+
+def _plain_value(value: Any, depth: int = 0) -> str | None:
+    """A short repr of plain data (numbers, strings, and lists, tuples, dicts and sets of
+    them), or None for anything else: no code of the program runs to show it."""
+    kind = type(value)
+    if kind in (int, float, str, bool, bytes) or value is None:
+        text = repr(value)
+        return text if len(text) <= 40 else None
+    if depth >= 2 or kind not in (list, tuple, set, dict):
+        return None
+    items: list[str] = []
+    pairs = value.items() if kind is dict else ((None, v) for v in value)
+    for i, (k, v) in enumerate(pairs):
+        if i >= 8:
+            items.append("...")
+            break
+        shown = _plain_value(v, depth + 1)
+        key = _plain_value(k, depth + 1) if k is not None else ""
+        if shown is None or key is None:
+            return None
+        items.append(f"{key}: {shown}" if isinstance(value, dict) else shown)
+    body = ", ".join(items)
+    if kind is list:
+        return f"[{body}]"
+    if kind is tuple:
+        return f"({body}{',' if len(items) == 1 else ''})"
+    if kind is dict:
+        return "{" + body + "}"
+    return "{" + body + "}" if items else "set()"
 
 
 def _misuse(run: Run, verdict: Misuse) -> tuple[str, str]:

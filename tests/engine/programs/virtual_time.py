@@ -87,3 +87,42 @@ def gives_up_after_twenty_naps():
     report = list(records)
     worker.join()
     assert report == [0, 1, 2], f"report taken before the writer finished: {report}"
+
+
+flag = False
+
+
+def _raise_flag():
+    global flag
+    flag = True
+
+
+def spins_on_a_worker_with_nobody_asleep():
+    """Correct: main spins until the worker sets a flag. Nobody sleeps, so a stall of the
+    worker cannot be measured in sleeps: it must still end."""
+    worker = threading.Thread(target=_raise_flag, name="worker")
+    worker.start()
+    while not flag:
+        pass
+    worker.join()
+
+
+def waits_for_the_worker_to_finish_after_a_nap():
+    """Correct: main naps, then joins: however long the worker stalls, it is waited for."""
+    worker = threading.Thread(target=_write_three, name="writer")
+    worker.start()
+    time.sleep(0.05)
+    worker.join()
+    assert records == [0, 1, 2], records
+
+
+def joins_in_short_slices():
+    """Correct: main gives the worker 1 s to finish, in short joins (as a check may). A
+    stalled worker is being waited for: its stall ends, and each join expires only after it
+    had its chance to run."""
+    worker = threading.Thread(target=_write_three, name="writer")
+    worker.start()
+    start = time.monotonic()
+    while worker.is_alive() and time.monotonic() < start + 1.0:
+        worker.join(0.05)
+    assert not worker.is_alive(), "the writer was still running 1 s later"
