@@ -58,9 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "scan flagged, after you have read it")
     parser.add_argument("--timeout", type=argument("timeout", seconds),
                         default=Limits.timeout, metavar="S",
-                        help=f"CPU seconds per check (default {Limits.timeout:g}); a check whose "
-                             "processes use no CPU for 10 s is stopped too, and any check "
-                             "after ten times S on the clock")
+                        help=f"CPU seconds per check (default {Limits.timeout:g}); a check "
+                             "whose processes use no CPU for 10 s (or S, if less) is stopped "
+                             "too, and any check after ten times S on the clock")
     parser.add_argument("--memory", type=argument("memory", whole(64)),
                         default=Limits.memory_mb, metavar="MB",
                         help=f"address space per process (default {Limits.memory_mb})")

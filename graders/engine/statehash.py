@@ -71,6 +71,13 @@ _EMPTY: tuple[Any, ...] = ((), [], range(0), "", b"", {}, {}.values(), {}.items(
 _ITERATORS = frozenset(type(iter(x)) for x in _EMPTY)
 
 
+def _locals(frame: FrameType) -> dict[str, Any]:
+    """A frame's own variables, without the temporaries pytest's assertion rewriting adds
+    to the kit's modules when they run under pytest (``@py_assert1``: not the program's
+    state, and a state must be the same under pytest and without it)."""
+    return {k: v for k, v in frame.f_locals.items() if not k.startswith("@py_")}
+
+
 class Unknown(Exception):
     """Part of the state cannot be read exactly."""
 
@@ -315,7 +322,7 @@ def fingerprint(run: RunLike, clock_read: bool) -> tuple[tuple[object, ...] | No
                 stack.append(("moved", t.steps))
             for frame, _ in frames:
                 stack.append((freezer.identity(frame.f_code), frame.f_lasti,
-                              freeze(dict(frame.f_locals))))
+                              freeze(_locals(frame))))
             deadline = None if t.deadline is None else t.deadline - run.now
             threads.append((t.status, tuple(stack), freeze(t.held), freeze(t.sems),
                             freeze(t.queue.owner) if t.queue is not None else None,

@@ -24,7 +24,7 @@ class Limits:
     """What one submission may use. Times are per check unless named otherwise."""
 
     timeout: float = 30.0          # CPU seconds for one check (graders.grading.patience)
-    idle: float = 10.0             # seconds in which a check's processes use no CPU at all
+    idle: float | None = None      # seconds in which a check's processes use no CPU at all
     backstop_factor: float = 10.0  # times ``timeout`` on the clock: stopped whatever it did
     memory_mb: int = 2048          # address space of each process
     max_processes: int = 16        # processes the submission may fork (per check)
@@ -37,6 +37,12 @@ class Limits:
         """CPU limit of each process of a check: a little more than the check's budget, so
         the supervisor normally stops it first and leaves a thread dump."""
         return int(self.timeout) + 5
+
+    @property
+    def idle_seconds(self) -> float:
+        """How long a check may use no CPU at all (blocked outside the engine): ``idle`` if
+        set, else 10 s, or the CPU budget if that is shorter."""
+        return self.idle if self.idle is not None else min(10.0, self.timeout)
 
     @property
     def backstop(self) -> float:

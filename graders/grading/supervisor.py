@@ -291,7 +291,7 @@ def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str,
     status: int | None = None
     too_many = False
     timed_out: str | None = None
-    patience = Patience(limits.timeout, limits.idle, limits.backstop, start)
+    patience = Patience(limits.timeout, limits.idle_seconds, limits.backstop, start)
     reaped_before = _reaped_cpu()
     next_count = start
     eof = False
@@ -386,7 +386,7 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: str | No
              too_many: bool, dump: str, limits: Limits) -> dict[str, Any]:
     base = {"topic": spec["topic"], "check": spec["check"]}
     if timed_out:
-        text = _STOPPED[timed_out].format(timeout=limits.timeout, idle=limits.idle,
+        text = _STOPPED[timed_out].format(timeout=limits.timeout, idle=limits.idle_seconds,
                                           backstop=limits.backstop)
         if dump.strip():
             text += "\nWhere the threads were when it was stopped:\n" + dump.rstrip()
