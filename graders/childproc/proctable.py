@@ -26,14 +26,19 @@ def table() -> dict[int, tuple[str, int, int, int]]:
         if not name.isdigit():
             continue
         try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                raw = f.read()
-            fields = raw[raw.rfind(b")") + 2:].split()
+            fields = _stat(int(name))
             found[int(name)] = (fields[0].decode(), int(fields[1]), int(fields[2]),
                                 int(fields[3]))
         except (OSError, IndexError, ValueError):
             continue
     return found
+
+
+def _stat(pid: int) -> list[bytes]:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first)."""
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        raw = f.read()
+    return raw[raw.rfind(b")") + 2:].split()
 
 
 def alive(info: tuple[str, int, int, int]) -> bool:
@@ -138,10 +143,7 @@ def cpu_seconds(pids: list[int]) -> float:
     ticks = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                raw = f.read()
-            fields = raw[raw.rfind(b")") + 2:].split()
-            ticks += sum(int(x) for x in fields[11:15])   # utime stime cutime cstime
+            ticks += sum(int(x) for x in _stat(pid)[11:15])   # utime stime cutime cstime
         except (OSError, IndexError, ValueError):
             continue
     return ticks / _TICK
