@@ -104,6 +104,10 @@ class _Receive:
         tag = "" if self.tag == ANY_TAG else f" with tag {self.tag}"
         if self.source == ANY_SOURCE:
             return f"waits to receive a message{tag} from any rank"
+        assert self.universe is not None
+        if self.universe.ended(self.source, threads):   # no message can come any more
+            return (f"waits to receive from rank {self.source}{tag}, which has ended "
+                    "without sending it")
         return f"waits to receive from rank {self.source}{tag}"
 
 
@@ -136,7 +140,7 @@ class _Collective:
     def wait_words(self, view: ThreadView, threads: Sequence[ThreadView], what: str) -> str:
         missing = self.missing()
         u = self.universe
-        ended = [r for r in missing if (t := u.thread_of(r)) is not None and t.status == DONE]
+        ended = [r for r in missing if u.ended(r, threads)]
         names = ", ".join(f"rank {r}" for r in missing)
         why = ("" if not ended else " (" + ", ".join(f"rank {r}" for r in ended)
                + (" has" if len(ended) == 1 else " have") + " ended without calling it)")
@@ -167,6 +171,15 @@ class Universe:
                  and t.status != DONE]
         found.sort(key=lambda t: t.status != BLOCKED)
         return found[0] if found else None
+
+    def ended(self, rank: int, threads: Sequence[ThreadView]) -> bool:
+        """Whether ``rank`` had ended when the verdict was reached (``threads``: the views of
+        that moment; a report is written after every rank has unwound)."""
+        proc = self.ranks[rank] if 0 <= rank < self.size else None
+        if proc is None or proc.thread is None:
+            return False
+        tid = proc.thread.tid
+        return any(v.tid == tid and v.status == DONE for v in threads)
 
     def check_rank(self, rank: int, any_ok: bool = False) -> None:
         if not (0 <= rank < self.size or (any_ok and rank == ANY_SOURCE)):

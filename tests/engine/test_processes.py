@@ -166,6 +166,14 @@ def test_a_manager_waiting_on_workers_in_a_fixed_order(kit):
                                           "rank 3 waits to receive from rank 0."]
 
 
+def test_a_receive_from_a_rank_that_ended_says_so(kit):
+    _, f = _found(kit, MPI, "manager_without_stop", size=3)
+    assert f.bug_class == BugClass.DEADLOCK
+    for rank in (1, 2):
+        assert (f"rank {rank} waits to receive from rank 0, which has ended without sending "
+                "it.") in f.details.splitlines()
+
+
 # ------------------------------------------------------------------ correct programs
 CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_stop", None),
            (IPC, "locked_counter", None), (IPC, "queue_get_then_join", None),

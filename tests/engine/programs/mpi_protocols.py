@@ -102,6 +102,17 @@ def manager_fixed_order(tasks=2):
     return total
 
 
+def manager_without_stop(tasks=2):
+    """Buggy: the manager collects every result and returns, never sending the stop message:
+    the workers wait for their next task from a rank that has ended."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if rank != 0:
+        return _worker()
+    for i in range(tasks):
+        comm.send(i, dest=1 + i % (size - 1))
+    return sum(comm.recv(source=MPI.ANY_SOURCE) for _ in range(tasks))
+
+
 def manager_any_order(tasks=2):
     """Fixed: the manager takes results as they come, one per task handed out."""
     rank, size = comm.Get_rank(), comm.Get_size()
