@@ -1,7 +1,7 @@
 """The second signal for the distributed_memory topic: the reference solution and its
 alternatives under real ``mpiexec -n 1..4`` (MPICH from the ``mpich`` wheel, the one the
-README installs), and the starter's head-to-head sends hanging for real once the messages
-are bigger than MPI's eager limit.
+README installs); the starter's head-to-head sends hanging for real once the messages are
+bigger than MPI's eager limit; and each wrong fix the grader calls a deadlock hanging too.
 
 Each run is its own session under a hard timeout. Every rank arms
 ``faulthandler.dump_traceback_later`` into a file of its own, so a run that hangs leaves one
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.catalog import KIT
+from graders.catalog import KIT, topic
 from graders.interpreter_tools import find_tool
 from graders.variants import checkout
 
@@ -160,3 +160,36 @@ def test_head_to_head_sends_of_big_blocks_hang_on_real_mpi(tmp_path: Path) -> No
     for r, f in enumerate(files):
         last = f.read_text().rsplit("Thread 0x", 1)[-1]      # the latest dump
         assert f'cluster.py", line {send} in swap' in last, f"rank {r}:\n{last}"
+
+
+def _stuck_line(dump: str) -> str | None:
+    """The line of cluster.py a rank stood at in both of its last two dumps, if the same."""
+    tops = [next((line.strip() for line in d.splitlines() if 'cluster.py"' in line), None)
+            for d in dump.split("Thread 0x")[1:]]
+    return tops[-1] if len(tops) >= 2 and tops[-1] is not None and tops[-1] == tops[-2] else None
+
+
+DEADLOCKS = sorted(name for name, fix in topic("distributed_memory").wrong.items()
+                   if fix.bug == "deadlock")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fix", DEADLOCKS)
+def test_what_the_grader_calls_a_deadlock_hangs_on_real_mpi(fix: str, tmp_path: Path) -> None:
+    """Each wrong fix the grader rejects as a deadlock hangs under real mpiexec -n 4 too
+    (small messages and all): some rank stays at one line of cluster.py, dump after dump."""
+    dumps = tmp_path / "dumps"
+    with checkout("distributed_memory", SOLUTION / "wrong" / f"{fix}.diff") as folder:
+        child = _start(folder, dumps, 4, _PROGRAMS.format(big=10), after=3)
+        try:
+            deadline = time.monotonic() + 120    # long enough for a loaded machine
+            stuck: list[str] = []
+            while time.monotonic() < deadline and child.poll() is None and not stuck:
+                time.sleep(0.5)
+                stuck = [line for r in range(4) if (dumps / f"rank{r}.txt").exists()
+                         and (line := _stuck_line((dumps / f"rank{r}.txt").read_text()))]
+            finished = child.poll() is not None
+        finally:
+            out, err = _stop(child)
+    assert not finished, f"{fix} finished on real MPI:\n{out}\n{err[-2000:]}"
+    assert stuck, f"no rank stayed at one line of cluster.py:\n{_dumps(dumps, 4)}"
