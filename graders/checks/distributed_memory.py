@@ -137,13 +137,17 @@ def workers_stop(folder: Path, settings: Settings) -> Exploration:
 
 @check("distributed_memory")
 def counts_in_order(folder: Path, settings: Settings) -> Exploration:
-    """count_words(texts): rank 0 returns the counts in the order of the texts."""
+    """count_words(texts): rank 0 returns the counts in the order of the texts. On 4 ranks
+    with more texts than workers: answers come out of order on many schedules (a counts list
+    that happens to come out right, as insert() does for most orders, is caught within some
+    tens of schedules), and every worker has a task, so a missed stop message fails
+    workers_stop rather than this check."""
 
     def scenario(module: Any) -> None:
         require(module, "count_words", ["texts"])
         rng = _rng()
-        size = rng.choice((2, 3, 4))
-        texts = _texts(rng, rng.choice((3, 4, 6)))   # at least one text per worker
+        size = 4                      # three workers (one alone answers in order)
+        texts = _texts(rng, rng.choice((4, 6, 8)))   # more texts than workers
         got = mpiexec(module.count_words, size, texts)[0]
         want = [len(t.split()) for t in texts]
         if got != want:
