@@ -140,8 +140,8 @@ def counts_in_order(folder: Path, settings: Settings) -> Exploration:
     """count_words(texts): rank 0 returns the counts in the order of the texts. On 4 ranks
     with more texts than workers: answers come out of order on many schedules (a counts list
     that happens to come out right, as insert() does for most orders, is caught within some
-    tens of schedules), and every worker has a task, so a missed stop message fails
-    workers_stop rather than this check."""
+    tens of schedules), and every worker gets a task, so stopping only the workers that had
+    one fails workers_stop, not this check."""
 
     def scenario(module: Any) -> None:
         require(module, "count_words", ["texts"])
