@@ -8,6 +8,9 @@ Each run is its own session under a hard timeout. Every rank arms
 stack dump per rank: where each one waits. The engine's verdicts never depend on this run;
 it shows that what the grader accepts runs on real MPI, and that what it rejects as a
 deadlock really hangs there.
+
+MPICH's ``mpiexec`` (hydra) starts local ranks by forking, with no ssh, and runs as root
+without any flag or setting (Open MPI's would need ``--allow-run-as-root``).
 """
 
 from __future__ import annotations
