@@ -26,8 +26,11 @@ replay draws the same.
 
 Getting stuck is ``finishes``'s failure: the other checks go on past runs that get stuck
 (:func:`support.past_stuck`). However a sort splits, no run may start more than HARD_CAP
-threads: the start that would pass it fails the run at once (too many threads), so a sort
-that splits for ever never makes hundreds of threads on the grading machine.
+threads: the module's ``threading.Thread`` refuses the start that would pass it (too many
+threads), and the probes stop a run over it that started its threads another way (a pool
+per split), so a sort that splits for ever never makes hundreds of threads on the grading
+machine. Only the student's module's names are changed for that, never a class of the engine
+or of the standard library, which class grading's integrity check compares.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Settings, explore, fail, label
+from graders.engine import Exploration, Settings, explore, fail, label, threads_started
 
 from . import check
 from .support import past_stuck, require, student_file
@@ -130,6 +133,7 @@ def _sort_cases(folder: Path, settings: Settings, cases: tuple[_Case, ...],
         watch = _Watch(case, gather)
 
         def sort_small(pile: Any) -> list[Paper]:
+            _stop_if_over_cap(case)
             watch.small += 1
             watch.enter()
             try:
@@ -138,6 +142,7 @@ def _sort_cases(folder: Path, settings: Settings, cases: tuple[_Case, ...],
                 watch.leave()
 
         def merge(left: Any, right: Any) -> list[Paper]:
+            _stop_if_over_cap(case)
             total = len(left) + len(right)
             if total < case.cutoff and not (0 < watch.short_split <= total):
                 watch.short_split = total
@@ -149,56 +154,65 @@ def _sort_cases(folder: Path, settings: Settings, cases: tuple[_Case, ...],
 
         module.sort_small = sort_small
         module.merge = merge
-        _cap_threads(watch)
+        _cap_threads(module, case)
         result = sort_papers(list(papers), case.cutoff)
+        watch.started = _started()
         if ended is not None:
             ended[0] += 1
         judge(watch, papers, result)
 
-    try:
-        return explore(scenario, [student_file(folder, FILE)], settings)
-    finally:
-        _uncap_threads()
+    return explore(scenario, [student_file(folder, FILE)], settings)
 
 
-#: The watch of the run under way, which the capped ``start`` counts for, and the stand-in
-#: Thread class whose ``start`` is capped, with the original ``start``.
-_counting: list[_Watch | None] = [None]
-_capped: list[tuple[Any, Any]] = []
+class _ThreadingView:
+    """The ``threading`` module as the student's module sees it during a check: the same,
+    but its ``Thread`` is ``capped``."""
+
+    def __init__(self, capped: type) -> None:
+        self.Thread = capped
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(threading, name)
 
 
-def _cap_threads(watch: _Watch) -> None:
-    """Count every thread started in this run for ``watch``, and fail the run at the start
-    that would pass HARD_CAP. The cap stays on the engine's Thread class until the
-    exploration ends (:func:`_uncap_threads`, outside any run), so a run whose threads never
-    unwind cannot leave a stale cap behind for another check."""
-    _counting[0] = watch
-    if _capped:
-        return
+def _started() -> int:
+    """Threads the program started in this run (the main thread excluded), pools' too."""
+    return len(threads_started())
+
+
+def _stop_if_over_cap(case: _Case) -> None:
+    if _started() > HARD_CAP:
+        fail(Bug.TOO_MANY_THREADS,
+             f"{case} started more than {HARD_CAP} threads, and the grader stopped it "
+             "there: piles are split again and again, each in new threads. A pile of at "
+             "most `cutoff` papers is sorted with sort_small(), without new threads.")
+
+
+def _cap_threads(module: Any, case: _Case) -> None:
+    """Make the module's ``threading.Thread`` (and a ``Thread`` it imported by name) refuse
+    the start that would pass HARD_CAP. Only the module's own names change: the engine's
+    classes and the standard library stay as they are (class grading's integrity check
+    compares them). Threads started another way (a pool's) are counted by the probes of
+    sort_small() and merge(), which stop a run over the cap as soon as one is called."""
     stand_in = threading.Thread           # the engine's, while a run is under way
-    real_start = stand_in.start
 
-    def start(thread: threading.Thread) -> None:
-        counted = _counting[0]
-        if counted is not None:
-            counted.started += 1
-            if counted.started > HARD_CAP:
+    class Capped(stand_in):               # type: ignore[valid-type,misc]
+        def start(self) -> None:
+            if _started() >= HARD_CAP:
                 fail(Bug.TOO_MANY_THREADS,
-                     f"{counted.case} started more than {HARD_CAP} threads, and the grader "
+                     f"{case} was about to start thread {HARD_CAP + 1}, and the grader "
                      "stopped it there: piles are split again and again, each in new "
                      "threads. A pile of at most `cutoff` papers is sorted with "
                      "sort_small(), without new threads.")
-        real_start(thread)
+            super().start()
 
-    _capped.append((stand_in, real_start))
-    stand_in.start = start                # type: ignore[method-assign,assignment]
-
-
-def _uncap_threads() -> None:
-    _counting[0] = None
-    while _capped:
-        stand_in, real_start = _capped.pop()
-        stand_in.start = real_start
+    Capped.__name__ = Capped.__qualname__ = "Thread"
+    names = vars(module)
+    for name, value in list(names.items()):
+        if value is threading:
+            names[name] = _ThreadingView(Capped)
+        elif value is stand_in:
+            names[name] = Capped
 
 
 def _as_list(watch: _Watch, result: Any) -> list[Any]:
