@@ -60,7 +60,9 @@ class Bug(StrEnum):
     NO_EXIT = "no exit"
     NO_OVERLAP = "no overlap"
     NO_SAVER = "no saver"
+    NO_SPEEDUP = "no speedup"
     NO_THREADS = "no threads"
+    OUT_OF_ORDER = "out of order"
     OVER_CAPACITY = "over capacity"
     OVERFULL = "overfull"
     NOT_A_THREAD = "not a thread"
@@ -80,6 +82,7 @@ class Bug(StrEnum):
     RUNS_BEFORE_ARRIVAL = "runs before arrival"
     SAVER_STILL_RUNNING = "saver still running"
     SEGMENT_LEFT = "segment left"
+    SERIAL_PART_REPEATED = "serial part repeated"
     SHARED_FORK = "shared fork"
     SHARED_TOOL = "shared tool"
     SINGLE_PROCESS = "single process"
@@ -87,6 +90,7 @@ class Bug(StrEnum):
     SLOW_WORK_UNDER_LOCK = "slow work under lock"
     STOPPED_EARLY = "stopped early"
     TOO_MANY_PROCESSES = "too many processes"
+    TOO_MANY_THREADS = "too many threads"
     TOOL_KEPT = "tool kept"
     TURNED_AWAY = "turned away"
     TWO_AT_THE_LADLE = "two at the ladle"
@@ -103,6 +107,7 @@ class Bug(StrEnum):
     WRONG_PORTIONS = "wrong portions"
     WRONG_RESULT = "wrong result"
     WRONG_SCHEDULE = "wrong schedule"
+    WRONG_TIMING = "wrong timing"
 
     # ---- what class grading's sandbox decides around a check (graders/grading/supervisor.py)
     #: the grader could not run the check for reasons of its own: never the student's fault
