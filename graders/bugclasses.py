@@ -34,6 +34,9 @@ class Bug(StrEnum):
     #: the code under test could not be loaded (a missing file or function, a syntax error)
     LOAD_ERROR = "load error"
     COLLECTIVE_MISMATCH = "collective mismatch"
+    BLOCKING_CALL = "blocking call"
+    MISSING_AWAIT = "missing await"
+    LOST_EXCEPTION = "lost exception"
 
     # ---- what the topics' checks detect (graders/checks/)
     BAD_TIMELINE = "bad timeline"
