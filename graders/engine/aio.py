@@ -164,6 +164,12 @@ class ControlledLoop(asyncio.BaseEventLoop):
         self._loop_ts = ctx[1]
         super().run_forever()
 
+    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
+        """Wait for the executor's threads however long they take. The timeout asyncio.run
+        gives (3.12+: 300 s) is for threads stuck on a real machine; here a thread can only
+        be slow, the clock would pass it by, and a thread that never ends is a verdict."""
+        await super().shutdown_default_executor()
+
     def close(self) -> None:
         if not self.is_closed():
             self._lost_exceptions()
@@ -192,7 +198,8 @@ class ControlledLoop(asyncio.BaseEventLoop):
         ready = me._ready
         if not ready and not me._stopping:
             self._idle(scheduled[0]._when if scheduled else None)
-        elif scheduled and ready and self._turns >= SPIN_TURNS * len(self._ready_tasks()):
+        elif scheduled and self._turns >= SPIN_TURNS and self._turns >= SPIN_TURNS * len(
+                self._ready_tasks()):
             self._pass_time(scheduled[0]._when)
         self._timers_due()
         if not ready:
