@@ -63,12 +63,15 @@ class TaskHandle:
         self._state: ThreadState | None = None
 
     def waited_for(self, kind: str) -> ThreadState | None:
-        """Whoever awaits this task (or the loop, for its step) waits for its thread."""
-        return self._state
+        """Whoever awaits this task (or the loop, for its step) waits for its thread; the
+        task itself, before its first step, waits for the loop ("new")."""
+        return self._state if kind in ("await", "step") else None
 
     def wait_words(self, t: Any, threads: object, what: str) -> str:
         if t.kind == "step":
             return f"runs the event loop and waits for a step of {self.name} to end"
+        if t.kind == "new":
+            return "has not started: it waits for its first turn on the event loop"
         return f"awaits {self.name}"
 
 
@@ -132,6 +135,7 @@ class ControlledLoop(asyncio.BaseEventLoop):
         self._last: ThreadState | None = None
         self._stepping: ThreadState | None = None     # the task whose step runs now
         self._blocked_for = 0.0       # how long the clock passed while it was blocked
+        self._logged = 0              # len(run.events) when that step began
         # Livelock by state reads threads' frames: a suspended coroutine is on none, so two
         # states that differ only there would look alike. The step budget still ends a spin.
         run.state_at = sys.maxsize
@@ -294,9 +298,9 @@ class ControlledLoop(asyncio.BaseEventLoop):
                 self._named += 1
                 name = f"Task-{self._named}"
                 task.set_name(name)         # the same name in every run
-                qualname = getattr(coro, "__qualname__", "")
-                if qualname:
-                    name += f" ({qualname})"
+                function = getattr(coro, "__name__", "")
+                if function:
+                    name += f" ({function})"
             frame = getattr(coro, "cr_frame", None)
             names = dict(frame.f_locals) if frame is not None else {}
             tt = self._threads[task] = _TaskThread(task, TaskHandle(name, names))
@@ -319,7 +323,7 @@ class ControlledLoop(asyncio.BaseEventLoop):
         loop_ts = self._loop_ts
         assert loop_ts is not None
         tt.work = handle
-        logged = len(run.events)
+        self._logged = len(run.events)
         self._stepping, self._blocked_for = ts, 0.0
         run.wake(ts, None)
         run.block(loop_ts, WaitQueue(tt.handle, "step"), None, obj=tt.handle)
@@ -328,8 +332,8 @@ class ControlledLoop(asyncio.BaseEventLoop):
             raise Aborted
         self._turns += 1
         self._last = ts
-        if self._blocked_for > 0:
-            self._blocked_loop(ts, self._blocked_for, logged)
+        if self._blocked_for > 0:      # (the verdict is in: see clock_passes)
+            raise Aborted
 
     def clock_passes(self, seconds: float) -> None:
         """Called by the run as its clock passes: a task that waits for time in the middle
@@ -339,6 +343,8 @@ class ControlledLoop(asyncio.BaseEventLoop):
         ts = self._stepping
         if ts is not None and ts.status == BLOCKED and (ts.deadline is not None or not any(
                 t.status == RUNNABLE for t in self._engine_run.threads)):
+            if not self._blocked_for:
+                self._blocked_loop(ts, seconds)
             self._blocked_for += seconds
 
     def _serve(self, tt: _TaskThread) -> None:
@@ -413,12 +419,13 @@ class ControlledLoop(asyncio.BaseEventLoop):
         return "awaits a future nothing will complete"
 
     # ---------------------------------------------------------- verdicts
-    def _blocked_loop(self, ts: ThreadState, seconds: float, logged: int) -> None:
-        """The clock passed during a step of ``ts`` (logged from entry ``logged`` on): the
-        report names the line where it first blocked."""
+    def _blocked_loop(self, ts: ThreadState, seconds: float) -> None:
+        """The verdict, the first time the clock passes while the step of ``ts`` waits: the
+        report names the line where it blocked. (It may never end: a task that waits with
+        time.sleep for another one to move holds up the very task it waits for.)"""
         run = self._engine_run
         site = None
-        for ev in run.events[logged:]:
+        for ev in run.events[self._logged:]:
             if ev.tid != ts.tid:
                 continue
             if ev.note == "blocked":
@@ -428,9 +435,8 @@ class ControlledLoop(asyncio.BaseEventLoop):
         place = f" at {where(site)}" if site is not None else ""
         run.fail(Stated(
             bug_class=BugClass.BLOCKING_CALL, thread=ts.name,
-            message=f"{ts.name} blocked the event loop for {seconds:g}s{place}: while it "
-            "waited, no other task could run."))
-        raise Aborted
+            message=f"{ts.name} blocked the event loop{place}: for {seconds:g}s, no other "
+            "task could run."))
 
     def _lost_exceptions(self) -> None:
         """A task that ended with an exception nobody retrieved: asyncio would only log it

@@ -27,7 +27,7 @@ def _replayed(name: str, token: str) -> Any:
 @pytest.mark.parametrize(("program", "bug", "words"), [
     ("lost_update", "lost update", "expected a balance of 15, found"),
     ("blocking_sleep", BugClass.BLOCKING_CALL,
-     "blocked the event loop for 1s at aio_programs.py, line 51 (`time.sleep(1.0)`)"),
+     "blocked the event loop at aio_programs.py, line 51 (`time.sleep(1.0)`): for 1s"),
     ("fire_and_forget", BugClass.LOST_EXCEPTION, "ValueError: the disk is full"),
     ("unawaited_task", "work not done", "expected 1 job done, found 0"),
     ("lock_across_await", BugClass.DEADLOCK, "each wait for the next, in a cycle"),
