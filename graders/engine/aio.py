@@ -132,6 +132,7 @@ class ControlledLoop(asyncio.BaseEventLoop):
         self._wake = WaitQueue(self, "loop")
         self._named = 0
         self._turns = 0               # tasks' steps since the clock last passed
+        self._left = 0                # callbacks of the current batch still to run
         self._last: ThreadState | None = None
         self._stepping: ThreadState | None = None     # the task whose step runs now
         self._blocked_for = 0.0       # how long the clock passed while it was blocked
@@ -191,34 +192,42 @@ class ControlledLoop(asyncio.BaseEventLoop):
 
     # ---------------------------------------------------------- one turn
     def _run_once(self) -> None:
+        """One ready callback. As in asyncio, the callbacks ready when an iteration begins
+        (due timers appended) form a batch that runs before any callback scheduled during
+        it; within the batch, plain callbacks keep their order and the strategy orders the
+        tasks. So a ready task waits at most one batch: none is starved, as none is in
+        asyncio."""
         run = self._engine_run
         me: Any = self
         if run.aborting:
             raise Aborted
-        scheduled = me._scheduled
-        while scheduled and scheduled[0]._cancelled:
-            me._timer_cancelled_count -= 1
-            heapq.heappop(scheduled)._scheduled = False
         ready = me._ready
-        if not ready and not me._stopping:
-            self._idle(scheduled[0]._when if scheduled else None)
-        elif scheduled and self._turns >= SPIN_TURNS and self._turns >= SPIN_TURNS * len(
-                self._ready_tasks()):
-            self._pass_time(scheduled[0]._when)
-        self._timers_due()
-        if not ready:
-            return
+        self._left = min(self._left, len(ready))
+        if not self._left:
+            scheduled = me._scheduled
+            while scheduled and scheduled[0]._cancelled:
+                me._timer_cancelled_count -= 1
+                heapq.heappop(scheduled)._scheduled = False
+            if not ready and not me._stopping:
+                self._idle(scheduled[0]._when if scheduled else None)
+            elif scheduled and self._turns >= SPIN_TURNS and self._turns >= SPIN_TURNS * len(
+                    self._ready_tasks(len(ready))):
+                self._pass_time(scheduled[0]._when)
+            self._timers_due()
+            self._left = len(ready)
+            if not ready:
+                return
         head = ready[0]
-        if head._cancelled:
-            ready.popleft()
-            return
-        if self._task_of(head) is None:
+        if head._cancelled or self._task_of(head) is None:
             ready.popleft()               # a plain callback: in the order it was scheduled
-            head._run()
+            self._left -= 1
+            if not head._cancelled:
+                head._run()
             return
         chosen = self._choose()
         handle = next(h for h in ready if self._task_of(h) is chosen.task)
         ready.remove(handle)
+        self._left -= 1
         self._step(chosen, handle)
 
     def _task_of(self, handle: asyncio.Handle) -> asyncio.Task[Any] | None:
@@ -227,10 +236,13 @@ class ControlledLoop(asyncio.BaseEventLoop):
             return owner
         return None
 
-    def _ready_tasks(self) -> list[_TaskThread]:
+    def _ready_tasks(self, batch: int) -> list[_TaskThread]:
+        """The tasks with a step among the first ``batch`` ready callbacks, in order."""
         found: list[_TaskThread] = []
         me: Any = self
-        for h in me._ready:
+        for i, h in enumerate(me._ready):
+            if i == batch:
+                break
             task = self._task_of(h)
             if task is not None and not h._cancelled:
                 tt = self._thread_of(task)
@@ -241,7 +253,7 @@ class ControlledLoop(asyncio.BaseEventLoop):
     def _choose(self) -> _TaskThread:
         """The ready task whose step runs next: the strategy's pick, the head by default."""
         run = self._engine_run
-        tasks = self._ready_tasks()
+        tasks = self._ready_tasks(self._left)
         if len(tasks) == 1:
             return tasks[0]
         options = [self._ts_of(tt) for tt in tasks]

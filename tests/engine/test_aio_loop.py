@@ -35,6 +35,7 @@ def _replayed(name: str, token: str) -> Any:
      "called save() at aio_programs.py, line 133 (`save(results, 1)`) without `await`"),
     ("waits_forever", BugClass.DEADLOCK, "to be set"),
     ("oversold", "oversold", "sold 2 of 1 item"),
+    ("cpu_blocks_the_loop", "loop blocked", "no other task ran while the work was done"),
 ])
 def test_each_bug_is_found_and_replayed(program: str, bug: str, words: str) -> None:
     found = _explore(program)
@@ -72,7 +73,7 @@ def test_the_interleaving_has_a_column_per_task() -> None:
 
 CORRECT = ["no_lost_update", "no_blocking_sleep", "awaited_tasks", "ordered_locks",
            "queue_timeout_semaphore", "not_oversold", "to_thread_and_back",
-           "sync_entry_runs_loop"]
+           "sync_entry_runs_loop", "cpu_yields_to_others"]
 
 
 @pytest.mark.parametrize("program", CORRECT)

@@ -247,3 +247,40 @@ async def to_thread_and_back():
 def sync_entry_runs_loop():
     """A plain function that calls asyncio.run, as a student's main() would."""
     return asyncio.run(to_thread_and_back())
+
+
+async def crunch(progress, chunks, cooperative):
+    total = 0
+    for chunk in range(chunks):
+        for i in range(100):               # CPU work: no await inside
+            total += i
+        progress.append(f"work {chunk}")
+        if cooperative:
+            await asyncio.sleep(0)         # lets the others run between chunks
+    return total
+
+
+async def ticker(progress, stop):
+    while not stop.is_set():
+        progress.append("tick")
+        await asyncio.sleep(0)
+
+
+async def cpu_work(cooperative):
+    progress, stop = [], asyncio.Event()
+    tick = asyncio.create_task(ticker(progress, stop))
+    await asyncio.sleep(0)
+    await crunch(progress, 3, cooperative)
+    stop.set()
+    await tick
+    first, last = progress.index("work 0"), progress.index("work 2")
+    if "tick" not in progress[first:last]:
+        fail("loop blocked", f"no other task ran while the work was done: {progress}")
+
+
+async def cpu_blocks_the_loop():
+    await cpu_work(cooperative=False)
+
+
+async def cpu_yields_to_others():
+    await cpu_work(cooperative=True)
