@@ -186,9 +186,13 @@ class ControlledLoop(asyncio.BaseEventLoop):
         the run's tasks (a task destroyed pending, an exception never retrieved) is the
         engine's doing, and not shown."""
         run = self._engine_run
+        if scheduler.active is not run or run.aborting:
+            return
         exc = context.get("exception")
-        if scheduler.active is run and not run.aborting and isinstance(exc, BaseException):
+        if isinstance(exc, BaseException):
             run.fail_with_exception(self._loop_ts or run.threads[0], exc)
+        else:
+            super().call_exception_handler(context)     # (a message alone: logged)
 
     # ---------------------------------------------------------- one turn
     def _run_once(self) -> None:

@@ -410,6 +410,8 @@ def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
             fresh: Sequence[str] = DEFAULT_FRESH,
             processes: Processes | None = None) -> Exploration:
     """Run ``entry(*modules)`` over many schedules; ``files`` are loaded fresh and traced.
+    An ``async def`` entry runs on a controlled event loop (:mod:`.aio`), as does any
+    ``asyncio.run`` in the program.
 
     ``processes``: run ``multiprocessing`` (and, if it asks, ``mpi4py``) on controlled
     processes (:mod:`.processes`); without it neither is touched.
