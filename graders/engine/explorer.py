@@ -10,8 +10,10 @@ so, and why it may not have.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
+import inspect
 import os
 import random
 import sys
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import lockorder, monitoring, scheduler, strategies
+from . import aio, lockorder, monitoring, scheduler, strategies
 from .findings import Misuse, Stated, Stuck
 from .ipc import installed as processes_installed
 from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
@@ -177,7 +179,9 @@ class _Explorer:
                 raise scheduler.Aborted from None
             run.modules = modules
             try:
-                entry(*modules)
+                result = entry(*modules)
+                if inspect.iscoroutine(result):    # an async scenario: run on a controlled loop
+                    asyncio.run(result)
             except LoadError as exc:
                 run.fail(Stated(bug_class=BugClass.LOAD_ERROR, message=str(exc)))
                 raise scheduler.Aborted from None
@@ -198,6 +202,7 @@ class _Explorer:
                 run.used_random = random.getstate() != drawn
         finally:
             scheduler.active = None
+            aio.settle(run)
             self.program.unload()
         strategy.finished(run)
         return run
@@ -405,6 +410,8 @@ def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
             fresh: Sequence[str] = DEFAULT_FRESH,
             processes: Processes | None = None) -> Exploration:
     """Run ``entry(*modules)`` over many schedules; ``files`` are loaded fresh and traced.
+    An ``async def`` entry runs on a controlled event loop (:mod:`.aio`), as does any
+    ``asyncio.run`` in the program.
 
     ``processes``: run ``multiprocessing`` (and, if it asks, ``mpi4py``) on controlled
     processes (:mod:`.processes`); without it neither is touched.
@@ -422,20 +429,21 @@ def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
 
 
 def explore_target(spec: str, settings: Settings | None = None) -> Exploration:
-    """Explore ``PATH/TO/FILE.py:FUNCTION``: the function runs as the main thread."""
+    """Explore ``PATH/TO/FILE.py:FUNCTION``: the function runs as the main thread
+    (an ``async def`` one on a controlled event loop)."""
     path, sep, func = spec.rpartition(":")
     if not sep or not path or not func:
         raise LoadError(f"{spec!r}: expected PATH/TO/FILE.py:FUNCTION")
     if not func.isidentifier():
         raise LoadError(f"{spec!r}: {func!r} is not a function name")
 
-    def entry(module: Any) -> None:
+    def entry(module: Any) -> object:
         target = getattr(module, func, None)
         if target is None:
             raise LoadError(f"{path}: no function named {func!r}")
         if not callable(target):
             raise LoadError(f"{path}: {func!r} is not a function")
-        target()
+        return target()        # (a coroutine, for an async function: the explorer runs it)
 
     return explore(entry, [path], settings)
 

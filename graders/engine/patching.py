@@ -28,7 +28,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from . import machine, primitives, queues, threads, timing
+from . import aio, machine, primitives, queues, threads, timing
 from .verdicts import LoadError
 
 _MISSING = object()
@@ -74,12 +74,14 @@ def _plan() -> list[tuple[Any, str, Any]]:
 
 @contextmanager
 def stand_ins_installed() -> Iterator[None]:
-    """Replace the real primitives with the engine's for the duration of the block."""
+    """Replace the real primitives with the engine's for the duration of the block (and
+    asyncio's event loops with controlled ones: :mod:`.aio`)."""
     saved = [(mod, name, mod.__dict__.get(name, _MISSING)) for mod, name, _ in _plan()]
     try:
         for mod, name, value in _plan():
             setattr(mod, name, value)
-        yield
+        with aio.installed():
+            yield
     finally:
         for mod, name, value in saved:
             if value is _MISSING:

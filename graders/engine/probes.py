@@ -33,7 +33,7 @@ def held_locks() -> list[str]:
 def threads_started() -> list[str]:
     """Names of the threads the program started in this run (the main thread excluded)."""
     run, _ts = _ctx()
-    return [t.name for t in run.threads[1:]]
+    return [t.name for t in run.threads[1:] if t.loop_thread is None]   # (not asyncio tasks)
 
 
 def thread_name() -> str:

@@ -194,6 +194,9 @@ class ThreadState:
         self.process: Any = None
         #: raised in it the next time it runs: its process was terminated
         self.killed: BaseException | None = None
+        #: an asyncio task's thread (:mod:`.aio`): the thread whose event loop it steps for,
+        #: which is the thread the task's code sees as its own (``current_thread()``)
+        self.loop_thread: ThreadState | None = None
 
     def __repr__(self) -> str:
         return f"<{self.name} {self.status}>"
@@ -325,6 +328,11 @@ class Run:
         # Set by waitfor: id(primitive) -> the program's name for it, taken once, when first
         # needed (see waitfor.label_of).
         self.names: dict[int, str] | None = None
+        #: id(exception) -> the asyncio task it ended: an exception re-raised where the task
+        #: is awaited is reported as the task's (:mod:`.aio`)
+        self.raised_in: dict[int, str] = {}
+        #: the controlled asyncio event loops made in the run (:mod:`.aio`)
+        self.loops: list[Any] = []
 
     # ----------------------------------------------------------------- threads
     def spawn(self, name: str, body: Callable[[], object], daemon: bool,
@@ -601,6 +609,8 @@ class Run:
     def _advance_clock(self, deadline: float | None) -> None:
         assert deadline is not None
         if deadline > self.now:
+            for loop in self.loops:
+                loop.clock_passes(deadline - self.now)
             self.now = deadline
         for t in self.threads:
             if t.status == BLOCKED and t.deadline is not None and t.deadline <= self.now:
@@ -651,11 +661,12 @@ class Run:
         self.aborting = True
 
     def fail_with_exception(self, ts: ThreadState, exc: BaseException) -> None:
+        name = self.raised_in.get(id(exc), ts.name)
         if isinstance(exc, CheckFailed):
-            self.fail(Stated(bug_class=exc.bug_class, message=exc.message, thread=ts.name))
+            self.fail(Stated(bug_class=exc.bug_class, message=exc.message, thread=name))
             return
         bug = BugClass.ASSERTION if isinstance(exc, AssertionError) else BugClass.EXCEPTION
-        self.fail(Raised(bug_class=bug, error=exc, thread=ts.name))
+        self.fail(Raised(bug_class=bug, error=exc, thread=name))
 
     def _deadlock(self) -> None:
         """No thread can run, and no timed wait is left to expire: nothing can ever wake the

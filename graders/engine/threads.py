@@ -200,7 +200,7 @@ def current_thread() -> Any:
     ctx = scheduler.here()
     if ctx is None:
         return _real_current_thread()
-    return ctx[1].handle
+    return (ctx[1].loop_thread or ctx[1]).handle
 
 
 def main_thread() -> Any:
@@ -214,14 +214,14 @@ def get_ident() -> int:
     ctx = scheduler.here()
     if ctx is None:
         return _real_get_ident()
-    return _IDENT_BASE + ctx[1].tid
+    return _IDENT_BASE + (ctx[1].loop_thread or ctx[1]).tid
 
 
 def enumerate_() -> list[Any]:
     ctx = scheduler.here()
     if ctx is None:
         return _real_enumerate()
-    return [t.handle for t in ctx[0].threads if t.status != DONE]
+    return [t.handle for t in ctx[0].threads if t.status != DONE and t.loop_thread is None]
 
 
 def active_count() -> int:

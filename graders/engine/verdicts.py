@@ -20,6 +20,12 @@ class BugClass(StrEnum):
     BLOCKED_OUTSIDE = "blocked-outside-engine"
     LOAD_ERROR = "load error"
     COLLECTIVE_MISMATCH = "collective mismatch"
+    #: asyncio: a task's step let the clock pass (time.sleep in a coroutine)
+    BLOCKING_CALL = "blocking call"
+    #: asyncio: a coroutine was made and never awaited, so it never ran
+    MISSING_AWAIT = "missing await"
+    #: asyncio: a task ended with an exception nobody retrieved
+    LOST_EXCEPTION = "lost exception"
 
 
 class CheckFailed(AssertionError):

@@ -10,6 +10,7 @@ explorer has them worded here once the run is over.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import linecache
 import os
@@ -28,6 +29,11 @@ from .verdicts import BugClass
 #: subclass the program defined may keep its locks as attributes: those are searched.)
 _ENGINE_THREADS = (Thread, MainThread, Timer)
 
+#: What reports name: the stand-ins, and asyncio's primitives (which work unchanged on the
+#: controlled loop, :mod:`.aio`).
+_NAMED = (Primitive, asyncio.Lock, asyncio.Event, asyncio.Condition, asyncio.Semaphore,
+          asyncio.Queue)
+
 
 def _names(run: Run, threads: Sequence[ThreadView]) -> dict[int, str]:
     """Map id(primitive) -> a path the program would recognise, shortest first."""
@@ -44,14 +50,18 @@ def _names(run: Run, threads: Sequence[ThreadView]) -> dict[int, str]:
             queue.append((f"{t.name}'s {type(owner).__name__}", owner, 1))
         for i, arg in enumerate(t.args):
             queue.append((f"{t.name}'s argument {i + 1}", arg, 1))
-        if type(t.handle) not in _ENGINE_THREADS:
+        task_locals = getattr(t.handle, "task_locals", None)
+        if isinstance(task_locals, dict):         # an asyncio task (aio.TaskHandle)
+            for key, value in task_locals.items():
+                queue.append((f"{key} (in {t.name})", value, 1))
+        elif type(t.handle) not in _ENGINE_THREADS:
             queue.append((t.name, t.handle, 1))
     while queue:
         path, value, depth = queue.pop(0)
         if id(value) in seen or isinstance(value, type | ModuleType):
             continue
         seen.add(id(value))
-        if isinstance(value, Primitive):
+        if isinstance(value, _NAMED):
             found.setdefault(id(value), path)
             continue
         if depth >= 3:

@@ -163,3 +163,15 @@ def test_every_registered_command_has_the_module_interface():
 def test_main_in_process_returns_the_exit_code(capsys):
     assert cli.main(["explore", RACY, "--schedules", "0"]) == 2
     assert "'0' is less than 1" in capsys.readouterr().err
+
+
+def test_an_async_target_runs_on_the_controlled_loop_and_replays(graders):
+    target = "tests/engine/programs/aio_programs.py:oversold"
+    first = graders("explore", target, "--schedules", "50")
+    assert first.returncode == 1, first.stderr
+    assert first.stdout.splitlines()[0] == "sold 2 of 1 item"
+    assert "Task-3 (buy_later)" in first.stdout
+    command = shlex.split(replay_line(first.stdout))
+    again = graders(*command[3:])
+    assert again.returncode == 1, again.stderr
+    assert again.stdout.splitlines()[0] == "sold 2 of 1 item"

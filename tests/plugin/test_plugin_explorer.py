@@ -175,3 +175,53 @@ def test_plugin_entry_point_is_registered():
 
     found = {e.name: e.value for e in entry_points(group="pytest11")}
     assert found.get("graders") == "graders.pytest_plugin"
+
+
+WALLET = """
+import asyncio
+
+
+class Wallet:
+    def __init__(self):
+        self.balance = 0
+
+
+async def pay_in(wallet, amount):
+    seen = wallet.balance
+    await asyncio.sleep(0)
+    wallet.balance = seen + amount
+"""
+
+ASYNC_TEST = """
+from graders.engine import fail
+
+
+def test_pay_in(explorer):
+    async def scenario(wallet_module):
+        import asyncio
+        wallet = wallet_module.Wallet()
+        await asyncio.gather(wallet_module.pay_in(wallet, 2), wallet_module.pay_in(wallet, 3))
+        if wallet.balance != 5:
+            fail("lost update", f"expected 5, found {wallet.balance}")
+
+    explorer.explore(scenario, ["wallet.py"])
+
+
+def test_coroutine_target(explorer):
+    explorer.explore_target("wallet.py:main")
+"""
+
+
+def test_an_async_scenario_of_a_students_coroutines_fails_and_replays(project):
+    project.makepyfile(wallet=WALLET + """
+
+async def main():
+    await pay_in(Wallet(), 1)
+""", test_wallet=ASYNC_TEST)
+    result = project.runpytest()
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(["expected 5, found *", "Replay:"])
+    token = _token(result.stdout.str())
+    again = project.runpytest("test_wallet.py::test_pay_in", "--replay", token)
+    again.assert_outcomes(failed=1)
+    again.stdout.fnmatch_lines(["expected 5, found *"])

@@ -1,0 +1,245 @@
+"""asyncio: a box office sells each seat once, lets other sales go on while a bank answers,
+charges only the buyers it gives a seat to (before telling them so), and lets a declined
+payment reach the caller with the seat free again.
+
+The scenario is a coroutine: the engine runs it on its controlled event loop, where the
+strategy picks which ready task runs next at every ``await`` that yields, and time is
+virtual. The check replaces ``charge`` with a bank of its own, which remembers who paid,
+declines the cards the check chose, and takes a moment of virtual time. The buyers are tasks
+of the check, in groups: a group comes once the one before has been served, so a seat a
+declined payment kept shows in the next group.
+
+Whether sales go on while a bank answers is judged on every schedule: the bank of that check
+keeps each payment waiting until a second one has started, or for PATIENCE ticks of virtual
+time. A sale that can go on runs long before then (time passes only when no task can run),
+so a second payment that never started is a sale that waited for the first.
+
+The engine's own asyncio verdicts show the other mistakes the README warns of: a coroutine
+never awaited (``missing await``), a blocking call in a coroutine (``blocking call``), a
+``threading.Lock`` held across an ``await`` (``deadlock``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graders.bugclasses import Bug
+from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
+
+from . import check
+from .support import require, student_file
+
+#: Ticks of 0.01 s a bank keeps a payment waiting for a second one to start.
+PATIENCE = 100
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One day at the box office: its seats and the groups of buyers, True for a buyer
+    whose card is declined."""
+
+    seats: int
+    groups: tuple[tuple[bool, ...], ...]
+
+    def __str__(self) -> str:
+        buyers = " then ".join(
+            f"{len(g)} buyer{'s' * (len(g) != 1)}"
+            + (f" ({sum(g)} declined)" if any(g) else "") for g in self.groups)
+        return f"{self.seats} seat{'s' * (self.seats != 1)}; {buyers}"
+
+    def buyers(self) -> list[tuple[int, int, bool]]:
+        """(group, buyer, declined) for every buyer of the day, numbered across groups."""
+        out, n = [], 0
+        for g, group in enumerate(self.groups):
+            for declined in group:
+                out.append((g, n, declined))
+                n += 1
+        return out
+
+
+class _Bank:
+    """The grader's ``charge``: who is paying now, the most at once, who paid."""
+
+    def __init__(self, day: _Day, declined_class: type[Exception]) -> None:
+        self.declined = {b for _g, b, bad in day.buyers() if bad}
+        self.declined_class = declined_class
+        self.paying: set[int] = set()
+        self.most = 0
+        self.paid: set[int] = set()
+        self.refused: set[int] = set()     # the buyers whose card it declined
+        self.wait_for_second = False
+
+    async def charge(self, buyer: int) -> None:
+        self.paying.add(buyer)
+        self.most = max(self.most, len(self.paying))
+        try:
+            ticks = 0
+            await asyncio.sleep(0.01)
+            while self.wait_for_second and self.most < 2 and ticks < PATIENCE:
+                await asyncio.sleep(0.01)
+                ticks += 1
+            if buyer in self.declined:
+                self.refused.add(buyer)
+                raise self.declined_class(f"buyer {buyer}: card declined (the grader's bank)")
+            self.paid.add(buyer)
+        finally:
+            self.paying.discard(buyer)
+
+
+#: What a check judges once a day is over: the day, the bank, each buyer's outcome (what
+#: sell() returned, or the exception it raised) and the PaymentDeclined class.
+_After = Callable[[_Day, _Bank, dict[int, object], type[Exception]], None]
+
+
+def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], after: _After,
+                  wait_for_second: bool = False, judge_paid: bool = False) -> Exploration:
+    """Explore days drawn from ``days``: every buyer of a group buys at once, a group after
+    the one before has been served; ``after`` judges the day at its end. A buyer whose card
+    is not declined and whose sell() raises fails the check at once, as does (with
+    ``judge_paid``) a sell() that returns True before the buyer paid."""
+
+    async def scenario(module: Any) -> None:
+        make = require(module, "BoxOffice", ["seats"])
+        require(module, "charge", ["buyer"])
+        declined_class = getattr(module, "PaymentDeclined", None)
+        if not (isinstance(declined_class, type) and issubclass(declined_class, Exception)):
+            raise LoadError(f"{module.__file__}: the check expects the exception class "
+                            "PaymentDeclined; keep it as the kit gave it.")
+        day = random.Random(random.getrandbits(32)).choice(days)
+        bank = _Bank(day, declined_class)
+        bank.wait_for_second = wait_for_second
+        module.charge = bank.charge
+        office = make(day.seats)
+        if not inspect.iscoroutinefunction(getattr(office, "sell", None)):
+            raise LoadError(f"{module.__file__}: BoxOffice should have a coroutine method "
+                            "`async def sell(self, buyer)`; keep it.")
+        outcomes: dict[int, object] = {}
+
+        async def buy(buyer: int) -> None:
+            try:
+                got: object = await office.sell(buyer)
+            except CheckFailed:
+                raise
+            except Exception as exc:     # judged below: the decline, or something else
+                outcomes[buyer] = exc
+                if buyer not in bank.declined:
+                    fail(Bug.EXCEPTION, f"sell({buyer}) raised {type(exc).__name__}: {exc} "
+                         f"for a buyer whose card was fine ({day}).")
+                return
+            outcomes[buyer] = got
+            if judge_paid and got is True and buyer not in bank.paid:
+                fail(Bug.TICKET_BEFORE_PAYMENT,
+                     f"sell({buyer}) returned True before the buyer's bank had answered "
+                     f"({day}): the buyer got a seat without paying for it.")
+
+        for _g, group in enumerate(day.groups):
+            first = len(outcomes)
+            await asyncio.gather(*(buy(first + i) for i in range(len(group))))
+        for _tick in range(PATIENCE):    # the day ends once every bank has answered
+            if not bank.paying:
+                break
+            await asyncio.sleep(0.01)
+        after(day, bank, outcomes, declined_class)
+
+    return explore(scenario, [student_file(folder, "box_office.py")], settings)
+
+
+def _sold(outcomes: dict[int, object]) -> list[int]:
+    return sorted(b for b, got in outcomes.items() if got is True)
+
+
+def _buyers(names: list[int]) -> str:
+    return ", ".join(f"buyer {b}" for b in names)
+
+
+D = _Day
+OK, NO = False, True
+
+
+@check("asyncio")
+def never_sold_twice(folder: Path, settings: Settings) -> Exploration:
+    """With more buyers than seats, exactly ``seats`` of them get one."""
+
+    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        sold = _sold(outcomes)
+        if len(sold) > day.seats:
+            fail(Bug.DOUBLE_BOOKING,
+                 f"{len(sold)} tickets sold for {day.seats} seat{'s' * (day.seats != 1)}: "
+                 f"sell() returned True to {_buyers(sold)} ({day}).")
+        wanted = min(day.seats, len(outcomes))
+        if len(sold) < wanted:
+            fail(Bug.MISCOUNT,
+                 f"Only {len(sold)} of {day.seats} seats were sold, although "
+                 f"{len(outcomes)} buyers whose cards were fine wanted one ({day}).")
+
+    return _explore_days(folder, settings, (
+        D(1, ((OK, OK),)), D(1, ((OK, OK, OK),)), D(2, ((OK, OK, OK),)),
+        D(3, ((OK, OK, OK, OK),))), after)
+
+
+@check("asyncio")
+def sales_go_on_while_paying(folder: Path, settings: Settings) -> Exploration:
+    """While one buyer's bank answers, another sale can go on and reach its payment."""
+
+    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        if bank.most < 2:
+            fail(Bug.ONE_AT_A_TIME,
+                 f"{len(outcomes)} buyers bought at once at a box office with {day.seats} "
+                 "free seats, but no two payments were ever under way together, although "
+                 "the bank kept each payment waiting until a second one had started (or a "
+                 "good while had passed): each sale waited for the one before.")
+
+    return _explore_days(folder, settings, (D(2, ((OK, OK),)), D(3, ((OK, OK, OK),))),
+                         after, wait_for_second=True)
+
+
+@check("asyncio")
+def paid_for_seat(folder: Path, settings: Settings) -> Exploration:
+    """sell() charges only a buyer it gives a seat to, and says so once they have paid."""
+
+    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        for buyer in sorted(bank.paid):
+            if outcomes.get(buyer) is not True:
+                fail(Bug.CHARGED_FOR_NOTHING,
+                     f"Buyer {buyer} paid, but sell({buyer}) returned "
+                     f"{outcomes.get(buyer)!r} ({day}): a buyer was charged for a seat "
+                     "they did not get.")
+
+    return _explore_days(folder, settings, (
+        D(1, ((OK, OK),)), D(2, ((OK, OK, OK),)), D(1, ((OK,), (OK,)))),
+        after, judge_paid=True)
+
+
+@check("asyncio")
+def decline_reaches_caller(folder: Path, settings: Settings) -> Exploration:
+    """A declined payment is raised by sell(), and the seat is free again afterwards."""
+
+    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        for buyer in sorted(bank.refused):      # (a buyer turned away was never charged)
+            got = outcomes.get(buyer)
+            if not isinstance(got, BaseException):
+                fail(Bug.ERROR_SWALLOWED,
+                     f"Buyer {buyer}'s card was declined and charge() raised "
+                     f"PaymentDeclined, but sell({buyer}) returned {got!r} ({day}): the "
+                     "buyer never learns that the payment failed.")
+            if not isinstance(got, declined):
+                fail(Bug.EXCEPTION,
+                     f"Buyer {buyer}'s card was declined, and sell({buyer}) raised "
+                     f"{type(got).__name__}: {got} instead of the PaymentDeclined from "
+                     f"charge() ({day}).")
+        sold = _sold(outcomes)
+        fine = len(outcomes) - len(bank.declined)
+        if len(sold) < min(day.seats, fine):
+            fail(Bug.SEAT_LOST,
+                 f"After a declined payment, only {len(sold)} of {day.seats} "
+                 f"seat{'s' * (day.seats != 1)} could be sold to {fine} buyers whose cards "
+                 f"were fine ({day}): the declined buyer's seat was never freed.")
+
+    return _explore_days(folder, settings, (
+        D(1, ((NO,), (OK,))), D(2, ((NO, OK), (OK,))), D(1, ((NO, NO), (OK, OK)))), after)
