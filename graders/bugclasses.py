@@ -70,6 +70,7 @@ class Bug(StrEnum):
     NOT_SHORTEST_REMAINING = "not shortest remaining"
     NOT_SPAWN_SAFE = "not spawn-safe"
     OVERBOOKING = "overbooking"
+    PHASES_MIXED = "phases mixed"
     PORT_LOST = "port lost"
     POST_WITHOUT_LOCK = "post without lock"
     PREEMPTED = "preempted"
