@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,27 @@ def test_threads_outside_the_run_still_get_real_answers():
     assert result.ok, result.report()
     assert seen == {"ident": True, "current": "bystander", "main": "MainThread",
                     "enumerate": True, "count": True}
+
+
+def test_an_object_left_by_an_earlier_run_cannot_touch_a_later_one(kit):
+    """The garbage collector may finalize a run's unfinished generator (as_completed() left
+    by an exception) while a later run is under way: its `finally` used to take the earlier
+    run's lock in the later run and park the thread there, a self-deadlock nobody wrote. Now
+    that operation is refused with an error of its own, and the later run goes on."""
+    left: list[Any] = []
+    refused: list[str] = []
+
+    def entry(module: Any) -> None:
+        if not left:
+            left.append(module.unfinished_generator())
+            return
+        try:
+            left.pop().close()         # what a finalizer does
+        except RuntimeError as exc:
+            refused.append(str(exc))
+
+    result = explore(entry, [kit.programs / "leftovers.py"], Settings(schedules=2))
+    assert result.ok, result.report()
+    assert refused == ["Lock was made in an earlier run of the program and cannot be used in "
+                       "this one (an object of that run finalized late, such as a generator "
+                       "left unfinished, reached it)"]
