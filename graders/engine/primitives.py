@@ -32,10 +32,29 @@ _real: dict[str, Callable[..., Any]] = {
 BrokenBarrierError = _real_threading.BrokenBarrierError
 
 
-def _outside(obj: object) -> RuntimeError:
-    return RuntimeError(
+class LeftBehind(RuntimeError):
+    """A stand-in used where its run is not: outside any run, or in a later run. Raised in
+    a finalizer that the garbage collector runs late (see :func:`step`), it is not the
+    program's doing, and :func:`quiet_finalizers` keeps it off the screen."""
+
+
+def _outside(obj: object) -> LeftBehind:
+    return LeftBehind(
         f"{type(obj).__name__} was made while the engine explored a program and cannot be "
         "used outside that run")
+
+
+def quiet_finalizers(hook: Callable[[Any], object]) -> Callable[[Any], object]:
+    """``sys.unraisablehook`` while the stand-ins are installed: a finalizer refused with
+    :class:`LeftBehind` (an ``as_completed()`` generator of an earlier run, collected late)
+    says nothing; anything else goes to ``hook``, the hook that was there before."""
+
+    def quiet(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, LeftBehind):
+            return None
+        return hook(unraisable)
+
+    return quiet
 
 
 def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
@@ -50,8 +69,8 @@ def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
     return None, -1
 
 
-def _earlier(obj: object) -> RuntimeError:
-    return RuntimeError(
+def _earlier(obj: object) -> LeftBehind:
+    return LeftBehind(
         f"{type(obj).__name__} was made in an earlier run of the program and cannot be used "
         "in this one (an object of that run finalized late, such as a generator left "
         "unfinished, reached it)")

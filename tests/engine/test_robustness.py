@@ -169,3 +169,14 @@ def test_an_object_left_by_an_earlier_run_cannot_touch_a_later_one(kit):
     assert refused == ["Lock was made in an earlier run of the program and cannot be used in "
                        "this one (an object of that run finalized late, such as a generator "
                        "left unfinished, reached it)"]
+
+
+def test_late_finalizers_of_earlier_runs_are_refused_quietly(kit, monkeypatch):
+    """A program that leaves as_completed() unfinished in every run: the garbage collector
+    finalizes each one later (in a later run, or when the exploration ends), and the
+    refusal of its lock says nothing on the student's screen."""
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    result = kit.explore("leftovers.py:as_completed_left_by_an_error", schedules=30)
+    assert result.ok, result.report()
+    assert unraisable == []
