@@ -100,6 +100,7 @@ class Bug(StrEnum):
     WRONG_COUNT = "wrong count"
     WRONG_DISH_COUNT = "wrong dish count"
     WRONG_MEAL_COUNT = "wrong meal count"
+    WRONG_ORDER = "wrong order"
     WRONG_METRICS = "wrong metrics"
     WRONG_PORTIONS = "wrong portions"
     WRONG_RESULT = "wrong result"
