@@ -14,9 +14,12 @@ check's ``CellFault`` at step 1.
   business: the search goes on past stuck runs (:func:`support.past_stuck`).
 - ``simulation_completes``: with nothing failing, and one slow cell, ``simulate()`` returns
   and raises nothing (a deadlock is the engine's verdict).
-- ``failure_stops_everyone``: a cell fails at step 1, so that a barrier with too many
-  parties, which gets stuck only at the end of step 1, is judged by the check above and not
-  here: the failing worker must let the others stop, and ``simulate()`` raise its error.
+- ``failure_stops_everyone``: a cell fails at step 1, before any worker has passed the
+  barrier, so that the failing worker's abort() reaches every other one even at a barrier
+  with too many parties (whose runs otherwise get stuck at the end of step 1: that is
+  ``simulation_completes``' failure, not this one's). The failing worker must let the others
+  stop, and ``simulate()`` raise its error. Only ``phases_never_mix`` judges what a worker
+  reads: a worker that goes on past a failed one reads cells nobody wrote.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, Settings, explore, fail
 
 from . import check
-from .support import explore_cases, past_stuck, require, student_file
+from .support import explore_cases, named_error, past_stuck, require, share, student_file
 
 #: Virtual seconds a slow cell takes at each step: longer than any short timeout a worker
 #: might put on its wait, and nothing a correct barrier minds.
@@ -125,11 +128,6 @@ class _Watch:
         fail(Bug.PHASES_MIXED, self.mixed)
 
 
-def _named(error: BaseException) -> str:
-    """An error as a report names it: its class, and its message if it has one."""
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
 
 #: run(module, rod, watch) -> what simulate() returned, or raised
 _Outcome = tuple[Any, BaseException | None]
@@ -183,12 +181,6 @@ def _simulate(folder: Path, settings: Settings, rod: _Rod,
     return explore(scenario, [student_file(folder, "rod.py")], settings)
 
 
-def _share(settings: Settings, cases: int) -> Settings:
-    """An equal share of the schedules per case (a replay tries its token on each)."""
-    if settings.replay is not None:
-        return settings
-    return replace(settings, schedules=max(1, settings.schedules // cases))
-
 
 #: Rods whose phases could mix: the workers' slices meet, and a fast worker can run ahead.
 MIX_RODS = [_Rod(4, 3, 2), _Rod(6, 3, 3), _Rod(5, 2, 2), _Rod(7, 4, 3)]
@@ -219,7 +211,7 @@ def phases_never_mix(folder: Path, settings: Settings) -> Exploration:
                 "before any worker computed a cell, on this schedule and on the others "
                 "tried. The check simulation_completes shows why.")
 
-    return explore_cases(_share(settings, len(MIX_RODS)), MIX_RODS, lambda rod, s: past_stuck(
+    return explore_cases(share(settings, len(MIX_RODS)), MIX_RODS, lambda rod, s: past_stuck(
         lambda s2: _simulate(folder, s2, rod, judge, seen), s, cannot_judge, lambda: seen[0]))
 
 
@@ -236,10 +228,10 @@ def simulation_completes(folder: Path, settings: Settings) -> Exploration:
         _returned, raised = outcome
         if raised is not None:
             fail(Bug.EXCEPTION,
-                 f"simulate() raised {_named(raised)} although no cell "
+                 f"simulate() raised {named_error(raised)} although no cell "
                  f"failed ({watch.rod}). Every worker should finish every step.")
 
-    return explore_cases(_share(settings, len(COMPLETE_RODS)), COMPLETE_RODS,
+    return explore_cases(share(settings, len(COMPLETE_RODS)), COMPLETE_RODS,
                          lambda rod, s: _simulate(folder, s, rod, judge))
 
 
@@ -264,8 +256,8 @@ def failure_stops_everyone(folder: Path, settings: Settings) -> Exploration:
                  "never learns that the rod is wrong.")
         fail(Bug.EXCEPTION,
              f"step_cell() raised CellFault in {watch.rod.owner(watch.rod.faulty or 0)}, but "
-             f"simulate() raised {_named(raised)} instead ({watch.rod}). "
+             f"simulate() raised {named_error(raised)} instead ({watch.rod}). "
              "The caller should get the error that stopped the simulation.")
 
-    return explore_cases(_share(settings, len(FAULT_RODS)), FAULT_RODS,
+    return explore_cases(share(settings, len(FAULT_RODS)), FAULT_RODS,
                          lambda rod, s: _simulate(folder, s, rod, judge))

@@ -38,7 +38,7 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
 
 from . import check
-from .support import explore_cases, never_seen, require, student_file
+from .support import explore_cases, named_error, never_seen, require, share, student_file
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,6 @@ class _Watch:
 #: judge(watch, urls, (returned, raised))
 _Judge = Callable[[_Watch, list[str], tuple[Any, BaseException | None]], None]
 
-
-def _named(error: BaseException) -> str:
-    """An error as a report names it: its class, and its message if it has one."""
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _album(folder: Path, settings: Settings, album: _Album, judge: _Judge,
@@ -143,23 +138,17 @@ def _album(folder: Path, settings: Settings, album: _Album, judge: _Judge,
     return explore(scenario, [student_file(folder, "photos.py")], settings)
 
 
-def _share(settings: Settings, cases: int) -> Settings:
-    """An equal share of the schedules per case (a replay tries its token on each)."""
-    if settings.replay is not None:
-        return settings
-    return replace(settings, schedules=max(1, settings.schedules // cases))
-
 
 def _cases(folder: Path, settings: Settings, albums: list[_Album], judge: _Judge,
            most: list[int] | None = None) -> Exploration:
-    return explore_cases(_share(settings, len(albums)), albums,
+    return explore_cases(share(settings, len(albums)), albums,
                          lambda album, s: _album(folder, s, album, judge, most))
 
 
 def _no_error(watch: _Watch, raised: BaseException | None) -> None:
     """A check whose albums have no broken photo: thumbnails() must not raise."""
     if raised is not None:
-        fail(Bug.EXCEPTION, f"thumbnails() raised {_named(raised)} although every download "
+        fail(Bug.EXCEPTION, f"thumbnails() raised {named_error(raised)} although every download "
                             f"succeeded ({watch.album}).")
 
 
@@ -237,7 +226,7 @@ def errors_reach_caller(folder: Path, settings: Settings) -> Exploration:
                  "it: nobody did.")
         fail(Bug.EXCEPTION,
              f"The download of photo {broken} failed with DownloadError, but thumbnails() "
-             f"raised {_named(raised)} instead ({watch.album}). The caller should get the "
+             f"raised {named_error(raised)} instead ({watch.album}). The caller should get the "
              "download's own error.")
 
     return _cases(folder, settings, [_Album(1, 2, (0,)), _Album(2, 4, (1,)),
