@@ -113,6 +113,21 @@ def passed(settings: Settings, runs: int = 1) -> Exploration:
     return Exploration(settings, runs, None)
 
 
+def share(settings: Settings, cases: int) -> Settings:
+    """An equal share of the schedules for each of ``cases`` cases, for
+    :func:`explore_cases` when the cases together should cost one check's schedules (a
+    replay tries its token on each case)."""
+    if settings.replay is not None:
+        return settings
+    return replace(settings, schedules=max(1, settings.schedules // cases))
+
+
+def named_error(error: BaseException) -> str:
+    """An error as a report names it: its class, and its message if it has one."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
 def explore_cases(settings: Settings, cases: Sequence[Any],
                   run_case: Callable[[Any, Settings], Exploration]) -> Exploration:
     """Explore ``run_case(case, settings)`` for every case (sizes, orders, ...), each with

@@ -47,6 +47,7 @@ class _Channel(Primitive, Shared):
 
     def _setup(self, world: World, creator: ProcessState) -> None:
         self._world = world
+        self._run = world.run
         self._holders: list[ProcessState] = [creator]
         self._closed_in: set[ProcessState] = set()
         self.site = _program_site(world.run)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import gc
 import inspect
 import os
 import random
@@ -249,9 +250,14 @@ class _Explorer:
         start = _real_monotonic()
         try:
             with stand_ins_installed(), self._scheduling_points():
-                if s.replay is not None:
-                    return self._replay_only(start)
-                result = self._search()
+                try:
+                    if s.replay is not None:
+                        return self._replay_only(start)
+                    result = self._search()
+                finally:
+                    # What the runs left for the garbage collector is finalized now, while
+                    # its refusals (primitives.LeftBehind) are kept quiet.
+                    gc.collect()
         finally:
             scheduler._WORKERS.close()
         result.seconds = _real_monotonic() - start

@@ -68,6 +68,7 @@ def _plan() -> list[tuple[Any, str, Any]]:
         (queue, "time", timing.monotonic),
         (concurrent.futures, "ThreadPoolExecutor", queues.ThreadPoolExecutor),
         (concurrent.futures.thread, "ThreadPoolExecutor", queues.ThreadPoolExecutor),
+        (sys, "unraisablehook", primitives.quiet_finalizers(sys.unraisablehook)),
         *machine.stand_ins(),
     ]
 

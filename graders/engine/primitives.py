@@ -32,10 +32,29 @@ _real: dict[str, Callable[..., Any]] = {
 BrokenBarrierError = _real_threading.BrokenBarrierError
 
 
-def _outside(obj: object) -> RuntimeError:
-    return RuntimeError(
+class LeftBehind(RuntimeError):
+    """A stand-in used where its run is not: outside any run, or in a later run. Raised in
+    a finalizer that the garbage collector runs late (see :func:`step`), it is not the
+    program's doing, and :func:`quiet_finalizers` keeps it off the screen."""
+
+
+def _outside(obj: object) -> LeftBehind:
+    return LeftBehind(
         f"{type(obj).__name__} was made while the engine explored a program and cannot be "
         "used outside that run")
+
+
+def quiet_finalizers(hook: Callable[[Any], object]) -> Callable[[Any], object]:
+    """``sys.unraisablehook`` while the stand-ins are installed: a finalizer refused with
+    :class:`LeftBehind` (an ``as_completed()`` generator of an earlier run, collected late)
+    says nothing; anything else goes to ``hook``, the hook that was there before."""
+
+    def quiet(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, LeftBehind):
+            return None
+        return hook(unraisable)
+
+    return quiet
 
 
 def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
@@ -50,12 +69,28 @@ def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
     return None, -1
 
 
+def _earlier(obj: object) -> LeftBehind:
+    return LeftBehind(
+        f"{type(obj).__name__} was made in an earlier run of the program and cannot be used "
+        "in this one (an object of that run finalized late, such as a generator left "
+        "unfinished, reached it)")
+
+
 def step(obj: object, note: str) -> tuple[Run, ThreadState]:
-    """The scheduling point before an operation on ``obj``; returns the run and the caller."""
+    """The scheduling point before an operation on ``obj``; returns the run and the caller.
+
+    A primitive belongs to the run that made it. The garbage collector can finalize an
+    object of an earlier run (an unfinished generator such as ``as_completed``, whose
+    ``finally`` takes a future's lock) while a later run is under way, in one of its
+    threads: that operation is refused, before it can park the thread on a queue of the
+    earlier run or count as a step of this one."""
     ctx = scheduler.here()
     if ctx is None:
         raise _outside(obj)
     run, ts = ctx
+    made_in = obj._run if isinstance(obj, Primitive) else None
+    if made_in is not None and made_in is not run:
+        raise _earlier(obj)
     code, offset = _caller_site(run)
     run.yield_point(ts, LogEntry(ts.tid, code, offset, note=note, obj=obj))
     return run, ts
@@ -71,6 +106,8 @@ class Primitive:
 
     _queue: WaitQueue
     label: str | None = None
+    #: the run that made it: only that run may use it (see :func:`step`)
+    _run: Run | None = None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if scheduler.here() is None:
@@ -86,6 +123,7 @@ class Primitive:
             frame = frame.f_back
         self.site = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
         run = scheduler.active
+        self._run = run
         self.user_made = bool(run is not None and self.site is not None
                               and not run.settings.library(self.site[0]))
 

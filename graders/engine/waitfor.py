@@ -123,6 +123,9 @@ def _waits(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
         return f"waits for {what}, held by {owner.name}"
     if t.kind == "join":
         return f"waits for {getattr(obj, 'name', what)} to finish (join)"
+    words = getattr(obj, "wait_words", None)
+    if words is not None:     # a channel, a rank's message, a future: in its own terms
+        return str(words(t, threads, what))
     if t.kind == "condition":
         return f"waits on {what} for a notify that never comes"
     if t.kind == "semaphore":
@@ -132,9 +135,6 @@ def _waits(run: Run, t: ThreadView, threads: Sequence[ThreadView]) -> str:
     if t.kind == "barrier":
         return (f"waits at {what} ({getattr(obj, '_count', '?')} of "
                 f"{getattr(obj, '_parties', '?')} threads arrived)")
-    words = getattr(obj, "wait_words", None)
-    if words is not None:     # a channel or a rank's message says it in its own terms
-        return str(words(t, threads, what))
     return f"waits on {what}"
 
 

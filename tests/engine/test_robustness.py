@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,38 @@ def test_threads_outside_the_run_still_get_real_answers():
     assert result.ok, result.report()
     assert seen == {"ident": True, "current": "bystander", "main": "MainThread",
                     "enumerate": True, "count": True}
+
+
+def test_an_object_left_by_an_earlier_run_cannot_touch_a_later_one(kit):
+    """The garbage collector may finalize a run's unfinished generator (as_completed() left
+    by an exception) while a later run is under way: its `finally` used to take the earlier
+    run's lock in the later run and park the thread there, a self-deadlock nobody wrote. Now
+    that operation is refused with an error of its own, and the later run goes on."""
+    left: list[Any] = []
+    refused: list[str] = []
+
+    def entry(module: Any) -> None:
+        if not left:
+            left.append(module.unfinished_generator())
+            return
+        try:
+            left.pop().close()         # what a finalizer does
+        except RuntimeError as exc:
+            refused.append(str(exc))
+
+    result = explore(entry, [kit.programs / "leftovers.py"], Settings(schedules=2))
+    assert result.ok, result.report()
+    assert refused == ["Lock was made in an earlier run of the program and cannot be used in "
+                       "this one (an object of that run finalized late, such as a generator "
+                       "left unfinished, reached it)"]
+
+
+def test_late_finalizers_of_earlier_runs_are_refused_quietly(kit, monkeypatch):
+    """A program that leaves as_completed() unfinished in every run: the garbage collector
+    finalizes each one later (in a later run, or when the exploration ends), and the
+    refusal of its lock says nothing on the student's screen."""
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    result = kit.explore("leftovers.py:as_completed_left_by_an_error", schedules=30)
+    assert result.ok, result.report()
+    assert unraisable == []

@@ -37,6 +37,27 @@ def test_timeouts_cost_virtual_time_only(kit):
     assert seen == [[False, 30.0, 130.0]]
 
 
+def test_a_barrier_timeout_runs_on_virtual_time(kit):
+    """With no thread slow, the waiter gives up at 30 s against a party 60 s late and
+    passes with one 10 s late. On other schedules a thread may get no CPU for a while (as
+    on a loaded machine), so a round can end later, or broken, but never earlier than its
+    timeout, and both parties always see the same end."""
+    result, seen = kit.observe("virtual_time.py:barrier_timeout_against_a_sleeper")
+    assert result.ok, result.report()
+    assert seen == [["slow found it broken at 60", "waiter gave up at 30",
+                     "slow passed at 10", "waiter passed at 10"]]
+    result, seen = kit.observe("virtual_time.py:barrier_timeout_against_a_sleeper",
+                               schedules=24, strategy="portfolio")
+    assert result.ok, result.report()
+    for rounds in seen:
+        for slow, waiter in (rounds[:2], rounds[2:]):
+            at = float(waiter.rsplit(" ", 1)[1])
+            if "passed" in waiter:
+                assert slow == f"slow passed at {at:g}", rounds
+            else:
+                assert at >= 30 and "broken" in slow, rounds
+
+
 @pytest.mark.timeout(60)
 class _SleeperFirst(Strategy):
     """Wakes a sleeper whenever the engine offers one (it is the last option), and never

@@ -265,3 +265,17 @@ def test_exhaustive_search_finds_the_race_and_clears_the_fix(kit):
     assert fixed.ok and fixed.complete, fixed.report()
     assert "(every schedule within the bound)" in fixed.report()
     assert fixed.schedules_run < 5000
+
+
+def test_a_pool_that_waits_on_itself_says_which_task_waits_for_which(kit):
+    """Both workers run a task that waits for a task queued behind them: the report names
+    the calls, who runs them, and why the queued ones never start."""
+    result = kit.explore("pool_deadlock.py:tasks_wait_for_their_own_pool", schedules=20)
+    f = result.failure
+    assert f is not None and f.bug_class == BugClass.DEADLOCK, result.report()
+    lines = f.details.splitlines()
+    busy = "its 2 workers are all busy: crew_0 is running outer(0); crew_1 is running outer(1)"
+    for n in (0, 1):
+        assert (f"crew_{n} waits for the result of _double({n}), a task queued in crew that no "
+                f"worker is free to start ({busy}).") in lines, f.details
+    assert "MainThread waits for the result of outer(0), which crew_0 is running." in lines

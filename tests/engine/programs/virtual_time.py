@@ -126,3 +126,30 @@ def joins_in_short_slices():
     while worker.is_alive() and time.monotonic() < start + 1.0:
         worker.join(0.05)
     assert not worker.is_alive(), "the writer was still running 1 s later"
+
+
+def barrier_timeout_against_a_sleeper():
+    """A party that waits at a barrier with a timeout gives up (and breaks it for the other)
+    when the other comes later than that, in virtual time; not when it comes sooner."""
+    seen = []
+    for late in (60, 10):
+        barrier = threading.Barrier(2)
+        start = time.monotonic()
+
+        def slow(late=late, barrier=barrier, start=start):
+            time.sleep(late)
+            try:
+                barrier.wait()
+                seen.append(f"slow passed at {time.monotonic() - start:g}")
+            except threading.BrokenBarrierError:
+                seen.append(f"slow found it broken at {time.monotonic() - start:g}")
+
+        t = threading.Thread(target=slow)
+        t.start()
+        try:
+            barrier.wait(timeout=30)
+            seen.append(f"waiter passed at {time.monotonic() - start:g}")
+        except threading.BrokenBarrierError:
+            seen.append(f"waiter gave up at {time.monotonic() - start:g}")
+        t.join()
+    return sorted(seen[:2]) + sorted(seen[2:])

@@ -1,0 +1,41 @@
+"""Objects one run leaves behind for a later one: an unfinished generator whose `finally`
+takes a lock of its own run, as concurrent.futures.as_completed() takes a future's lock."""
+
+import concurrent.futures
+import threading
+
+
+def _release_late(lock):
+    try:
+        yield
+    finally:
+        with lock:
+            pass
+
+
+def unfinished_generator():
+    """A generator suspended before its `finally`, holding a lock its thread keeps."""
+    lock = threading.Lock()
+    lock.acquire()
+    left = _release_late(lock)
+    next(left)
+    return left
+
+
+def _fail(n):
+    raise ValueError(f"task {n} failed")
+
+
+def _first_to_end():
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(_fail, n) for n in range(3)]
+        return [future.result() for future in concurrent.futures.as_completed(futures)]
+
+
+def as_completed_left_by_an_error():
+    """The error of the first task to end leaves as_completed() unfinished, and the error's
+    traceback keeps it in a reference cycle that only the garbage collector frees."""
+    try:
+        _first_to_end()
+    except ValueError as error:
+        return error
