@@ -25,8 +25,8 @@ Settings, and where they come from (a later source wins over an earlier one):
 5. ``@pytest.mark.explore(...)`` on the test, its class or its module (the closest wins);
    it takes any field of ``Settings`` (``schedules``, ``seed``, ``strategy``, ``max_steps``,
    ``starvation_bound``, ``pct_depth``, ``preemption_bound``, ``lock_order``,
-   ``strict_locks``, ``spurious_wakeups``, ``watchdog``, ``shrink``) and ``real_threads``,
-   ``real_threads_timeout``.
+   ``strict_locks``, ``spurious_wakeups``, ``stalls``, ``watchdog``, ``shrink``) and
+   ``real_threads``, ``real_threads_timeout``.
 
 ``--replay TOKEN`` exists only on the command line and applies to every selected test: each
 exploration runs that one schedule. A token made on another Python version is noted in the

@@ -96,6 +96,7 @@ VALIDATORS: dict[str, Callable[[object], Any]] = {
     "lock_order": flag,
     "strict_locks": flag,
     "spurious_wakeups": whole(0),
+    "stalls": flag,
     "watchdog": seconds,
     "shrink": flag,
     "real_threads": whole(0),

@@ -16,12 +16,12 @@ many busy after a fault as before. To judge them on every schedule (each failure
 replay token) instead of hoping some schedule shows it, the charger of such a group keeps
 each car plugged in until the group's target of cars charge at once, or until it has waited
 PATIENCE ticks of virtual time. A car that can run takes a step before the clock passes
-again (the engine lets a thread that has not started yet lag by ``MAX_LAG`` ticks at most),
-so a station with a free port lets the next car in long before the patience runs out, and a
-target missed is a port the station did not give. ``port_back_after_fault`` sets the last
-group that target only on the days when the first group, charging as usual, had every port
-busy at once: a station that never has is ``every_port_used``'s failure, and it costs no
-patience here.
+again (the engine lets a thread that has not started yet lag by ``MAX_LAG`` ticks at most,
+and these explorations ask for no stalls: ``Settings.stalls``), so a station with a free
+port lets the next car in long before the patience runs out, and a target missed is a
+port the station did not give. ``port_back_after_fault`` sets the last group that target
+only on the days when the first group, charging as usual, had every port busy at once: a
+station that never has is ``every_port_used``'s failure, and it costs no patience here.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +187,8 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...],
                 c.join()
         after(seen, fault_class)
 
+    if target is not None:     # a deadline in virtual time: no thread may stall past it
+        settings = replace(settings, stalls=False)
     return explore(scenario, [student_file(folder, "station.py")], settings)
 
 

@@ -56,6 +56,7 @@ class Settings:
     lock_order: bool = True
     strict_locks: bool = False
     spurious_wakeups: int = 0    # times per run a Condition.wait() may return unnotified
+    stalls: bool = True          # the portfolio's random walks may stall a thread a while
     watchdog: float = 10.0
     shrink: bool = True
     replay: str | None = None

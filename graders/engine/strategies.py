@@ -202,8 +202,10 @@ class RandomWalk(Strategy):
     seeded :class:`~.scheduler.Stall`: from its 0th to 50th step, for 8 to 1,024 ticks of
     the clock), so that a sleep-based ordering of any length can fail. Asked for by name, it
     never stalls: checks that judge fairness ("nobody is passed over") ask for it because it
-    is fair. The stall is drawn from a generator of its own: the walk's choices are the same
-    with or without it.
+    is fair; so do checks that give a thread a deadline in virtual time to show what the
+    code *can* do (``Settings.stalls`` false), since a stalled thread misses any deadline.
+    The stall is drawn from a generator of its own: the walk's choices are the same with or
+    without it.
     """
 
     name = "random"
@@ -214,7 +216,7 @@ class RandomWalk(Strategy):
     @classmethod
     def for_run(cls, plan: Plan) -> Strategy:
         walk = cls(plan.seed)
-        if plan.settings.strategy != cls.name:
+        if plan.settings.strategy != cls.name and plan.settings.stalls:
             walk.stall = draw_stall(plan.seed)
         return walk
 

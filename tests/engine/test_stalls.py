@@ -84,3 +84,10 @@ def test_the_random_walk_asked_for_by_name_never_stalls():
     """Checks that judge fairness ask for the random walk by name: it stays fair."""
     result = explore_target(WRITER, Settings(strategy="random", schedules=200))
     assert result.ok, result.report()
+
+
+def test_a_check_with_a_deadline_can_ask_for_no_stalls():
+    """``stalls=False`` (a check that gives threads a deadline in virtual time to show what
+    the code can do): the portfolio's walks never stall, so the stalled writer passes."""
+    result = explore_target(WRITER, Settings(stalls=False))
+    assert result.ok, result.report()
