@@ -202,6 +202,10 @@ def _deadlock(run: Run, verdict: Stuck) -> tuple[str, str]:
     elif main_done:
         message = ("The program cannot exit: the main thread has finished but "
                    f"{', '.join(t.name for t in blocked)} will wait forever.")
+    elif 1 < len(blocked) <= 4:     # named, so that ranks, tasks and pool workers say who
+        both = "both" if len(blocked) == 2 else "all"
+        message = (f"Deadlock: {_and([t.name for t in blocked])} {both} wait, and nothing "
+                   "can wake any of them.")
     else:
         message = "Deadlock: every thread is waiting and nothing can wake any of them."
     order = cycle + [t for t in blocked if t not in cycle]
