@@ -153,11 +153,12 @@ def segment_released(folder: Path, settings: Settings) -> Exploration:
     def scenario(module: Any) -> None:
         shared_squares = require(module, "shared_squares", ["n", "processes"])
         rng = _rng()
-        shared_squares(rng.choice((1, 4)), rng.choice((1, 2)))
+        n, processes = rng.choice((0, 1, 4)), rng.choice((1, 2))   # n = 0 still makes one
+        shared_squares(n, processes)
         left = segments_left()
         if left:
-            fail(Bug.SEGMENT_LEFT, f"shared_squares() returned, and the shared memory segment "
-                 f"{', '.join(left)} is still there: a segment outlives every process until "
-                 "one of them unlinks it.")
+            fail(Bug.SEGMENT_LEFT, f"shared_squares({n}, {processes}) returned, and the shared "
+                 f"memory segment {', '.join(left)} is still there: a segment outlives every "
+                 "process until one of them unlinks it.")
 
     return _explore(folder, settings, scenario)
