@@ -34,3 +34,10 @@ def test_decline_reaches_caller(explorer):
     is free again for the next buyer.
     """
     explorer.check("asyncio", "decline_reaches_caller", HERE)
+
+
+def test_loop_never_blocked(explorer):
+    """`sell()` never holds up the event loop: it waits only with `await` (no `time.sleep()`,
+    no `threading.Lock` held across an `await`), and awaits every coroutine it calls.
+    """
+    explorer.check("asyncio", "loop_never_blocked", HERE)

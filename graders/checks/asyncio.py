@@ -16,7 +16,14 @@ so a second payment that never started is a sale that waited for the first.
 
 The engine's own asyncio verdicts show the other mistakes the README warns of: a coroutine
 never awaited (``missing await``), a blocking call in a coroutine (``blocking call``), a
-``threading.Lock`` held across an ``await`` (``deadlock``).
+``threading.Lock`` held across an ``await`` (``deadlock``). Only ``loop_never_blocked``
+reports them, so that one slip costs one check. The other checks go on past runs stuck on
+them (:func:`support.past_stuck`): each first explores days that such a program can finish
+(buyers one at a time, or a group that finds the seats gone), then the rest, and passes when
+its property held in the runs that got to the end. Their bank keeps the coroutines that
+``charge`` made, so that one never awaited does not stop the run: a buyer who got a seat
+without the bank ever being asked fails ``paid_for_seat`` (a real sale without payment), and a
+check that needed the bank to answer says so in one line naming ``loop_never_blocked``.
 """
 
 from __future__ import annotations
@@ -24,8 +31,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +40,14 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
 
 from . import check
-from .support import require, student_file
+from .support import STUCK, explore_cases, past_stuck, require, student_file
 
 #: Ticks of 0.01 s a bank keeps a payment waiting for a second one to start.
 PATIENCE = 100
+
+#: The verdicts of a loop that never gets on: ``loop_never_blocked`` reports them, the other
+#: checks go on past them.
+BLOCKED = STUCK | {"blocking call", "missing await"}
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,43 @@ class _Bank:
         self.paid: set[int] = set()
         self.refused: set[int] = set()     # the buyers whose card it declined
         self.wait_for_second = False
+        self.calls: list[tuple[int, Coroutine[Any, Any, None]]] = []
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def retrieve(self) -> None:
+        """Take the exceptions of payments run as tasks of their own, so that one nobody
+        awaited is judged by the checks of what it breaks (the sale, the decline), not
+        reported as the engine's ``lost exception``."""
+        for task in self.tasks:
+            if task.done() and not task.cancelled():
+                task.exception()
+
+    def call(self, buyer: int) -> Coroutine[Any, Any, None]:
+        """``charge`` for the checks that go on past a coroutine never awaited: the bank
+        keeps it, so Python does not warn (the engine's ``missing await``) until
+        :meth:`close`."""
+        coro = self.charge(buyer)
+        self.calls.append((buyer, coro))
+        return coro
+
+    def never_awaited(self, buyer: int | None = None) -> list[int]:
+        """The buyers (or ``buyer``) whose charge() was made and never started, by an await
+        or by a task."""
+        tasks = {id(t.get_coro()) for t in asyncio.all_tasks()}
+        return [b for b, coro in self.calls
+                if (buyer is None or b == buyer) and id(coro) not in tasks
+                and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED]
+
+    def close(self) -> None:
+        """Close the coroutines never started, without Python's warning."""
+        for _b, coro in self.calls:
+            if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                coro.close()
 
     async def charge(self, buyer: int) -> None:
+        task = asyncio.current_task()
+        if task is not None and getattr(task.get_coro(), "cr_code", None) is _CHARGE:
+            self.tasks.append(task)     # sell() made a task of the payment itself
         self.paying.add(buyer)
         self.most = max(self.most, len(self.paying))
         try:
@@ -92,17 +138,22 @@ class _Bank:
             self.paying.discard(buyer)
 
 
+_CHARGE = _Bank.charge.__code__
+
 #: What a check judges once a day is over: the day, the bank, each buyer's outcome (what
 #: sell() returned, or the exception it raised) and the PaymentDeclined class.
 _After = Callable[[_Day, _Bank, dict[int, object], type[Exception]], None]
 
 
 def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], after: _After,
-                  wait_for_second: bool = False, judge_paid: bool = False) -> Exploration:
+                  wait_for_second: bool = False, judge_paid: bool = False,
+                  keep_calls: bool = True) -> Exploration:
     """Explore days drawn from ``days``: every buyer of a group buys at once, a group after
     the one before has been served; ``after`` judges the day at its end. A buyer whose card
     is not declined and whose sell() raises fails the check at once, as does (with
-    ``judge_paid``) a sell() that returns True before the buyer paid."""
+    ``judge_paid``) a sell() that returns True before the buyer paid. Without
+    ``keep_calls``, a charge() never awaited is the engine's ``missing await``."""
+    banks: list[_Bank] = []
 
     async def scenario(module: Any) -> None:
         make = require(module, "BoxOffice", ["seats"])
@@ -114,7 +165,8 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], afte
         day = random.Random(random.getrandbits(32)).choice(days)
         bank = _Bank(day, declined_class)
         bank.wait_for_second = wait_for_second
-        module.charge = bank.charge
+        banks.append(bank)
+        module.charge = bank.call if keep_calls else bank.charge
         office = make(day.seats)
         if not inspect.iscoroutinefunction(getattr(office, "sell", None)):
             raise LoadError(f"{module.__file__}: BoxOffice should have a coroutine method "
@@ -133,6 +185,11 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], afte
                          f"for a buyer whose card was fine ({day}).")
                 return
             outcomes[buyer] = got
+            if judge_paid and got is True and bank.never_awaited(buyer):
+                fail(Bug.TICKET_BEFORE_PAYMENT,
+                     f"sell({buyer}) returned True, but charge({buyer}) was never awaited "
+                     f"({day}): the bank was never asked, and the buyer got a seat without "
+                     "paying for it.")
             if judge_paid and got is True and buyer not in bank.paid:
                 fail(Bug.TICKET_BEFORE_PAYMENT,
                      f"sell({buyer}) returned True before the buyer's bank had answered "
@@ -145,9 +202,49 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], afte
             if not bank.paying:
                 break
             await asyncio.sleep(0.01)
+        bank.retrieve()
         after(day, bank, outcomes, declined_class)
 
-    return explore(scenario, [student_file(folder, "box_office.py")], settings)
+    try:
+        return explore(scenario, [student_file(folder, "box_office.py")], settings)
+    finally:
+        for bank in banks:
+            bank.close()
+
+
+def _cannot_judge(what: str) -> Callable[[str], str]:
+    return lambda bug_class: (
+        f"Cannot judge {what}: no sale got that far ({bug_class}) on this schedule or on "
+        "the others tried. The check loop_never_blocked shows why.")
+
+
+def _past_blocked(folder: Path, settings: Settings, cases: tuple[tuple[_Day, ...], ...],
+                  after: _After, what: str, seen: list[int], **kw: bool) -> Exploration:
+    """Each tuple of days in turn, going on past runs the loop never got on with; the check
+    passes when its property held in the runs that ended (``seen[0]`` counts those that
+    showed it at work), or says in one line that it could not judge ``what``.
+
+    The days before the last tuple are those a program that blocks the loop can still
+    finish: they are explored first, with a quarter of the schedules, so that the evidence
+    they give does not depend on which days the other runs drew."""
+    first = settings if settings.replay is not None else replace(
+        settings, schedules=max(1, settings.schedules // 4))
+    return explore_cases(
+        settings, cases,
+        lambda days, s: past_stuck(
+            lambda s2: _explore_days(folder, s2, days, after, **kw),
+            s if days is cases[-1] else first,
+            _cannot_judge(what), lambda: seen[0], stuck=BLOCKED))
+
+
+def _not_awaited(bank: _Bank, what: str) -> None:
+    """Fail in one line when the bank was never asked: a charge() never awaited, which
+    loop_never_blocked reports, leaves nothing for this check to see."""
+    missed = bank.never_awaited()
+    if missed:
+        fail(Bug.MISSING_AWAIT,
+             f"Cannot judge {what}: charge({missed[0]}) was never awaited, so the bank was "
+             "never asked. The check loop_never_blocked shows why.")
 
 
 def _sold(outcomes: dict[int, object]) -> list[int]:
@@ -166,7 +263,10 @@ OK, NO = False, True
 def never_sold_twice(folder: Path, settings: Settings) -> Exploration:
     """With more buyers than seats, exactly ``seats`` of them get one."""
 
+    seen = [0]      # days judged to the end
+
     def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        seen[0] += 1
         sold = _sold(outcomes)
         if len(sold) > day.seats:
             fail(Bug.DOUBLE_BOOKING,
@@ -178,32 +278,42 @@ def never_sold_twice(folder: Path, settings: Settings) -> Exploration:
                  f"Only {len(sold)} of {day.seats} seats were sold, although "
                  f"{len(outcomes)} buyers whose cards were fine wanted one ({day}).")
 
-    return _explore_days(folder, settings, (
-        D(1, ((OK, OK),)), D(1, ((OK, OK, OK),)), D(2, ((OK, OK, OK),)),
-        D(3, ((OK, OK, OK, OK),))), after)
+    return _past_blocked(folder, settings, (
+        (D(1, ((OK,), (OK, OK))), D(2, ((OK,), (OK,), (OK, OK)))),
+        (D(1, ((OK, OK),)), D(1, ((OK, OK, OK),)), D(2, ((OK, OK, OK),)),
+         D(3, ((OK, OK, OK, OK),)))), after, "whether a seat is sold twice", seen)
 
 
 @check("asyncio")
 def sales_go_on_while_paying(folder: Path, settings: Settings) -> Exploration:
     """While one buyer's bank answers, another sale can go on and reach its payment."""
 
-    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
-        if bank.most < 2:
-            fail(Bug.ONE_AT_A_TIME,
-                 f"{len(outcomes)} buyers bought at once at a box office with {day.seats} "
-                 "free seats, but no two payments were ever under way together, although "
-                 "the bank kept each payment waiting until a second one had started (or a "
-                 "good while had passed): each sale waited for the one before.")
+    seen = [0]      # days with two payments under way at once
 
-    return _explore_days(folder, settings, (D(2, ((OK, OK),)), D(3, ((OK, OK, OK),))),
-                         after, wait_for_second=True)
+    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        if bank.most >= 2:
+            seen[0] += 1
+            return
+        _not_awaited(bank, "whether sales go on while a bank answers")
+        fail(Bug.ONE_AT_A_TIME,
+             f"{len(outcomes)} buyers bought at once at a box office with {day.seats} "
+             "free seats, but no two payments were ever under way together, although "
+             "the bank kept each payment waiting until a second one had started (or a "
+             "good while had passed): each sale waited for the one before.")
+
+    return _past_blocked(folder, settings, ((D(2, ((OK, OK),)), D(3, ((OK, OK, OK),))),),
+                         after, "whether sales go on while a bank answers", seen,
+                         wait_for_second=True)
 
 
 @check("asyncio")
 def paid_for_seat(folder: Path, settings: Settings) -> Exploration:
     """sell() charges only a buyer it gives a seat to, and says so once they have paid."""
 
+    seen = [0]      # days judged to the end
+
     def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        seen[0] += 1
         for buyer in sorted(bank.paid):
             if outcomes.get(buyer) is not True:
                 fail(Bug.CHARGED_FOR_NOTHING,
@@ -211,16 +321,21 @@ def paid_for_seat(folder: Path, settings: Settings) -> Exploration:
                      f"{outcomes.get(buyer)!r} ({day}): a buyer was charged for a seat "
                      "they did not get.")
 
-    return _explore_days(folder, settings, (
-        D(1, ((OK, OK),)), D(2, ((OK, OK, OK),)), D(1, ((OK,), (OK,)))),
-        after, judge_paid=True)
+    return _past_blocked(folder, settings, (
+        (D(1, ((OK,), (OK,))), D(2, ((OK,), (OK,), (OK,)))),
+        (D(1, ((OK, OK),)), D(2, ((OK, OK, OK),)))),
+        after, "whether a buyer pays for a seat", seen, judge_paid=True)
 
 
 @check("asyncio")
 def decline_reaches_caller(folder: Path, settings: Settings) -> Exploration:
     """A declined payment is raised by sell(), and the seat is free again afterwards."""
 
+    seen = [0]      # days with a declined payment, judged to the end
+
     def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        _not_awaited(bank, "whether a declined payment reaches the caller")
+        seen[0] += bool(bank.refused)
         for buyer in sorted(bank.refused):      # (a buyer turned away was never charged)
             got = outcomes.get(buyer)
             if not isinstance(got, BaseException):
@@ -241,5 +356,20 @@ def decline_reaches_caller(folder: Path, settings: Settings) -> Exploration:
                  f"seat{'s' * (day.seats != 1)} could be sold to {fine} buyers whose cards "
                  f"were fine ({day}): the declined buyer's seat was never freed.")
 
+    return _past_blocked(folder, settings, (
+        (D(1, ((NO,), (OK,))), D(2, ((NO,), (OK,), (OK,)))),
+        (D(2, ((NO, OK), (OK,))), D(1, ((NO, NO), (OK, OK))))),
+        after, "whether a declined payment reaches the caller", seen)
+
+
+@check("asyncio")
+def loop_never_blocked(folder: Path, settings: Settings) -> Exploration:
+    """sell() never holds up the event loop: no blocking call, no threading lock held across
+    an await, no coroutine left unawaited (the engine's own verdicts)."""
+
+    def after(day: _Day, bank: _Bank, outcomes: dict[int, object], declined: Any) -> None:
+        """Nothing more to judge: the engine stopped a run that blocked the loop."""
+
     return _explore_days(folder, settings, (
-        D(1, ((NO,), (OK,))), D(2, ((NO, OK), (OK,))), D(1, ((NO, NO), (OK, OK)))), after)
+        D(1, ((OK, OK),)), D(2, ((OK, OK, OK),)), D(2, ((OK,), (OK, OK, OK))),
+        D(1, ((NO,), (OK,))), D(2, ((NO, OK), (OK,)))), after, keep_calls=False)
