@@ -142,6 +142,9 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
     getpid = os.getpid
     get_ident = _thread.get_ident
     busy: set[int] = set()      # threads inside the hook: its own events are not policed
+    policed = frozenset({*PROCESS_STARTS, *PROGRAM_STARTS, *FROM_STUDENT_FRAME,
+                         *UNDER_STUDENT_FRAME, "open", "os.listdir", "os.scandir", "exec",
+                         "compile"})
 
     def untrusted(filename: str) -> bool:
         return _untrusted(filename, roots)
@@ -204,6 +207,10 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
                                + "; ".join(state.in_run_changes[:3]))
 
     def hook(event: str, args: tuple[object, ...]) -> None:
+        # Most events are none of these (the engine's tracer alone raises millions of
+        # ``object.__getattr__`` for ``frame.f_code``): they leave at the first test.
+        if event not in policed and not event.startswith("ctypes."):
+            return
         if getpid() == supervisor:
             return
         me = get_ident()
