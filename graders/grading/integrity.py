@@ -163,12 +163,19 @@ _code, _defaults, _kwdefaults = (attrgetter("__code__"), attrgetter("__defaults_
                                  attrgetter("__kwdefaults__"))
 
 
-def unchanged(index: Index) -> bool:
+#: The attributes that give a function other behaviour in place. Setting one raises the
+#: ``object.__setattr__`` audit event, whoever sets it.
+FUNCTION_PARTS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
+
+
+def unchanged(index: Index, functions: bool = True) -> bool:
     """True when :func:`compare` of the indexed snapshot and a new one would find nothing:
     every module is the same object, every recorded value is there, the same object, every
-    function has the same code and defaults, and no class that had members gained or lost
-    one. False means: take a snapshot and compare, to learn what changed (it may still be
-    nothing, e.g. a class gained a data attribute)."""
+    function has the same code and defaults (looked at only with ``functions``: the guard
+    passes False when no :data:`FUNCTION_PARTS` was set since its last look, which spares a
+    ``__code__`` read, itself an audit event, per function), and no class that had members
+    gained or lost one. False means: take a snapshot and compare, to learn what changed (it
+    may still be nothing, e.g. a class gained a data attribute)."""
     modules = sys.modules
     for name, module in index.modules:
         now = sys.monitoring if name == "sys.monitoring" else modules.get(name)  # type: ignore[attr-defined]
@@ -179,7 +186,7 @@ def unchanged(index: Index) -> bool:
             return False
     fns = index.functions
     codes, defaults, kwdefaults = index.parts
-    if not (all(map(is_, map(_code, fns), codes))
+    if functions and not (all(map(is_, map(_code, fns), codes))
             and all(map(is_, map(_defaults, fns), defaults))
             and all(map(is_, map(_kwdefaults, fns), kwdefaults))):
         return False
