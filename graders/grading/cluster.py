@@ -34,7 +34,8 @@ from .submissions import Files, Submission
 
 
 class ClusterError(Exception):
-    """The cluster cannot grade for this run (unreachable, or running another kit)."""
+    """The cluster cannot grade for this run: unreachable, a worker running another kit or
+    sealing with another results key."""
 
 
 def grade_on_worker(sub: Submission, plan: sandbox.Plan, files: Files, digest: str,
