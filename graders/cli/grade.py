@@ -23,6 +23,7 @@ from pathlib import Path
 
 from graders.catalog import CatalogError, topic
 from graders.grading import formats, isolation, progress, whole_class
+from graders.grading.cluster import ClusterError
 from graders.grading.limits import Limits
 from graders.grading.sandbox import Plan
 from graders.grading.submissions import SubmissionError, discover
@@ -49,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jobs", "-j", type=argument("jobs", whole(1)), metavar="N",
                         default=default_jobs(),
                         help="students graded at once (default: the number of CPUs)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="grade on the workers of this Dask scheduler (tcp://host:8786) "
+                        "instead of --jobs children here; needs the cluster extra")
     parser.add_argument("--out", type=Path, default=Path("grades"), metavar="DIR",
                         help="where results go (default: grades/)")
     parser.add_argument("--resume", action="store_true",
@@ -118,13 +122,21 @@ def run(args: argparse.Namespace, out: Output) -> int:
     plan = Plan(tuple(chosen), args.schedules, args.seed, limits, isolation=mode)
     context = formats.Context(plan.topics, roster, args.duedate)
     names = ", ".join(t.name for t in chosen)
+    where = (f"on the Dask cluster at {args.cluster}" if args.cluster
+             else f"{args.jobs} at a time")
     out.plain(f"Grading {len(subs)} submission{'s' if len(subs) != 1 else ''} in "
-              f"{args.submissions} on {names} ({args.jobs} at a time) into {args.out}/")
+              f"{args.submissions} on {names} ({where}) into {args.out}/")
     out.plain(f"Isolation: {isolation.describe(mode)}")
-    with progress.Progress(out, len(subs)) as shown:
-        outcome = whole_class.grade_class(subs, args.out, plan, jobs=args.jobs,
-                                     resume=args.resume, context=context, listener=shown,
-                                     accept=set(args.accept))
+    try:
+        with progress.Progress(out, len(subs)) as shown:
+            outcome = whole_class.grade_class(subs, args.out, plan, jobs=args.jobs,
+                                              resume=args.resume, context=context,
+                                              listener=shown, accept=set(args.accept),
+                                              cluster=args.cluster)
+    except ClusterError as exc:
+        out.failure(f"Grading stopped: {exc}. The results already in {args.out}/results "
+                    "are kept; run again with --resume.")
+        return EXIT_FAILURE
     progress.summary(out, outcome.results, chosen)
     again = f"{PROG} grade {shlex.quote(str(args.submissions))} --out {shlex.quote(str(args.out))}"
     progress.review(out, outcome.results, f"{again} --resume --accept", args.accept)

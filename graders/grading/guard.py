@@ -28,7 +28,9 @@ audit events, whichever way the code reached them.
   (an ``exec`` audit event of a student code object). The first such event of a check
   takes an :mod:`~graders.grading.integrity` snapshot; every later one compares against
   it, so a patch made while one run imported the student's module is seen before the next
-  run uses it.
+  run uses it. The functions' code and defaults are compared only when one of them was set
+  since the last look (setting them raises an audit event, whoever does it; reading a
+  function's ``__code__`` raises one too, about a thousand per look otherwise).
 
 Each refusal raises ``PermissionError`` in the student's code and is recorded; the
 supervisor turns any record into a failed check with a message naming what was refused.
@@ -97,6 +99,8 @@ class GuardState:
     in_run_baseline: integrity.Snapshot | None = None
     in_run_index: integrity.Index | None = None
     in_run_changes: list[str] = field(default_factory=list)
+    #: a function's code or defaults were set since the last integrity look
+    functions_touched: bool = True
 
     def enter_worker(self, max_processes: int) -> None:
         """Called in a freshly forked worker, before the check."""
@@ -108,6 +112,7 @@ class GuardState:
         self.in_run_baseline = None
         self.in_run_index = None
         self.in_run_changes.clear()
+        self.functions_touched = True
 
 
 class _Probe(Exception):
@@ -142,6 +147,10 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
     getpid = os.getpid
     get_ident = _thread.get_ident
     busy: set[int] = set()      # threads inside the hook: its own events are not policed
+    function_parts = integrity.FUNCTION_PARTS
+    policed = frozenset({*PROCESS_STARTS, *PROGRAM_STARTS, *FROM_STUDENT_FRAME,
+                         *UNDER_STUDENT_FRAME, "open", "os.listdir", "os.scandir", "exec",
+                         "compile"})
 
     def untrusted(filename: str) -> bool:
         return _untrusted(filename, roots)
@@ -182,15 +191,20 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
             refuse(f"opening {text!r}" + (" for writing" if writing else "")
                    + " (only the submission's scratch folder is writable, /proc is closed)")
 
+    def take_touched() -> bool:
+        touched, state.functions_touched = state.functions_touched, False
+        return touched
+
     def on_exec(args: tuple[object, ...]) -> None:
         code = args[0] if args else None
         if not isinstance(code, types.CodeType) or not code.co_filename.startswith(roots):
             return
         # The engine is loading the student's module for a new run.
         if state.in_run_baseline is None:
+            take_touched()
             state.in_run_baseline, state.in_run_index = integrity.indexed()
-        elif not state.in_run_changes and (state.in_run_index is None
-                                           or not integrity.unchanged(state.in_run_index)):
+        elif not state.in_run_changes and (state.in_run_index is None or not integrity.unchanged(
+                state.in_run_index, functions=take_touched())):
             now, index = integrity.indexed()
             changes = integrity.compare(state.in_run_baseline, now)
             state.in_run_changes.extend(changes[:10])
@@ -204,6 +218,12 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
                                + "; ".join(state.in_run_changes[:3]))
 
     def hook(event: str, args: tuple[object, ...]) -> None:
+        # Most events are none of these (the engine's tracer alone raises millions of
+        # ``object.__getattr__`` for ``frame.f_code``): they leave at the first test.
+        if event not in policed and not event.startswith("ctypes."):
+            return
+        if event == "object.__setattr__" and len(args) > 1 and args[1] in function_parts:
+            state.functions_touched = True      # by anyone: the next look compares them
         if getpid() == supervisor:
             return
         me = get_ident()

@@ -36,9 +36,9 @@ from builtins import (  # noqa: UP029 - pinned: submitted code may replace built
     vars,
     zip,
 )
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import repeat
-from operator import attrgetter, is_
+from operator import attrgetter, call, is_
 from typing import Any
 
 #: Standard-library modules whose functions and classes must be the real ones.
@@ -95,8 +95,11 @@ class Index:
 
     def __init__(self) -> None:
         self.modules: list[tuple[str, object]] = []
-        #: (the owner's namespace, the names read in it, the values found)
-        self.owners: list[tuple[Any, list[str], list[object]]] = []
+        #: each value read: the ``get`` of the namespace it was read in, its name, the value
+        #: (three flat lists, so that one C-level loop compares them all)
+        self.gets: list[Callable[[str, object], object]] = []
+        self.names: list[str] = []
+        self.values: list[object] = []
         #: every function met, directly or inside a method wrapper or property, and its parts
         self.functions: list[types.FunctionType] = []
         self.parts: tuple[list[object], list[object], list[object]] = ([], [], [])
@@ -104,11 +107,9 @@ class Index:
         self.classes: list[tuple[Any, frozenset[str]]] = []
 
     def add(self, owner: object, name: str, value: object) -> None:
-        namespace = vars(owner)
-        if not self.owners or self.owners[-1][0] is not namespace:
-            self.owners.append((namespace, [], []))
-        self.owners[-1][1].append(name)
-        self.owners[-1][2].append(value)
+        self.gets.append(vars(owner).get)
+        self.names.append(name)
+        self.values.append(value)
         for fn in _functions(value):
             self.functions.append(fn)
             self.parts[0].append(fn.__code__)
@@ -163,23 +164,29 @@ _code, _defaults, _kwdefaults = (attrgetter("__code__"), attrgetter("__defaults_
                                  attrgetter("__kwdefaults__"))
 
 
-def unchanged(index: Index) -> bool:
+#: The attributes that give a function other behaviour in place. Setting one raises the
+#: ``object.__setattr__`` audit event, whoever sets it.
+FUNCTION_PARTS = frozenset({"__code__", "__defaults__", "__kwdefaults__"})
+
+
+def unchanged(index: Index, functions: bool = True) -> bool:
     """True when :func:`compare` of the indexed snapshot and a new one would find nothing:
     every module is the same object, every recorded value is there, the same object, every
-    function has the same code and defaults, and no class that had members gained or lost
-    one. False means: take a snapshot and compare, to learn what changed (it may still be
-    nothing, e.g. a class gained a data attribute)."""
+    function has the same code and defaults (looked at only with ``functions``: the guard
+    passes False when no :data:`FUNCTION_PARTS` was set since its last look, which spares a
+    ``__code__`` read, itself an audit event, per function), and no class that had members
+    gained or lost one. False means: take a snapshot and compare, to learn what changed (it
+    may still be nothing, e.g. a class gained a data attribute)."""
     modules = sys.modules
     for name, module in index.modules:
         now = sys.monitoring if name == "sys.monitoring" else modules.get(name)  # type: ignore[attr-defined]
         if now is not module:
             return False
-    for namespace, names, values in index.owners:
-        if not all(map(is_, map(namespace.get, names, repeat(_ABSENT)), values)):
-            return False
+    if not all(map(is_, map(call, index.gets, index.names, repeat(_ABSENT)), index.values)):
+        return False
     fns = index.functions
     codes, defaults, kwdefaults = index.parts
-    if not (all(map(is_, map(_code, fns), codes))
+    if functions and not (all(map(is_, map(_code, fns), codes))
             and all(map(is_, map(_defaults, fns), defaults))
             and all(map(is_, map(_kwdefaults, fns), kwdefaults))):
         return False

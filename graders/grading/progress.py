@@ -1,32 +1,64 @@
 """What ``grade`` shows while it works, and the table at the end.
 
-On a terminal: a rich progress bar with the count, the elapsed time, an ETA and a running
-tally (checks failed, submissions with errors); elsewhere (a pipe, CI logs, ``NO_COLOR``):
-one plain line per submission as it finishes. The summary is a table either way; a
-submission the grader could not grade shows "error: not graded", never a score, and one whose
-code the integrity scan flagged shows "review" until it is accepted, followed by the flagged
-lines and the command that releases the points (:func:`review`).
+On a terminal: a rich progress bar with the count, the elapsed time, the rate and the time
+left, and a running tally (checks failed, submissions with errors, the slowest
+submissions); elsewhere (a pipe, CI logs, ``NO_COLOR``): one plain line per submission as
+it finishes, and for a class of 20 or more a status line with the same figures at every
+tenth of the class (and, while submissions finish, at least once a minute). The summary
+is a table either way; a submission the grader could not grade shows "error: not
+graded", never a score, and one whose code the integrity scan flagged shows "review" until
+it is accepted, followed by the flagged lines and the command that releases the points
+(:func:`review`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import time
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from graders.catalog import Topic
 
 from .model import REVIEW, SubmissionResult
 
+#: How many of the slowest submissions the progress names.
+SLOWEST = 3
+#: A class at least this large gets status lines between the plain per-submission lines.
+STATUS_FROM = 20
+#: ... one at every tenth of the class, and at least this often (seconds).
+STATUS_EVERY = 60.0
+
+
+def duration(seconds: float) -> str:
+    """``42 s``, ``7 min``, ``2 h 05 min``: as precise as an estimate deserves."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60:02d} min"
+
 
 class Progress:
-    """Receives the runner's events; a context manager around the grading."""
+    """Receives the runner's events; a context manager around the grading.
 
-    def __init__(self, out: Any, total: int) -> None:
+    At course scale the bar (or, off a terminal, a status line at every tenth of the class)
+    says what an instructor waits on: submissions per minute, the time left (from the
+    submissions graded in this run; reused ones take no time and are left out of the rate),
+    failed checks and submissions with errors so far, and the slowest submissions, which are
+    where to look first when a run takes longer than it should."""
+
+    def __init__(self, out: Any, total: int, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
         self.out = out
         self.total = total
+        self.clock = clock
+        self.start = clock()
         self.count = 0
+        self.graded = 0            # graded in this run (not reused)
         self.failed_checks = 0
         self.troubled = 0          # submissions with a check that could not run (error)
+        self.slowest: list[tuple[float, str]] = []
+        self._last_status = self.start
+        self._next_tenth = 1
         self._bar: Any = None
         self._task: Any = None
         if getattr(out, "styled", False):
@@ -37,7 +69,6 @@ class Progress:
                 SpinnerColumn,
                 TextColumn,
                 TimeElapsedColumn,
-                TimeRemainingColumn,
             )
             from rich.progress import (
                 Progress as Bar,
@@ -45,10 +76,12 @@ class Progress:
 
             console = Console(file=out.stream, highlight=False)
             self._bar = Bar(SpinnerColumn(), TextColumn("grading"), BarColumn(),
-                            MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                            TimeRemainingColumn(), TextColumn("{task.fields[tally]}"),
+                            MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[pace]}"),
+                            TextColumn("{task.fields[tally]}"),
                             console=console, transient=False)
-            self._task = self._bar.add_task("grading", total=total, tally=self._tally())
+            self._task = self._bar.add_task("grading", total=total, pace=self.pace(),
+                                            tally=self._tally())
 
     def __enter__(self) -> Progress:
         if self._bar is not None:
@@ -66,8 +99,25 @@ class Progress:
             self.out.plain(line)
 
     def _tally(self) -> str:
-        return (f"{self.failed_checks} check{'s' if self.failed_checks != 1 else ''} failed, "
+        text = (f"{self.failed_checks} check{'s' if self.failed_checks != 1 else ''} failed, "
                 f"{self.troubled} with errors")
+        if self.slowest:
+            text += "; slowest: " + ", ".join(f"{name} {seconds:.1f} s"
+                                              for seconds, name in self.slowest)
+        return text
+
+    def pace(self) -> str:
+        """Submissions per minute and the time left, once one was graded in this run."""
+        if not self.graded:
+            return "ETA -"
+        elapsed = max(self.clock() - self.start, 1e-9)
+        per_minute = 60.0 * self.graded / elapsed
+        left = (self.total - self.count) * elapsed / self.graded
+        return f"{per_minute:.1f}/min, ETA {duration(left)}"
+
+    def status(self) -> str:
+        """One line for logs: where the run stands."""
+        return f"  {self.count}/{self.total} done, {self.pace()}; {self._tally()}"
 
     def __call__(self, event: str, student: str, result: SubmissionResult | None) -> None:
         if event == "broken seal":
@@ -80,13 +130,25 @@ class Progress:
         self.failed_checks += result.failures()
         if not result.graded or any(c.status == "error" for c in result.checks):
             self.troubled += 1
+        if event != "reused":
+            self.graded += 1
+            self.slowest = sorted([*self.slowest, (result.seconds, student)],
+                                  reverse=True)[:SLOWEST]
         how = "reused" if event == "reused" else f"{result.seconds:.1f} s"
         score = result.withheld() or f"{result.score}/{result.max_score}"
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, tally=self._tally())
+            self._bar.update(self._task, advance=1, pace=self.pace(), tally=self._tally())
             self._bar.console.print(f"  {student}: {score} ({how})", highlight=False)
-        else:
-            self.out.plain(f"[{self.count}/{self.total}] {student}: {score} ({how})")
+            return
+        self.out.plain(f"[{self.count}/{self.total}] {student}: {score} ({how})")
+        if self.total >= STATUS_FROM and self.count < self.total:
+            now = self.clock()
+            tenth = self.count * 10 >= self._next_tenth * self.total
+            if tenth or now - self._last_status >= STATUS_EVERY:
+                while self._next_tenth * self.total <= self.count * 10:
+                    self._next_tenth += 1
+                self._last_status = now
+                self.out.plain(self.status())
 
 
 def _note(result: SubmissionResult) -> str:

@@ -20,9 +20,10 @@ are, and is otherwise asked for again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Generator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -100,20 +101,58 @@ def _stored(path: Path, key: bytes) -> tuple[SubmissionResult | None, bool]:
     return load_data(data), False
 
 
+Todo = list[tuple[Submission, Files, str, list[dict[str, Any]]]]
+Finished = Generator[tuple[Submission, list[dict[str, Any]], SubmissionResult], None, None]
+
+
+def _local(todo: Todo, plan: sandbox.Plan, jobs: int, tell: Listener) -> Finished:
+    """Grade ``todo`` here, ``jobs`` children at a time; yields each as it finishes."""
+    cancel = threading.Event()
+    pending: dict[Future[SubmissionResult], tuple[Submission, list[dict[str, Any]]]] = {}
+    queue = list(todo)
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
+        try:
+            while queue or pending:
+                while queue and len(pending) < max(1, jobs):
+                    sub, files, digest, review = queue.pop(0)
+                    tell("started", sub.student, None)
+                    pending[pool.submit(sandbox.grade, sub, plan, files, digest,
+                                        cancel)] = (sub, review)
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    sub, review = pending.pop(future)
+                    yield sub, review, future.result()
+        except BaseException:
+            cancel.set()
+            raise
+
+
+def _on_cluster(address: str, todo: Todo, plan: sandbox.Plan, tell: Listener) -> Finished:
+    """Grade ``todo`` on the Dask cluster at ``address`` (every task is sent at once; the
+    scheduler decides when each starts)."""
+    from . import cluster
+
+    for sub, *_ in todo:
+        tell("started", sub.student, None)
+    yield from cluster.run(address, todo, plan)
+
+
 def grade_class(subs: list[Submission], out: Path, plan: sandbox.Plan, *, jobs: int = 1,
                 resume: bool = False, context: formats.Context | None = None,
-                listener: Listener | None = None, accept: Collection[str] = ()
-                ) -> ClassResult:
+                listener: Listener | None = None, accept: Collection[str] = (),
+                cluster: str | None = None) -> ClassResult:
     """Grade ``subs`` into ``out``; ``listener`` hears "reused", "started" and "done".
 
-    ``accept`` names the students whose flagged code the instructor accepts."""
+    ``accept`` names the students whose flagged code the instructor accepts; ``cluster`` is
+    the address of a Dask scheduler whose workers grade instead of ``jobs`` local children
+    (:mod:`.cluster`). Either way this process alone writes ``out``."""
     context = context or formats.Context(plan.topics)
     tell = listener or (lambda event, student, result: None)
     remove_temporaries(out)
     sandbox.remove_stale_scratch()
     key = seal.load_key()
     done: dict[str, SubmissionResult] = {}
-    todo: list[tuple[Submission, Files, str, list[dict[str, Any]]]] = []
+    todo: Todo = []
     for sub in subs:
         files = sub.read(plan.topics)
         digest = plan.digest(files)
@@ -133,31 +172,17 @@ def grade_class(subs: list[Submission], out: Path, plan: sandbox.Plan, *, jobs: 
                 continue
         todo.append((sub, files, digest, review))
 
-    cancel = threading.Event()
     graded = 0
-    pending: dict[Future[SubmissionResult], tuple[Submission, list[dict[str, Any]]]] = {}
-    queue = list(todo)
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="grade") as pool:
-        try:
-            while queue or pending:
-                while queue and len(pending) < max(1, jobs):
-                    sub, files, digest, review = queue.pop(0)
-                    tell("started", sub.student, None)
-                    pending[pool.submit(sandbox.grade, sub, plan, files, digest,
-                                        cancel)] = (sub, review)
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    sub, review = pending.pop(future)
-                    result = future.result()
-                    _apply_review(result, review, sub.student in accept)
-                    store(out, result, key)
-                    formats.write_student(out, result, context)
-                    done[sub.student] = result
-                    graded += 1
-                    tell("done", sub.student, result)
-        except BaseException:
-            cancel.set()
-            raise
+    finished = (_local(todo, plan, jobs, tell) if cluster is None
+                else _on_cluster(cluster, todo, plan, tell))
+    with contextlib.closing(finished):      # Ctrl-C here stops the children or the tasks
+        for sub, review, result in finished:
+            _apply_review(result, review, sub.student in accept)
+            store(out, result, key)
+            formats.write_student(out, result, context)
+            done[sub.student] = result
+            graded += 1
+            tell("done", sub.student, result)
     results = [done[sub.student] for sub in subs]
     for result in results:
         formats.write_student(out, result, context)

@@ -210,3 +210,38 @@ def test_a_killed_grader_leaves_no_sandbox_running(tmp_path: Path) -> None:
     time.sleep(1.0)
     table = procs.table()
     assert not [pid for pid in sandboxed if pid in table and procs.alive(table[pid])]
+
+
+#: Where a submission might leave something for the one graded after it by the same grader.
+LEFT_BEHIND = ("'/tmp/left_behind'", "'/dev/shm/left_behind'", "'left_behind'",
+               "os.path.join(os.path.expanduser('~'), 'left_behind')")
+
+
+def test_a_submission_leaves_nothing_for_the_next_one(tmp_path: Path) -> None:
+    """One grader grades a planter, then a classmate whose code fails at import if it finds
+    anything the planter left: a file in /tmp, /dev/shm, the scratch folder or the home, a
+    module in ``sys.modules``, a variable in the environment, a module attribute of the
+    kit. Each submission starts from a fresh sandbox, so the classmate scores in full."""
+    places = ", ".join(LEFT_BEHIND)
+    planter = shop(
+        "import os, sys\n"
+        f"for where in ({places}):\n"
+        "    try:\n"
+        "        open(where, 'w').write('left behind')\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "sys.modules['left_behind'] = sys\n"
+        "os.environ['LEFT_BEHIND'] = '1'\n"
+        "import graders\n"
+        "graders.LEFT_BEHIND = True")
+    grade(tmp_path, "planter", planter)
+    probe = ("import os, sys\n"
+             "import graders\n"
+             f"found = [w for w in ({places}) if os.path.exists(w)]\n"
+             "if (found or 'left_behind' in sys.modules or 'LEFT_BEHIND' in os.environ\n"
+             "        or hasattr(graders, 'LEFT_BEHIND')):\n"
+             "    raise RuntimeError(f'left behind: {found}')\n")
+    classmate = solution("data_race").replace("import threading\n",
+                                              "import threading\n" + probe, 1)
+    result = grade(tmp_path, "classmate", classmate)
+    assert result.score == RACE.points, [c.message for c in result.checks]
