@@ -40,7 +40,7 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
 
 from . import check
-from .support import STUCK, explore_cases, past_stuck, require, student_file
+from .support import STUCK, explore_cases, numbered, past_stuck, require, student_file
 
 #: Ticks of 0.01 s a bank keeps a payment waiting for a second one to start.
 PATIENCE = 100
@@ -66,12 +66,7 @@ class _Day:
 
     def buyers(self) -> list[tuple[int, int, bool]]:
         """(group, buyer, declined) for every buyer of the day, numbered across groups."""
-        out, n = [], 0
-        for g, group in enumerate(self.groups):
-            for declined in group:
-                out.append((g, n, declined))
-                n += 1
-        return out
+        return numbered(self.groups)
 
 
 class _Bank:

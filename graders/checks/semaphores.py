@@ -46,7 +46,7 @@ from graders.engine import (
 )
 
 from . import check
-from .support import require, student_file
+from .support import numbered, require, student_file
 
 
 @dataclass(frozen=True)
@@ -105,12 +105,7 @@ class _Station:
 
 def _cars_of(day: _Day) -> list[tuple[int, int, bool]]:
     """(group, car, faulty) for every car of the day, numbered across the groups."""
-    out, n = [], 0
-    for g, group in enumerate(day.groups):
-        for faulty in group:
-            out.append((g, n, faulty))
-            n += 1
-    return out
+    return numbered(day.groups)
 
 
 #: Ticks of 0.01 s a charger keeps a car plugged in while it waits for its group's target:

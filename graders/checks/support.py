@@ -113,6 +113,13 @@ def passed(settings: Settings, runs: int = 1) -> Exploration:
     return Exploration(settings, runs, None)
 
 
+def numbered(groups: Sequence[Sequence[bool]]) -> list[tuple[int, int, bool]]:
+    """``(group, actor, flag)`` for every actor of groups that arrive one after another
+    (cars at a station, buyers at a box office), numbered across the groups from 0."""
+    actors = [(g, flag) for g, group in enumerate(groups) for flag in group]
+    return [(g, n, flag) for n, (g, flag) in enumerate(actors)]
+
+
 def share(settings: Settings, cases: int) -> Settings:
     """An equal share of the schedules for each of ``cases`` cases, for
     :func:`explore_cases` when the cases together should cost one check's schedules (a
