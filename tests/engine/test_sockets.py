@@ -1,0 +1,184 @@
+"""TCP sockets on localhost between controlled processes: each classic protocol bug found on
+an early schedule with its bug class and words, and replayed by its token; the correct
+protocols passing over many schedules, and finishing on real processes and real sockets.
+
+The programs are ``programs/socket_protocols.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from graders.engine import BugClass, Processes, Settings, explore, partial_reads
+
+pytestmark = pytest.mark.timeout(300)
+
+FILE = "socket_protocols.py"
+#: how many bytes each direction of a connection holds in these tests
+ROOM = 16
+
+
+def _explore(kit, function, replay=None, schedules=200):
+    settings = Settings(schedules=schedules, replay=replay)
+    return explore(lambda module: getattr(module, function)(), [kit.programs / FILE],
+                   settings, processes=Processes(pipe_capacity=ROOM, sockets=True))
+
+
+def _found(kit, function):
+    """The failure found, checked to replay by its token with the same words."""
+    result = _explore(kit, function)
+    f = result.failure
+    assert f is not None, f"{function}: no failure in {result.schedules_run} schedules"
+    again = _explore(kit, function, replay=f.token)
+    assert again.failure is not None, again.report()
+    assert (again.failure.message, again.failure.details) == (f.message, f.details)
+    return result, f
+
+
+def test_both_ends_receiving_first_is_a_cycle_between_the_processes(kit):
+    result, f = _found(kit, "both_receive_first")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert result.schedules_run == 1
+    assert f.message == ("Deadlock: MainProcess -> Process-1 -> MainProcess each wait for "
+                         "the next, in a cycle.")
+    assert f.details.splitlines() == [
+        "MainProcess waits to receive from Process-1 on the socket made at "
+        "socket_protocols.py:180 (port 40001): nothing has arrived, and Process-1 has not "
+        "closed its end.",
+        "Process-1 waits to receive from MainProcess on the socket made at "
+        "socket_protocols.py:59 (port 40001): nothing has arrived, and MainProcess has not "
+        "closed its end."]
+
+
+def test_a_client_that_never_closes_keeps_the_server_loop_waiting(kit):
+    _, f = _found(kit, "never_closes")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert f.details.splitlines() == [
+        "MainProcess waits for Process-1 to finish (join).",
+        "Process-1 waits to receive from MainProcess on the socket made at "
+        "socket_protocols.py:38 (port 40001): nothing has arrived, and MainProcess has not "
+        "closed its end."]
+
+
+def test_both_ends_sending_more_than_the_connection_holds(kit):
+    _, f = _found(kit, "send_all_then_read")
+    assert f.bug_class == BugClass.DEADLOCK
+    assert "the connection is full (16 bytes Process-1 has not read)" in f.details
+
+
+@pytest.mark.parametrize("function", ["one_recv_per_message", "server_one_recv"])
+def test_one_recv_taken_for_one_message_fails_on_an_early_schedule(kit, function):
+    """The byte stream splits a message on the schedules that switch in the middle of a
+    sendall; the sequential schedule never does, so the split is the strategy's choice."""
+    result, f = _found(kit, function)
+    assert f.bug_class == BugClass.ASSERTION
+    assert 1 < result.schedules_run <= 10
+
+
+def test_a_server_that_stops_early_closes_the_clients_stream(kit):
+    _, f = _found(kit, "server_stops_early")
+    assert f.bug_class == BugClass.EXCEPTION
+    assert f.message.startswith("MainProcess raised ConnectionError: the connection closed "
+                                "in the middle of a line")
+
+
+def test_a_connect_before_the_server_listens_is_refused(kit):
+    result, f = _found(kit, "connect_before_listen")
+    assert f.bug_class == BugClass.EXCEPTION
+    assert f.message.startswith("MainProcess raised ConnectionRefusedError: [Errno 111] "
+                                "Connection refused")
+    assert result.schedules_run <= 10
+
+
+CORRECT = ["lines_echoed", "lines_through_makefile", "length_prefixed", "half_closed"]
+
+
+@pytest.mark.parametrize("function", CORRECT)
+def test_correct_protocols_pass(kit, function):
+    result = _explore(kit, function, schedules=100)
+    assert result.ok, result.report()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("function", CORRECT)
+def test_no_false_alarm_in_a_thousand_schedules(kit, function):
+    result = _explore(kit, function, schedules=1000)
+    assert result.ok, result.report()
+    assert result.schedules_run == 1000
+
+
+def test_partial_reads_are_counted_for_a_check(kit):
+    """A check can tell a wrong answer caused by a split message from any other."""
+    counts = []
+
+    def scenario(module):
+        module.lines_echoed()
+        counts.append(partial_reads())
+
+    result = explore(scenario, [kit.programs / FILE], Settings(schedules=30),
+                     processes=Processes(pipe_capacity=ROOM, sockets=True))
+    assert result.ok, result.report()
+    assert counts[0] == 0                  # the sequential schedule splits nothing
+    assert max(counts) > 0
+
+
+def test_the_stand_ins_are_installed_only_with_sockets(kit):
+    made = []
+
+    def scenario(module):
+        made.append(type(module.socket.socket()).__module__)
+
+    for sockets in (False, True):
+        explore(scenario, [kit.programs / FILE], Settings(schedules=1),
+                processes=Processes(sockets=sockets))
+    assert made == ["socket", "graders.engine.sockets"]
+    assert type(socket.socket()).__module__ == "socket"     # put back afterwards
+
+
+def test_a_socket_passed_to_another_process_is_refused_clearly(kit):
+    def scenario(module):
+        sock = module.socket.socket()
+        module.Process(target=print, args=(sock,)).start()
+
+    result = explore(scenario, [kit.programs / FILE], Settings(schedules=1),
+                     processes=Processes(sockets=True))
+    assert result.failure is not None
+    assert "make the socket in the process that uses it" in result.failure.message
+
+
+_REAL = """
+import faulthandler, multiprocessing, sys
+faulthandler.dump_traceback_later({timeout}, exit=True)   # a stack dump, then exit, if stuck
+multiprocessing.set_start_method("spawn")
+sys.path.insert(0, {folder!r})
+import socket_protocols
+print(repr(socket_protocols.{function}()))
+"""
+
+
+@pytest.mark.parametrize("function", CORRECT)
+def test_correct_protocols_finish_on_real_processes_and_sockets(kit, function):
+    """The second signal: the same code on real processes and real localhost sockets, under
+    a hard timeout (each program starts one child process)."""
+    code = _REAL.format(timeout=60, folder=str(kit.programs), function=function)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=kit.programs,
+                             start_new_session=True)
+    try:
+        out, err = child.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        out, err = child.communicate()
+        pytest.fail(f"{function} did not finish in 90 s on real processes:\n{err[-3000:]}")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+    assert child.returncode == 0, err[-3000:]
+    assert out.strip() not in ("", "None"), out
