@@ -248,10 +248,10 @@ class socket(_real_socket):  # named as the real class: reports say "the socket 
         self._alive()
         if self._address is None:
             self.bind(("127.0.0.1", 0))
-        if self._state == "connected":
+        if self._state == "connected" or self._address is None:
             raise OSError(22, "Invalid argument")
         self._state = "listening"
-        self._net.listening[self._address[1]] = self     # type: ignore[index]
+        self._net.listening[self._address[1]] = self
 
     def accept(self) -> tuple[socket, tuple[str, int]]:
         run, ts = step(self, "accept")
