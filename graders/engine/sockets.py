@@ -29,8 +29,10 @@ Every blocked call waits on a WaitQueue whose owner names whom it waits for, so 
 deadlock is a wait-for cycle between processes ("MainProcess waits to receive from
 Process-1 ..., Process-1 waits to receive from MainProcess").
 
-A socket stays in the process that made it (or accepted it): passing one to another process,
-which ``multiprocessing`` can do on a real machine, is refused with a clear error.
+What the stand-in does not do, refused with an error that says so: pass a socket to another
+process (``multiprocessing`` can, on a real machine), and give a file descriptor to
+``select``/``selectors``, so ``socketserver`` and ``xmlrpc.server`` cannot run on it (the ipc
+topic's remote call is a line protocol written with the socket calls themselves).
 """
 
 from __future__ import annotations
@@ -185,7 +187,10 @@ class socket(_real_socket):  # named as the real class: reports say "the socket 
         return 0
 
     def fileno(self) -> int:
-        return -1      # no file descriptor: select() and selectors cannot wait on it
+        raise OSError("the grader's sockets have no file descriptor, so select, selectors "
+                      "and what is built on them (socketserver, xmlrpc.server, asyncio "
+                      "streams) cannot wait on them: call accept(), recv() and sendall() "
+                      "directly")
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         raise TypeError("the grader keeps each socket in the process that made (or accepted) "
@@ -456,7 +461,10 @@ class socket(_real_socket):  # named as the real class: reports say "the socket 
     def wait_words(self, view: ThreadView, threads: Sequence[ThreadView], what: str) -> str:
         port = self._service or (self._address[1] if self._address is not None else 0)
         if view.kind == "accept":
-            others = [p.name for p in _other_processes(self._world, self._owner)]
+            # as the threads stood at the verdict (by now they may have been unwound)
+            mains = {p.thread.tid for p in self._world.processes if p.thread is not None}
+            others = [v.name for v in threads if v.tid in mains and v.tid != view.tid
+                      and v.status != DONE]
             return (f"waits on {what} (port {port}) to accept a connection"
                     + (f", which only {_and(others)} could make" if others else
                        ", and no other process is left to connect"))

@@ -25,6 +25,13 @@ FILE = "socket_protocols.py"
 ROOM = 16
 
 
+def _line(kit, function, text):
+    """The line of ``text`` inside ``function`` of the program (reports name lines)."""
+    lines = (kit.programs / FILE).read_text().splitlines()
+    start = lines.index(next(line for line in lines if line.startswith(f"def {function}(")))
+    return start + 1 + next(i for i, line in enumerate(lines[start:]) if text in line)
+
+
 def _explore(kit, function, replay=None, schedules=200):
     settings = Settings(schedules=schedules, replay=replay)
     return explore(lambda module: getattr(module, function)(), [kit.programs / FILE],
@@ -48,23 +55,26 @@ def test_both_ends_receiving_first_is_a_cycle_between_the_processes(kit):
     assert result.schedules_run == 1
     assert f.message == ("Deadlock: MainProcess -> Process-1 -> MainProcess each wait for "
                          "the next, in a cycle.")
+    client = _line(kit, "both_receive_first", "create_connection")
+    server = _line(kit, "greeting_server", "accept()")
     assert f.details.splitlines() == [
-        "MainProcess waits to receive from Process-1 on the socket made at "
-        "socket_protocols.py:180 (port 40001): nothing has arrived, and Process-1 has not "
-        "closed its end.",
-        "Process-1 waits to receive from MainProcess on the socket made at "
-        "socket_protocols.py:59 (port 40001): nothing has arrived, and MainProcess has not "
-        "closed its end."]
+        f"MainProcess waits to receive from Process-1 on the socket made at "
+        f"socket_protocols.py:{client} (port 40001): nothing has arrived, and Process-1 has "
+        "not closed its end.",
+        f"Process-1 waits to receive from MainProcess on the socket made at "
+        f"socket_protocols.py:{server} (port 40001): nothing has arrived, and MainProcess "
+        "has not closed its end."]
 
 
 def test_a_client_that_never_closes_keeps_the_server_loop_waiting(kit):
     _, f = _found(kit, "never_closes")
     assert f.bug_class == BugClass.DEADLOCK
+    server = _line(kit, "line_echo_server", "accept()")
     assert f.details.splitlines() == [
         "MainProcess waits for Process-1 to finish (join).",
-        "Process-1 waits to receive from MainProcess on the socket made at "
-        "socket_protocols.py:38 (port 40001): nothing has arrived, and MainProcess has not "
-        "closed its end."]
+        f"Process-1 waits to receive from MainProcess on the socket made at "
+        f"socket_protocols.py:{server} (port 40001): nothing has arrived, and MainProcess "
+        "has not closed its end."]
 
 
 def test_both_ends_sending_more_than_the_connection_holds(kit):
@@ -97,7 +107,8 @@ def test_a_connect_before_the_server_listens_is_refused(kit):
     assert result.schedules_run <= 10
 
 
-CORRECT = ["lines_echoed", "lines_through_makefile", "length_prefixed", "half_closed"]
+CORRECT = ["lines_echoed", "lines_through_makefile", "lines_through_text_files",
+           "length_prefixed", "half_closed"]
 
 
 @pytest.mark.parametrize("function", CORRECT)
@@ -151,6 +162,17 @@ def test_a_socket_passed_to_another_process_is_refused_clearly(kit):
                      processes=Processes(sockets=True))
     assert result.failure is not None
     assert "make the socket in the process that uses it" in result.failure.message
+
+
+def test_what_needs_a_file_descriptor_is_refused_saying_so(kit):
+    """socketserver and xmlrpc.server wait with selectors: the grader cannot run them, and
+    says so rather than failing somewhere inside the standard library."""
+    result = _explore(kit, "socketserver_used", schedules=1)
+    assert result.failure is not None
+    assert result.failure.message.startswith(
+        "MainProcess raised OSError: the grader's sockets have no file descriptor, so select, "
+        "selectors and what is built on them (socketserver, xmlrpc.server, asyncio streams) "
+        "cannot wait on them")
 
 
 _REAL = """

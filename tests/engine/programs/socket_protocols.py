@@ -124,6 +124,30 @@ def lines_through_makefile():
     return got
 
 
+def text_files_server(ready):
+    """The line echo server, reading and writing through text files of the socket."""
+    with _listen(ready) as server:
+        conn, _ = server.accept()
+        with conn, conn.makefile("r") as lines, conn.makefile("w") as answers:
+            for line in lines:
+                answers.write(line.upper())
+                answers.flush()
+
+
+def lines_through_text_files():
+    """Both sides read and write text through makefile(): send() under a buffered writer."""
+    server, port = _start(text_files_server)
+    with socket.create_connection((HOST, port)) as conn, conn.makefile("rw") as file:
+        got = []
+        for word in WORDS:
+            file.write(word.decode() + "\n")
+            file.flush()
+            got.append(file.readline())
+    server.join()
+    assert got == [w.decode().upper() + "\n" for w in WORDS], got
+    return got
+
+
 def length_prefixed():
     """Messages framed by their length instead of a newline."""
     server, port = _start(length_server)
@@ -232,3 +256,11 @@ def send_all_then_read():
         got = [_read_line(conn) for _ in WORDS * 3]
     server.join()
     return got
+
+
+def socketserver_used():
+    """socketserver waits on its socket with selectors, which need a file descriptor."""
+    import socketserver
+
+    with socketserver.TCPServer((HOST, 0), socketserver.StreamRequestHandler) as server:
+        server.handle_request()
