@@ -127,7 +127,20 @@ def _site(run: Run) -> tuple[str, int] | None:
     return None
 
 
-class socket(_real_socket):  # named as the real class: reports say "the socket made at ..."
+class _SocketType(type):
+    """While the stand-in is installed as ``socket.socket``, threads the engine does not
+    control (a cluster worker's own connections) still make real sockets: each is an
+    instance of ``socket.socket`` for them, as before."""
+
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, _real_socket)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, _real_socket)
+
+
+class socket(_real_socket, metaclass=_SocketType):  # named as the real class: reports say
+    # "the socket made at ..."
     """``socket.socket`` inside a run: a TCP socket on localhost (see the module's notes).
 
     It is a subclass of the real class, so ``isinstance`` and the standard library's

@@ -17,12 +17,15 @@ import sys
 import pytest
 
 from graders.engine import BugClass, Processes, Settings, explore, partial_reads
+from graders.engine.ipc import installed
+from graders.engine.processes import program_files
 
 pytestmark = pytest.mark.timeout(300)
 
 FILE = "socket_protocols.py"
 #: how many bytes each direction of a connection holds in these tests
 ROOM = 16
+REAL_SOCKET = socket.socket
 
 
 def _line(kit, function, text):
@@ -151,6 +154,17 @@ def test_the_stand_ins_are_installed_only_with_sockets(kit):
                 processes=Processes(sockets=sockets))
     assert made == ["socket", "graders.engine.sockets"]
     assert type(socket.socket()).__module__ == "socket"     # put back afterwards
+
+
+def test_threads_outside_the_run_keep_real_sockets_while_it_runs():
+    """While the stand-ins are installed, a thread the engine does not control (a cluster
+    worker's own connections) gets a real socket, still an instance of ``socket.socket``."""
+    with installed(program_files((), (), ()), Processes(sockets=True)):
+        assert socket.socket is not REAL_SOCKET
+        with socket.socket() as real, socket.create_server(("127.0.0.1", 0)) as server:
+            assert type(real) is REAL_SOCKET and type(server) is REAL_SOCKET
+            assert isinstance(real, socket.socket)
+    assert socket.socket is REAL_SOCKET
 
 
 def test_a_socket_passed_to_another_process_is_refused_clearly(kit):
