@@ -196,6 +196,11 @@ def _remote_sums(module: Any, pairs: list[tuple[int, int]]) -> list[int]:
     return got
 
 
+def _split() -> str:
+    """The first message of the run that a recv() split, in a sentence."""
+    return f"In this schedule a message arrived in pieces: {partial_reads()[0]}."
+
+
 @check("ipc")
 def sums_answered(folder: Path, settings: Settings) -> Exploration:
     """remote_sums(pairs): every sum, in order, however the answers' bytes arrive."""
@@ -205,13 +210,12 @@ def sums_answered(folder: Path, settings: Settings) -> Exploration:
         pairs = [(rng.randint(-20, 20), rng.randint(-20, 20))
                  for _ in range(rng.choice((2, 3, 12)))]
         want = [a + b for a, b in pairs]
-        split = ("In this schedule a message arrived in pieces, and a recv() returned only "
-                 "part of it.")
         try:
             got = _remote_sums(module, pairs)
         except ValueError as exc:
             if partial_reads():
-                fail(Bug.PARTIAL_MESSAGE, f"{_call(pairs)} raised ValueError: {exc}. {split}")
+                fail(Bug.PARTIAL_MESSAGE, f"{_call(pairs)} raised ValueError: {exc}. "
+                     f"{_split()}")
             raise
         except ConnectionError as exc:
             fail(Bug.STOPPED_EARLY, f"{_call(pairs)} lost its connection "
@@ -220,7 +224,7 @@ def sums_answered(folder: Path, settings: Settings) -> Exploration:
         if got != want:
             fail(Bug.PARTIAL_MESSAGE if partial_reads() else Bug.WRONG_RESULT,
                  f"{_call(pairs)} returned {got}; the sums are {want}."
-                 + (f" {split}" if partial_reads() else ""))
+                 + (f" {_split()}" if partial_reads() else ""))
 
     return _explore(folder, settings, scenario, sockets=True)
 

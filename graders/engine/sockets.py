@@ -14,7 +14,7 @@ What the stand-in keeps of TCP, because protocols break on it:
   one byte, at most ``n``). Whether a receiver runs while a message is half delivered is a
   switch like any other, chosen by the strategy, recorded in the token and shrunk, so the
   classic "one recv is one message" bug shows on the schedules that split a message, and
-  :func:`partial_reads` tells a check that one was split.
+  :func:`partial_reads` tells a check which reads split a message.
 * **A connect before the server listens is refused** (``ConnectionRefusedError``), at once,
   as on a real machine: there is no queue for connections to a port nobody listens on.
 * **Each direction holds ``pipe_capacity`` bytes**: a sender waits while the other side has
@@ -76,7 +76,7 @@ class _Net(Shared):
         self.bound: set[int] = set()
         self.next_port = FIRST_PORT
         self.open: list[socket] = []
-        self.partial_reads = 0
+        self.partial_reads: list[str] = []
 
     def _ended(self, process: ProcessState) -> None:
         for sock in [s for s in self.open if s._owner is process]:
@@ -100,7 +100,8 @@ class _Stream:
         self.written = 0            # bytes put in since the connection opened
         self.read = 0               # bytes taken out
         self.ended = False          # the writer has closed or shut down its side
-        self.sends: deque[tuple[int, int]] = deque()   # (start, end) of each send, unread
+        #: each send not yet read to its end: where it starts and what it sent
+        self.sends: deque[tuple[int, bytes]] = deque()
 
     def unread(self) -> int:
         return self.written - self.read
@@ -332,7 +333,7 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         capacity = self._world.options.pipe_capacity
         deadline = _deadline(run, self._timeout)
         if payload:
-            out.sends.append((out.written, out.written + len(payload)))
+            out.sends.append((out.written, payload))
         sent = 0
         while sent < len(payload):
             if sent:
@@ -359,8 +360,8 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
             sent += len(piece)
             _wake_all(run, peer._readers)
         if sent < len(payload) and out.sends:
-            start, _end = out.sends[-1]
-            out.sends[-1] = (start, start + sent)
+            start, _whole = out.sends[-1]
+            out.sends[-1] = (start, payload[:sent])
         return sent
 
     def _connected_out(self) -> _Stream:
@@ -391,7 +392,7 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         got = bytes(incoming.data[:bufsize])
         del incoming.data[:len(got)]
         incoming.read += len(got)
-        self._count_split(incoming)
+        self._count_split(incoming, got)
         if self._peer is not None:
             _wake_all(run, self._peer._writers)
         return got
@@ -402,13 +403,19 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         view[:len(got)] = got
         return len(got)
 
-    def _count_split(self, incoming: _Stream) -> None:
-        """A read that ends inside one send's bytes split that message."""
+    def _count_split(self, incoming: _Stream, got: bytes) -> None:
+        """A read that ends inside one send's bytes split that message: say so, in the
+        words a report can use."""
         sends, at = incoming.sends, incoming.read
-        while sends and sends[0][1] <= at:
+        while sends and sends[0][0] + len(sends[0][1]) <= at:
             sends.popleft()
         if sends and sends[0][0] < at:
-            self._net.partial_reads += 1
+            start, message = sends[0]
+            part = message[max(at - len(got), start) - start:at - start]
+            peer = self._peer._owner.name if self._peer is not None else "the other end"
+            self._net.partial_reads.append(
+                f"{self._owner.name}'s recv() returned {part!r}, part of the message "
+                f"{message!r} that {peer} sent")
 
     # ------------------------------------------------------------- closing
     def shutdown(self, how: int) -> None:
@@ -544,10 +551,11 @@ def create_server(address: Any, *, family: int = _socket_module.AF_INET,
     return sock
 
 
-def partial_reads() -> int:
-    """How many ``recv`` calls of this run returned part of what one ``send``/``sendall``
-    sent while the rest was still to come (a message split by the byte stream)."""
-    return _net().partial_reads
+def partial_reads() -> list[str]:
+    """The ``recv`` calls of this run that returned part of what one ``send``/``sendall``
+    sent while the rest was still to come (a message split by the byte stream), each as
+    "MainProcess's recv() returned b'1', part of the message b'12\\n' that Process-1 sent"."""
+    return list(_net().partial_reads)
 
 
 def stand_ins() -> list[tuple[Any, str, Any]]:
