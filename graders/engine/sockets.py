@@ -29,8 +29,9 @@ Every blocked call waits on a WaitQueue whose owner names whom it waits for, so 
 deadlock is a wait-for cycle between processes ("MainProcess waits to receive from
 Process-1 ..., Process-1 waits to receive from MainProcess").
 
-What the stand-in does not do, refused with an error that says so: pass a socket to another
-process (``multiprocessing`` can, on a real machine), and give a file descriptor to
+A socket passed to another process is the same socket there, as ``multiprocessing`` passes
+a real one (a listening socket made by the parent can be the server's). What the stand-in
+does not do, refused with an error that says so: give a file descriptor to
 ``select``/``selectors``, so ``socketserver`` and ``xmlrpc.server`` cannot run on it (the ipc
 topic's remote call is a line protocol written with the socket calls themselves).
 """
@@ -66,21 +67,16 @@ _LOCALHOST = frozenset({"", "localhost", "127.0.0.1", "0.0.0.0", "::1", "::",
 
 
 class _Net(Shared):
-    """The run's network: listening sockets by port, ports in use, open sockets by the
-    process that holds them, and how many reads split a message. It is registered with the
-    run's shared objects only to hear when a process ends (its sockets close then)."""
+    """The run's network: listening sockets by port, ports in use, and the reads that split
+    a message. Kept with the run's shared objects (it crosses no process itself), so each
+    run has its own."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.listening: dict[int, socket] = {}
         self.bound: set[int] = set()
         self.next_port = FIRST_PORT
-        self.open: list[socket] = []
         self.partial_reads: list[str] = []
-
-    def _ended(self, process: ProcessState) -> None:
-        for sock in [s for s in self.open if s._owner is process]:
-            sock._shut(process)
 
 
 def _net() -> _Net:
@@ -100,8 +96,8 @@ class _Stream:
         self.written = 0            # bytes put in since the connection opened
         self.read = 0               # bytes taken out
         self.ended = False          # the writer has closed or shut down its side
-        #: each send not yet read to its end: where it starts and what it sent
-        self.sends: deque[tuple[int, bytes]] = deque()
+        #: each send not yet read to its end: where it starts, what it sent, and who
+        self.sends: deque[tuple[int, bytes, str]] = deque()
 
     def unread(self) -> int:
         return self.written - self.read
@@ -140,12 +136,14 @@ class _SocketType(type):
         return issubclass(sub, _real_socket)
 
 
-class socket(_real_socket, metaclass=_SocketType):  # named as the real class: reports say
+class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real class: reports say
     # "the socket made at ..."
     """``socket.socket`` inside a run: a TCP socket on localhost (see the module's notes).
 
     It is a subclass of the real class, so ``isinstance`` and the standard library's
-    ``makefile`` work, but it never opens a file descriptor."""
+    ``makefile`` work, but it never opens a file descriptor. Passed to another process (as
+    a Process argument or in a message), it is the same socket there, held by both: as with
+    a real one, it closes once every process holding it has closed it or ended."""
 
     def __new__(cls, family: int = -1, type: int = -1, proto: int = -1,
                 fileno: int | None = None) -> Any:
@@ -168,7 +166,8 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         self._closed = False
         self._family = family
         self._world = w
-        self._owner = proc
+        self._holders: list[ProcessState] = [proc]
+        self._closed_in: set[ProcessState] = set()
         self._state = "new"               # new, bound, listening, connected, closed
         self._address: tuple[str, int] | None = None
         self._service = 0                 # the port of the server a connection is to
@@ -185,7 +184,7 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         self.site = _site(w.run)
         self.user_made = True
         self._net = _net()
-        self._net.open.append(self)
+        w.shared[id(self)] = self         # to hear of every process that ends
 
     # ------------------------------------------------------------- what it is
     @property
@@ -205,11 +204,6 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
                       "and what is built on them (socketserver, xmlrpc.server, asyncio "
                       "streams) cannot wait on them: call accept(), recv() and sendall() "
                       "directly")
-
-    def __reduce_ex__(self, protocol: Any) -> Any:
-        raise TypeError("the grader keeps each socket in the process that made (or accepted) "
-                        "it: make the socket in the process that uses it, and pass it the "
-                        "port instead")
 
     def __repr__(self) -> str:
         return f"<socket {self._state} {self._address}>"
@@ -284,7 +278,7 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
             run.block(ts, self._acceptors, deadline, obj=self)
             self._alive()
         conn = self._backlog.popleft()
-        conn._owner = here()[2]
+        conn._holders = [here()[2]]
         conn.site = _site(run)
         assert conn._peer is not None
         return conn, conn._peer.getsockname()
@@ -303,7 +297,7 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
             self.bind(("127.0.0.1", 0))
         theirs = socket.__new__(socket)
         socket.__init__(theirs, self._family)
-        theirs._owner = server._owner
+        theirs._holders = list(server._holders)       # whoever accepts it, later
         theirs._address = (host, port)
         theirs._state = self._state = "connected"
         theirs._in, theirs._out = self._out, self._in
@@ -333,7 +327,7 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         capacity = self._world.options.pipe_capacity
         deadline = _deadline(run, self._timeout)
         if payload:
-            out.sends.append((out.written, payload))
+            out.sends.append((out.written, payload, here()[2].name))
         sent = 0
         while sent < len(payload):
             if sent:
@@ -360,8 +354,8 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
             sent += len(piece)
             _wake_all(run, peer._readers)
         if sent < len(payload) and out.sends:
-            start, _whole = out.sends[-1]
-            out.sends[-1] = (start, payload[:sent])
+            start, _whole, sender = out.sends[-1]
+            out.sends[-1] = (start, payload[:sent], sender)
         return sent
 
     def _connected_out(self) -> _Stream:
@@ -410,12 +404,11 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         while sends and sends[0][0] + len(sends[0][1]) <= at:
             sends.popleft()
         if sends and sends[0][0] < at:
-            start, message = sends[0]
+            start, message, sender = sends[0]
             part = message[max(at - len(got), start) - start:at - start]
-            peer = self._peer._owner.name if self._peer is not None else "the other end"
             self._net.partial_reads.append(
-                f"{self._owner.name}'s recv() returned {part!r}, part of the message "
-                f"{message!r} that {peer} sent")
+                f"{here()[2].name}'s recv() returned {part!r}, part of the message "
+                f"{message!r} that {sender} sent")
 
     # ------------------------------------------------------------- closing
     def shutdown(self, how: int) -> None:
@@ -427,31 +420,57 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
             self._out.ended = True
             _wake_all(run, self._peer._readers)
 
-    def _real_close(self, _ss: Any = None) -> None:
-        """What ``close()`` does once no file made by ``makefile`` still uses the socket."""
+    def close(self) -> None:
+        """This process's handle closes; the socket itself once no file that ``makefile``
+        gave still uses it, and no other process holds it."""
         if scheduler.here() is None:
             return     # the run is over (a file closed by the garbage collector)
         step(self, "close")
-        if self._state != "closed":
-            self._shut(self._owner)
+        proc = here()[2]
+        self._closed_in.add(proc)
+        if self._io_refs <= 0:
+            self._release(proc)
+
+    def _decref_socketios(self) -> None:
+        """A file from ``makefile`` closed (in this process)."""
+        if self._io_refs > 0:
+            self._io_refs -= 1
+        if self._io_refs <= 0 and scheduler.here() is not None and here()[2] in self._closed_in:
+            self._release(here()[2])
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def detach(self) -> int:
         raise OSError("the grader's sockets have no file descriptor to detach")
 
-    def _shut(self, process: ProcessState) -> None:
-        """The socket closes (closed by its process, or the process ended)."""
+    def _handed(self, process: ProcessState) -> None:
+        self._closed_in.discard(process)
+        if process not in self._holders:
+            self._holders.append(process)
+
+    def _ended(self, process: ProcessState) -> None:
+        self._release(process)
+
+    def _release(self, process: ProcessState) -> None:
+        """``process`` holds the socket no more; the last holder's leaving closes it."""
+        if process in self._holders:
+            self._holders.remove(process)
+            if not self._holders:
+                self._shut()
+
+    def _shut(self) -> None:
+        """The socket closes: no process holds it any more."""
         if self._state == "closed":
             return
         run = self._world.run
         was = self._state
         self._state = "closed"
         self._closed = True
-        if self in self._net.open:
-            self._net.open.remove(self)
         if was == "listening" and self._address is not None:
             self._net.listening.pop(self._address[1], None)
             for waiting in self._backlog:         # connected, never accepted: reset
-                waiting._shut(process)
+                waiting._shut()
         if self._address is not None and was in ("bound", "listening"):
             self._net.bound.discard(self._address[1])
         self._out.ended = True
@@ -464,32 +483,35 @@ class socket(_real_socket, metaclass=_SocketType):  # named as the real class: r
         _wake_all(run, self._acceptors)
 
     def _alive(self) -> None:
-        if self._state == "closed":
+        if self._state == "closed" or here()[2] in self._closed_in:
             raise OSError(9, "Bad file descriptor")
 
     # ------------------------------------------------------------- reports
     def waited_for(self, kind: str) -> ThreadState | None:
         if kind == "accept":
-            others = _other_processes(self._world, self._owner)
-            return others[0].thread if others else None
-        peer = self._peer
-        if peer is None or peer._state == "closed":
-            return None
-        thread = peer._owner.thread
-        return thread if thread is not None and thread.status != DONE else None
+            others = _live(self._world.processes, self._holders)
+        else:
+            peer = self._peer
+            if peer is None or peer._state == "closed":
+                return None
+            queue = self._readers if kind == "receive" else self._writers
+            others = _live(peer._holders, [self._world.process_of(t) for t in queue.waiters])
+        return others[0].thread if others else None
 
     def wait_words(self, view: ThreadView, threads: Sequence[ThreadView], what: str) -> str:
         port = self._service or (self._address[1] if self._address is not None else 0)
+        # as the threads stood at the verdict (by now they may have been unwound)
+        live = {v.tid for v in threads if v.tid != view.tid and v.status != DONE}
         if view.kind == "accept":
-            # as the threads stood at the verdict (by now they may have been unwound)
-            mains = {p.thread.tid for p in self._world.processes if p.thread is not None}
-            others = [v.name for v in threads if v.tid in mains and v.tid != view.tid
-                      and v.status != DONE]
+            others = [p.name for p in self._world.processes if p.thread is not None
+                      and p.thread.tid in live and p not in self._holders]
             return (f"waits on {what} (port {port}) to accept a connection"
                     + (f", which only {_and(others)} could make" if others else
                        ", and no other process is left to connect"))
         peer = self._peer
-        name = peer._owner.name if peer is not None else "nobody"
+        names = [p.name for p in peer._holders if p.thread is not None
+                 and p.thread.tid in live] if peer is not None else []
+        name = _and(names) if names else "nobody"
         if view.kind == "receive":
             return (f"waits to receive from {name} on {what} (port {port}): nothing has "
                     f"arrived, and {name} has not closed its end")
@@ -505,9 +527,11 @@ def _and(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _other_processes(world: World, me: ProcessState) -> list[ProcessState]:
-    """The live processes other than ``me``, blocked ones first (whom an accept waits for)."""
-    found = [p for p in world.processes if p is not me and p.thread is not None
+def _live(processes: Sequence[ProcessState],
+          but: Sequence[ProcessState]) -> list[ProcessState]:
+    """The processes of ``processes`` still running, except ``but``, blocked ones first:
+    whom a blocked call waits for."""
+    found = [p for p in processes if p not in but and p.thread is not None
              and p.thread.status != DONE]
     return sorted(found, key=lambda p: p.thread is None or p.thread.status != BLOCKED)
 

@@ -175,6 +175,32 @@ def half_closed():
     return got
 
 
+def _serve_on(listener):
+    with listener:
+        conn, _ = listener.accept()
+        with conn, conn.makefile("rb") as lines:
+            for line in lines:
+                conn.sendall(line.upper())
+
+
+def listener_made_by_the_parent():
+    """The parent listens, hands the listening socket to the server process and closes its
+    own copy: the port is known before the server starts, and nobody connects too early."""
+    listener = socket.create_server((HOST, 0))
+    port = listener.getsockname()[1]
+    server = Process(target=_serve_on, args=(listener,))
+    server.start()
+    listener.close()
+    with socket.create_connection((HOST, port)) as conn:
+        got = []
+        for word in WORDS:
+            conn.sendall(word + b"\n")
+            got.append(_read_line(conn))
+    server.join()
+    assert got == [w.upper() + b"\n" for w in WORDS], got
+    return got
+
+
 # ------------------------------------------------------------------ broken clients
 def one_recv_per_message():
     """Assumes one recv() returns one whole answer."""
