@@ -274,7 +274,7 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
         deadline = _deadline(run, self._timeout)
         while not self._backlog:
             if deadline is not None and deadline <= run.now:
-                raise TimeoutError("timed out")
+                raise self._expired()
             run.block(ts, self._acceptors, deadline, obj=self)
             self._alive()
         conn = self._backlog.popleft()
@@ -315,13 +315,15 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
 
     # ------------------------------------------------------------- sending
     def sendall(self, data: Any, flags: int = 0) -> None:
-        self._send(data, everything=True)
+        self._send(data, True, "sendall")
 
     def send(self, data: Any, flags: int = 0) -> int:
-        return self._send(data, everything=False)
+        """As on Linux: a blocking send waits until every byte is in; with a timeout (or
+        non-blocking) it may send fewer and say how many."""
+        return self._send(data, self._timeout is None, "send")
 
-    def _send(self, data: Any, everything: bool) -> int:
-        run, ts = step(self, "sendall" if everything else "send")
+    def _send(self, data: Any, everything: bool, note: str) -> int:
+        run, ts = step(self, note)
         payload = bytes(memoryview(data).cast("B"))
         out = self._connected_out()
         capacity = self._world.options.pipe_capacity
@@ -331,7 +333,7 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
         sent = 0
         while sent < len(payload):
             if sent:
-                step(self, "sendall" if everything else "send")
+                step(self, note)
                 self._alive()
             peer = self._peer
             assert peer is not None
@@ -345,7 +347,7 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
                 if not everything and sent:
                     break
                 if deadline is not None and deadline <= run.now:
-                    raise TimeoutError("timed out")
+                    raise self._expired()
                 run.block(ts, self._writers, deadline, obj=self)
                 continue
             piece = payload[sent:sent + min(SEGMENT, room)]
@@ -380,7 +382,7 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
             if incoming.ended:
                 return b""
             if deadline is not None and deadline <= run.now:
-                raise TimeoutError("timed out")
+                raise self._expired()
             run.block(ts, self._readers, deadline, obj=self)
             self._alive()
         got = bytes(incoming.data[:bufsize])
@@ -481,6 +483,12 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
         _wake_all(run, self._readers)
         _wake_all(run, self._writers)
         _wake_all(run, self._acceptors)
+
+    def _expired(self) -> OSError:
+        """What a call that cannot go on raises: non-blocking, at once; else at its timeout."""
+        if self._timeout == 0.0:
+            return BlockingIOError(11, "Resource temporarily unavailable")
+        return TimeoutError("timed out")
 
     def _alive(self) -> None:
         if self._state == "closed" or here()[2] in self._closed_in:

@@ -210,3 +210,17 @@ def test_correct_protocols_finish_on_real_processes_and_sockets(kit, function):
             os.killpg(child.pid, signal.SIGKILL)
     assert child.returncode == 0, err[-3000:]
     assert out.strip() not in ("", "None"), out
+
+
+def test_the_calls_say_what_real_sockets_say(kit):
+    """Errors and results of the socket calls, under the engine and on real sockets."""
+    seen = []
+    result = explore(lambda module: seen.append(module.api_semantics()),
+                     [kit.programs / FILE], Settings(schedules=1),
+                     processes=Processes(pipe_capacity=ROOM, sockets=True))
+    assert result.ok, result.report()
+    code = (f"import sys; sys.path.insert(0, {str(kit.programs)!r}); import socket_protocols; "
+            "print(socket_protocols.api_semantics())")
+    real = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert repr(seen[0]) == real.stdout.strip()

@@ -290,3 +290,43 @@ def socketserver_used():
 
     with socketserver.TCPServer((HOST, 0), socketserver.StreamRequestHandler) as server:
         server.handle_request()
+
+
+# ------------------------------------------------------------------ what the calls say
+def _outcome(call):
+    try:
+        return repr(call())
+    except OSError as exc:
+        return f"{type(exc).__name__} {exc.errno}"
+
+
+def api_semantics():
+    """What the socket calls return or raise, in one process: compared with real sockets."""
+    seen = []
+    with socket.socket() as bound:
+        bound.bind((HOST, 0))
+        port = bound.getsockname()[1]
+        seen.append(port != 0)
+        with socket.socket() as again:
+            seen.append(_outcome(lambda: again.bind((HOST, port))))      # in use
+        with socket.socket() as early:
+            seen.append(_outcome(lambda: early.connect((HOST, port))))   # not listening
+        bound.listen()
+        client = socket.create_connection((HOST, port))
+        conn, _ = bound.accept()
+        with client, conn:
+            conn.setblocking(False)
+            seen.append(_outcome(lambda: conn.recv(10)))                 # nothing yet
+            conn.settimeout(0.01)
+            seen.append(_outcome(lambda: conn.recv(10)))                 # times out
+            conn.settimeout(None)
+            seen.append(client.send(b"abc"))
+            seen.append(_outcome(lambda: conn.recv(10)))
+            client.shutdown(socket.SHUT_WR)
+            seen.append(_outcome(lambda: conn.recv(10)))                 # end of stream
+            conn.sendall(b"back")
+            seen.append(_outcome(lambda: client.recv(2)))
+            seen.append(_outcome(lambda: client.recv(10)))
+            seen.append(client.getpeername()[1] == port)
+    seen.append(_outcome(lambda: client.recv(10)))                       # closed
+    return seen
