@@ -1,12 +1,15 @@
 """Processes that talk: a squaring server on a pipe, word counters fed by a queue, a tally
-that processes share, and squares written into one shared memory segment.
+that processes share, squares written into one shared memory segment, and a server that
+adds numbers for its client over a socket.
 
 Run the grader with:  pytest exercises/ipc
 """
 
+import socket
 from multiprocessing import Pipe, Process, Queue, Value, shared_memory
 
 STOP = None    # the message that tells a server or a worker there is no more work
+HOST = "127.0.0.1"    # localhost: this machine only
 
 
 def square_server(conn):
@@ -105,8 +108,39 @@ def shared_squares(n, processes):
     return squares_found
 
 
+def sum_server(ready):
+    """Answer each request line "a b" of one client with the line "a + b", until the client
+    closes its end of the connection."""
+    with socket.create_server((HOST, 0)) as listener:      # port 0: any free port
+        ready.send(listener.getsockname()[1])              # the port, now that it listens
+        conn, _address = listener.accept()
+        with conn, conn.makefile("rb") as requests:
+            for request in requests:          # one line at a time, until the client closes
+                a, b = map(int, request.split())
+                conn.sendall(f"{a + b}\n".encode())
+
+
+def remote_sums(pairs):
+    """a + b for each pair (a, b): one remote call each to a sum_server process, in order."""
+    mine, theirs = Pipe()
+    server = Process(target=sum_server, args=(theirs,))
+    server.start()
+    port = mine.recv()                        # once this comes, the server listens
+    results = []
+    with socket.create_connection((HOST, port)) as conn:
+        for a, b in pairs:
+            conn.sendall(f"{a} {b}\n".encode())          # the request
+            # TODO: TCP carries bytes, not messages: recv() returns what has arrived so far,
+            #       which may be only part of the answer. Read until the answer's newline.
+            answer = conn.recv(64)
+            results.append(int(answer))
+    server.join()
+    return results
+
+
 if __name__ == "__main__":
     print(squares([1, 2, 3]))
     print(count_words(["one", "two words", "and three words"], workers=2))
     print(tally(processes=4, times=1000))
     print(shared_squares(10, processes=3))
+    print(remote_sums([(1, 2), (30, -4)]))

@@ -51,3 +51,18 @@ def test_segment_released(explorer):
     the segment it made has been unlinked.
     """
     explorer.check("ipc", "segment_released", HERE)
+
+
+def test_sums_answered(explorer):
+    """remote_sums(pairs) returns a + b for every pair, in order, on every schedule, however
+    the bytes of each answer arrive: recv() may return only part of an answer.
+    """
+    explorer.check("ipc", "sums_answered", HERE)
+
+
+def test_rpc_session(explorer):
+    """remote_sums(pairs) connects only once the server listens, and closes its end of the
+    connection when it is done, so that the server's loop ends: the server process has ended
+    when remote_sums() returns.
+    """
+    explorer.check("ipc", "rpc_session", HERE)

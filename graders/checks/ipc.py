@@ -1,4 +1,5 @@
-"""ipc: processes that talk through a pipe and queues, share one counter and one segment.
+"""ipc: processes that talk through a pipe and queues, share one counter and one segment,
+and make remote calls over a socket.
 
 The student's processes run as the engine's controlled processes (``Processes``): each has
 its own copy of pipeline.py, arguments and messages are pickled, and every receive, send,
@@ -9,6 +10,11 @@ Every pipe (and the pipe behind each queue) holds only PIPE_ROOM bytes in these 
 few small messages, so that a pipe fills as quickly as it does on a real machine with big
 data (64 KiB): a protocol that relies on the pipe's room (send everything, then read; join
 a worker before reading what it put) fails here on every machine, not only with big data.
+
+The socket checks run with the engine's TCP stand-ins (:mod:`graders.engine.sockets`): each
+direction of a connection holds PIPE_ROOM bytes too, and the bytes of a message arrive a few
+at a time on the schedules that switch while they are sent, so "one recv() is one message"
+fails on those schedules; :func:`partial_reads` says whether a wrong answer came from one.
 
 Each check draws its scenario from the schedule's seeded ``random``, so a replay token
 rebuilds the same numbers, texts and team sizes.
@@ -23,7 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Processes, Settings, explore, fail, segments_left
+from graders.engine import (
+    Exploration,
+    Processes,
+    Settings,
+    explore,
+    fail,
+    partial_reads,
+    segments_left,
+)
 
 from . import check
 from .support import require, student_file
@@ -34,9 +48,10 @@ PIPE_ROOM = 16
 _WORDS = ("ships", "carry", "boxes", "across", "the", "sea", "at", "night")
 
 
-def _explore(folder: Path, settings: Settings, scenario: Callable[[Any], None]) -> Exploration:
+def _explore(folder: Path, settings: Settings, scenario: Callable[[Any], None],
+             sockets: bool = False) -> Exploration:
     return explore(scenario, [student_file(folder, "pipeline.py")], settings,
-                   processes=Processes(pipe_capacity=PIPE_ROOM))
+                   processes=Processes(pipe_capacity=PIPE_ROOM, sockets=sockets))
 
 
 def _rng() -> random.Random:
@@ -162,3 +177,66 @@ def segment_released(folder: Path, settings: Settings) -> Exploration:
                  "process until one of them unlinks it.")
 
     return _explore(folder, settings, scenario)
+
+
+def _call(pairs: list[tuple[int, int]]) -> str:
+    """How a report names the call: remote_sums([(1, 2), (3, 4), ...]) for a long list."""
+    shown = ", ".join(map(str, pairs[:3])) + (", ..." if len(pairs) > 3 else "")
+    return f"remote_sums([{shown}])" + (f" ({len(pairs)} pairs)" if len(pairs) > 3 else "")
+
+
+def _remote_sums(module: Any, pairs: list[tuple[int, int]]) -> list[int]:
+    """remote_sums(pairs), with a refused connection named as the bug it is."""
+    remote_sums = require(module, "remote_sums", ["pairs"])
+    try:
+        got: list[int] = remote_sums(pairs)
+    except ConnectionRefusedError:
+        fail(Bug.CONNECTION_REFUSED, f"{_call(pairs)} connected before the server listened, "
+             "and the connection was refused (ConnectionRefusedError).")
+    return got
+
+
+def _split() -> str:
+    """The first message of the run that a recv() split, in a sentence."""
+    return f"In this schedule a message arrived in pieces: {partial_reads()[0]}."
+
+
+@check("ipc")
+def sums_answered(folder: Path, settings: Settings) -> Exploration:
+    """remote_sums(pairs): every sum, in order, however the answers' bytes arrive."""
+
+    def scenario(module: Any) -> None:
+        rng = _rng()
+        pairs = [(rng.randint(-20, 20), rng.randint(-20, 20))
+                 for _ in range(rng.choice((2, 3, 12)))]
+        want = [a + b for a, b in pairs]
+        try:
+            got = _remote_sums(module, pairs)
+        except ValueError as exc:
+            if partial_reads():
+                fail(Bug.PARTIAL_MESSAGE, f"{_call(pairs)} raised ValueError: {exc}. "
+                     f"{_split()}")
+            raise
+        except ConnectionError as exc:
+            fail(Bug.STOPPED_EARLY, f"{_call(pairs)} lost its connection "
+                 f"({type(exc).__name__}: {exc}): the server closed its end while the "
+                 "client still had requests to send.")
+        if got != want:
+            fail(Bug.PARTIAL_MESSAGE if partial_reads() else Bug.WRONG_RESULT,
+                 f"{_call(pairs)} returned {got}; the sums are {want}."
+                 + (f" {_split()}" if partial_reads() else ""))
+
+    return _explore(folder, settings, scenario, sockets=True)
+
+
+@check("ipc")
+def rpc_session(folder: Path, settings: Settings) -> Exploration:
+    """remote_sums(pairs): connects once the server listens, closes, the server has ended."""
+
+    def scenario(module: Any) -> None:
+        rng = _rng()
+        pairs = [(rng.randint(0, 9), rng.randint(0, 9))]
+        _remote_sums(module, pairs)
+        _still_running(_call(pairs))
+
+    return _explore(folder, settings, scenario, sockets=True)

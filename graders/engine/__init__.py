@@ -31,6 +31,7 @@ from .primitives import Primitive
 from .probes import held_locks, in_run, steps_taken, thread_name, threads_started
 from .processes import Processes
 from .sharedmem import segments_left
+from .sockets import partial_reads
 from .tokens import decode, encode
 from .verdicts import BugClass, CheckFailed, LoadError, fail
 
@@ -62,6 +63,7 @@ __all__ = [
     "in_run",
     "label",
     "mpiexec",
+    "partial_reads",
     "segments_left",
     "steps_taken",
     "thread_name",

@@ -2,7 +2,8 @@
 
 Only a check that passes ``processes=Processes(...)`` to :func:`~.explorer.explore` gets
 them: ``multiprocessing``'s Process, Pool, Pipe, queues, shared values and locks, ``os.getpid``,
-and, with ``mpi=True``, a fake ``mpi4py`` package in ``sys.modules``. Every other
+with ``mpi=True``, a fake ``mpi4py`` package in ``sys.modules``, and with ``sockets=True``
+``socket.socket``, ``create_connection`` and ``create_server`` (:mod:`.sockets`). Every other
 exploration, and the threads_processes topic's real child processes
 (``graders/childproc/``), see the real modules. Everything is put back afterwards, whatever
 happens.
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import channels, mpi, pool, processes, scheduler, sharedmem
+from . import channels, mpi, pool, processes, scheduler, sharedmem, sockets
 from .processes import Processes, ProgramFiles
 
 _real_get_context = multiprocessing.get_context
@@ -61,7 +62,7 @@ def _plan() -> list[tuple[Any, str, Any]]:
 @contextmanager
 def installed(files: ProgramFiles, options: Processes) -> Iterator[None]:
     """The ``multiprocessing`` (and, if asked, ``mpi4py``) stand-ins, for one exploration."""
-    plan = _plan()
+    plan = _plan() + (sockets.stand_ins() if options.sockets else [])
     saved = [(mod, name, getattr(mod, name)) for mod, name, _ in plan]
     modules = mpi.fake_modules() if options.mpi else {}
     displaced = {name: sys.modules.get(name) for name in modules}

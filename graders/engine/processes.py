@@ -53,12 +53,15 @@ class Processes:
     ``eager_limit``: the largest MPI message a blocking ``send`` may leave buffered; a larger
     one waits for its receive (a rendezvous). 0, the default, makes every send a rendezvous,
     so a program that only works thanks to buffering fails on every schedule, not only with
-    big messages. ``mpi``: install the ``mpi4py`` stand-in (:mod:`.mpi`).
+    big messages. ``mpi``: install the ``mpi4py`` stand-in (:mod:`.mpi`). ``sockets``:
+    install the TCP socket stand-ins (:mod:`.sockets`), each direction of a connection
+    holding ``pipe_capacity`` bytes.
     """
 
     pipe_capacity: int = 65536
     eager_limit: int = 0
     mpi: bool = False
+    sockets: bool = False
 
     def __post_init__(self) -> None:
         if self.pipe_capacity < 0 or self.eager_limit < 0:

@@ -1,7 +1,8 @@
 """The second signal for the ipc topic: the reference solution and its alternatives on real
-``multiprocessing`` (spawn and fork), each in a child interpreter of its own session under a
-hard timeout, with a stack dump if it hangs. The engine's verdicts never depend on this run;
-it shows that what the grader accepts also runs for real."""
+``multiprocessing`` (spawn and fork) and real localhost sockets, each in a child interpreter
+of its own session under a hard timeout, with a stack dump if it hangs. The engine's
+verdicts never depend on this run; it shows that what the grader accepts also runs for
+real."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ assert pipeline.count_words(texts, 3) == [3, 1, 2, 4, 0]
 assert pipeline.tally(4, 500) == 2000
 assert pipeline.shared_squares(10, 3) == [i * i % 256 for i in range(10)]
 assert pipeline.shared_squares(0, 2) == []
+assert pipeline.remote_sums([(1, 2), (30, -4), (-7, -8)]) == [3, 26, -15]
+assert pipeline.remote_sums([]) == []
+pairs = [(i, -3 * i) for i in range(300)]     # more calls than one socket buffer's worth
+assert pipeline.remote_sums(pairs) == [a + b for a, b in pairs]
 print("ok")
 """
 
