@@ -1,8 +1,10 @@
-"""For every topic in topics.toml: grading in the sandbox gives the starter and the solution
-the verdicts topics.toml promises for them (the solution passes every check; the starter
-fails exactly the listed checks, the first with the listed class), so none of the sandbox's
-guards (the audit hook, the integrity comparison, the limits) trips on honest code of any
-topic.
+"""For every topic whose code can see the machine (tests/machine_facing.py: child processes,
+pools, real threads, the clock, an event loop, MPI, a library imported fresh), and one that
+stands for the topics on the engine's path alone: grading in the sandbox gives the starter
+and the solution the verdicts topics.toml promises for them (the solution passes every
+check; the starter fails exactly the listed checks, the first with the listed class), so
+none of the sandbox's guards (the audit hook, the integrity comparison, the limits) trips
+on honest code.
 
 The promise is what the dev check proves in-process (tests/topics/test_dev_check.py runs
 the same two cases there), so holding the sandbox to it compares the two without running
@@ -13,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from machine_facing import machine_facing
 
 from graders import devcheck
 from graders.catalog import topics
@@ -21,7 +24,7 @@ from graders.grading.submissions import Submission
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", list(topics()))
+@pytest.mark.parametrize("name", machine_facing())
 @pytest.mark.parametrize("variant", ["starter", "solution"])
 def test_the_sandbox_keeps_the_topics_promise(tmp_path: Path, name: str, variant: str) -> None:
     t = topics()[name]

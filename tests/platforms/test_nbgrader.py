@@ -202,6 +202,7 @@ def check_csv_export(course: dict[str, object]) -> None:
     assert {r["max_score"] for r in rows.values()} == {f"{_expected_scores()['correct']:.1f}"}
 
 
+@pytest.mark.slow
 def test_round_trip(tmp_path: Path,
                     make_jupyter_env: Callable[[Path], dict[str, str]]) -> None:
     """One course, three submissions, one topic: everything nbgrader does with them, run as
@@ -218,6 +219,7 @@ def test_round_trip(tmp_path: Path,
     check_csv_export(course)
 
 
+@pytest.mark.slow
 def test_an_activated_venv_works_the_same(
         tmp_path: Path, make_jupyter_env: Callable[[Path], dict[str, str]]) -> None:
     pytest.importorskip("nbgrader", reason="pip install -e '.[nbgrader]'")

@@ -6,8 +6,10 @@ child and in every worker process; the engine's ``ThreadPoolExecutor`` has a fix
 size; checks that run code in this process use ``support.course_machine()``). And no check
 waits on the clock for a verdict.
 
-For every topic, the starter, the solution and a few wrong fixes are graded with the host's
-CPU count faked (in this process, and in every child interpreter through a
+For every topic whose code can see the machine (tests/machine_facing.py: the CPU count, the
+clock, child processes, pools, real threads, an event loop, MPI) and one topic that stands
+for those on the engine's path alone, the starter, the solution and a few wrong fixes are
+graded with the host's CPU count faked (in this process, and in every child interpreter through a
 ``sitecustomize.py`` on ``PYTHONPATH``, which runs before the driver starts) and on a
 slowed machine (a busy process spinning on every core, and a busy thread in this process).
 Which checks pass, and the bug class of each failure, must be the same as undisturbed.
@@ -35,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from machine_facing import machine_facing
 
 from graders import variants
 from graders.catalog import topics
@@ -45,7 +48,7 @@ from graders.engine import Settings
 
 pytestmark = pytest.mark.slow
 
-TOPICS = list(topics())
+TOPICS = list(machine_facing())
 #: Topics held to topics.toml instead of a baseline run: their driver runs cost seconds.
 PROMISED = {"threads_processes", "gil"}
 #: Wrong fixes chosen for those (they wait in the driver's probe, read the CPU count, or

@@ -111,6 +111,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_observed_state(name: str, tmp_path: Path) -> None:
     topic_name, source, edits, expect = CASES[name]
