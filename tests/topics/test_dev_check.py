@@ -8,6 +8,7 @@ import pytest
 
 from graders import devcheck
 from graders.catalog import topics
+from graders.engine import Settings
 
 TOPICS = list(topics())
 
@@ -18,9 +19,10 @@ def test_topic_layout(name: str) -> None:
 
 
 def _case_param(case: devcheck.Case) -> object:
-    """Each topic's starter and solution are in the quick tier; its listed wrong and
-    alternative fixes (nine in ten of the cases) only in the full one."""
-    marks = () if case.variant in ("starter", "solution") else (pytest.mark.slow,)
+    """Each topic's starter is in the quick tier (it fails early); its solution and listed
+    wrong and alternative fixes, whose passing checks each explore the whole budget, only in
+    the full one. The quick tier explores the solution briefly instead (below)."""
+    marks = () if case.variant == "starter" else (pytest.mark.slow,)
     return pytest.param(case, marks=marks, id=f"{case.topic}:{case.variant}")
 
 
@@ -31,6 +33,20 @@ def test_case_behaves_as_listed(case: devcheck.Case) -> None:
     failing = next((o for o in result.outcomes if not o.passed), None)
     detail = failing.message() if failing is not None else "every check passed"
     assert result.ok, f"expected {case.expected()}, got {result.got}:\n{detail}"
+
+
+#: Schedules per check of the quick tier's look at each solution: enough to run every
+#: scenario of every check and catch a check that no longer loads, runs or passes correct
+#: code; the full tier holds the solution to the students' budget.
+BRIEF = Settings(schedules=20)
+
+
+@pytest.mark.parametrize("name", TOPICS)
+def test_solution_passes_a_brief_exploration(name: str) -> None:
+    case = next(c for c in devcheck.cases(topics()[name]) if c.variant == "solution")
+    result = devcheck.verify(case, BRIEF)
+    failing = next((o for o in result.outcomes if not o.passed), None)
+    assert result.ok, failing.message() if failing is not None else result.got
 
 
 def test_dev_check_command_passes() -> None:

@@ -60,8 +60,10 @@ def _run(folder: Path, method: str) -> None:
     assert child.returncode == 0 and out.strip() == "ok", err[-3000:]
 
 
-VERSIONS = ["solution", *sorted(f"alternative/{p.stem}"
-                                for p in (SOLUTION / "alternative").glob("*.diff"))]
+#: The solution in the quick tier; the alternatives (the same calls, other designs) in the
+#: slow one.
+VERSIONS = ["solution", *[pytest.param(f"alternative/{p.stem}", marks=pytest.mark.slow)
+                          for p in sorted((SOLUTION / "alternative").glob("*.diff"))]]
 
 
 @pytest.mark.parametrize("method", ["spawn", "fork"])
