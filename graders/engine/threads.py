@@ -1,7 +1,7 @@
 """Stand-ins for ``threading.Thread`` and the module functions that talk about threads.
 
-A stand-in Thread is a real OS thread underneath, but it runs only when the scheduler hands
-it the baton. Names, idents and daemon flags follow the standard library's rules, with
+A stand-in Thread is a controlled thread underneath (a greenlet, or an OS thread), and it runs
+only when the scheduler hands it the baton. Names, idents and daemon flags follow the standard library's rules, with
 idents numbered by creation so that reports are the same on every run.
 """
 
