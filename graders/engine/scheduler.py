@@ -232,8 +232,8 @@ class ThreadState:
         #: by the hub for the main thread
         self.greenlet: Any = None
         #: its trace function on 3.11 (greenlets only): all of a run's threads share one
-        #: OS thread, whose ``sys.settrace`` hands each event to the running thread's;
-        #: None again once it raised (see tracing.untrace)
+        #: OS thread, whose ``sys.settrace`` is set to the running thread's at each
+        #: switch; None again once it raised (see tracing.untrace)
         self.trace: TraceFunction | None = None
         self.queue: WaitQueue | None = None
         self.deadline: float | None = None
@@ -461,8 +461,6 @@ class Run:
         retired = len(_RETIRED)
         nxt = self.main
         try:
-            if self.tracer_for is not None:
-                sys.settrace(self._dispatch_trace)
             while nxt is not None:
                 self.current = nxt
                 nxt = self._green_of(nxt).switch(nxt)
@@ -485,9 +483,7 @@ class Run:
         ts.os_ident = self.hub_ident
         if self.tracer_for is not None:
             ts.trace = self.tracer_for(ts)
-            # (3.11: a greenlet begins with the tracing of the one it was started from
-            # switched off; this switches it on for its own frames)
-            sys.settrace(self._dispatch_trace)
+            sys.settrace(ts.trace)
         self._live(ts)
         return self._thread_done(ts)
 
@@ -498,18 +494,11 @@ class Run:
         preemption) or outside (it blocks in a stand-in): ``sys.call_tracing`` makes every
         switch at depth 0, and gives each greenlet its own depth back when it returns."""
         sys.call_tracing(g.switch, (arg,))
-        if self.tracer_for is not None and sys.gettrace() is None:
-            # A thread's tracer raised (Aborted, a terminated process): the interpreter
-            # then stops tracing the OS thread, which is every thread's here. Only that
-            # thread stops being traced (tracing.py), as it would on an OS thread.
-            sys.settrace(self._dispatch_trace)
-
-    def _dispatch_trace(self, frame: FrameType, event: str, arg: Any) -> Any:
-        """The hub's ``sys.settrace`` (3.11): a call event goes to the running thread's
-        tracer; the frame keeps the local trace function it returns."""
-        ts = self.current
-        trace = ts.trace if ts is not None else None
-        return None if trace is None else trace(frame, event, arg)
+        if self.tracer_for is not None:
+            # 3.11: ``sys.settrace`` belongs to the OS thread. Back here, it is this
+            # thread's tracer again (None once it raised: see tracing.untrace).
+            me = self.current
+            sys.settrace(me.trace if me is not None else None)
 
     def frame_of(self, ts: ThreadState, stacks: dict[int, FrameType]) -> FrameType | None:
         """The innermost frame of ``ts``, ``stacks`` being ``sys._current_frames()``."""

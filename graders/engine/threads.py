@@ -1,8 +1,9 @@
 """Stand-ins for ``threading.Thread`` and the module functions that talk about threads.
 
-A stand-in Thread is a controlled thread underneath (a greenlet, or an OS thread), and it runs
-only when the scheduler hands it the baton. Names, idents and daemon flags follow the standard library's rules, with
-idents numbered by creation so that reports are the same on every run.
+A stand-in Thread is a controlled thread underneath (a greenlet, or an OS thread), and it
+runs only when the scheduler hands it the baton. Names, idents and daemon flags follow the
+standard library's rules, with idents numbered by creation so that reports are the same on
+every run.
 """
 
 from __future__ import annotations
