@@ -17,6 +17,7 @@ strategy says so: no wall clock is involved in any verdict.
 from __future__ import annotations
 
 import _thread
+import asyncio
 import os
 import sys
 from collections.abc import Callable
@@ -53,6 +54,10 @@ else:
 
 _allocate = _thread.allocate_lock
 _get_ident = _thread.get_ident
+# asyncio keeps the running event loop per OS thread (in C): greenlets keep their own
+# (Run._switch)
+_get_running_loop = asyncio.events._get_running_loop
+_set_running_loop = asyncio.events._set_running_loop
 
 #: What ``sys.settrace`` takes: called per event, returns the frame's local trace function.
 TraceFunction = Callable[[FrameType, str, Any], Any]
@@ -466,6 +471,8 @@ class Run:
                 nxt = self._green_of(nxt).switch(nxt)
         finally:
             sys.settrace(None)
+            if self.loops:
+                _set_running_loop(None)
             self.finished.release()
         if len(_RETIRED) != retired:
             # A retired greenlet must never run again, nor be finalized: its OS thread
@@ -481,6 +488,8 @@ class Run:
     def _green_main(self, ts: ThreadState) -> ThreadState | None:
         """The thread's life as a greenlet; returns (to the hub) the thread that runs next."""
         ts.os_ident = self.hub_ident
+        if self.loops:
+            _set_running_loop(None)       # a new thread runs no event loop yet
         if self.tracer_for is not None:
             ts.trace = self.tracer_for(ts)
             sys.settrace(ts.trace)
@@ -493,7 +502,12 @@ class Run:
         0) per OS thread, not per greenlet, and a thread switches from inside one (a
         preemption) or outside (it blocks in a stand-in): ``sys.call_tracing`` makes every
         switch at depth 0, and gives each greenlet its own depth back when it returns."""
+        loop = _get_running_loop() if self.loops else None
         sys.call_tracing(g.switch, (arg,))
+        if self.loops:
+            # asyncio's running loop belongs to the OS thread: back here, it is this
+            # thread's again (another thread may run a loop of its own, or none)
+            _set_running_loop(loop)
         if self.tracer_for is not None:
             # 3.11: ``sys.settrace`` belongs to the OS thread. Back here, it is this
             # thread's tracer again (None once it raised: see tracing.untrace).
