@@ -10,6 +10,7 @@ Usage::
     python benchmarks/speed.py                         # the default programs, 300 schedules
     python benchmarks/speed.py --schedules 500 --repeat 3 counter_lock barrier
     python benchmarks/speed.py --profile counter_lock  # cProfile of every controlled thread
+    GRADERS_ENGINE_THREADS=os python benchmarks/speed.py   # controlled threads as OS threads
     python benchmarks/speed.py --like-pytest           # with as many modules loaded as pytest
     valgrind --tool=callgrind python benchmarks/speed.py --workload 3000   # instructions
 """
@@ -79,29 +80,35 @@ def workload(n: int) -> None:
 
 
 def profile(name: str, schedules: int) -> None:
-    """cProfile in every controlled thread (each OS thread gets its own profiler)."""
+    """cProfile in every OS thread that runs controlled threads: each controlled thread's
+    own (GRADERS_ENGINE_THREADS=os), or each run's hub, where all its greenlets run (then
+    the callers and cumulative times are mixed up by the switches; own times are right)."""
     from graders.engine import scheduler
 
     profilers: list[cProfile.Profile] = []
-    original = scheduler.Run._os_main
+    originals = {"_os_main": scheduler.Run._os_main, "_hub_main": scheduler.Run._hub_main}
 
-    def _os_main(self: Any, ts: Any) -> None:
-        p = cProfile.Profile()
-        profilers.append(p)
-        p.enable()
-        try:
-            original(self, ts)
-        finally:
-            p.disable()
+    def profiled(original: Any) -> Any:
+        def body(self: Any, arg: Any) -> None:
+            p = cProfile.Profile()
+            profilers.append(p)
+            p.enable()
+            try:
+                original(self, arg)
+            finally:
+                p.disable()
+        return body
 
     main = cProfile.Profile()
-    scheduler.Run._os_main = _os_main  # type: ignore[method-assign]
+    for attribute, original in originals.items():
+        setattr(scheduler.Run, attribute, profiled(original))
     try:
         main.enable()
         measure(name, schedules, 0)
         main.disable()
     finally:
-        scheduler.Run._os_main = original  # type: ignore[method-assign]
+        for attribute, original in originals.items():
+            setattr(scheduler.Run, attribute, original)
     stats = pstats.Stats(main)
     for p in profilers:
         stats.add(p)

@@ -197,8 +197,7 @@ class _Explorer:
                 drawn = random.getstate()
                 ts = run.spawn("MainThread", main_body, False, handle)
                 handle._state = ts
-                run.current = ts
-                ts.gate.release()
+                run.start()
                 self._wait(run)
                 # Did the program draw from ``random``? Then only this seed replays it.
                 run.used_random = random.getstate() != drawn

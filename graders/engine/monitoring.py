@@ -44,7 +44,7 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
         raise RuntimeError("no free sys.monitoring tool id (a debugger or coverage tool "
                            "holds them all)")
     mon.use_tool_id(tool, "graders")
-    get_ident = scheduler._get_ident
+    caller = scheduler.caller
     disable = mon.DISABLE
 
     # Code objects compare equal by content: the same source compiled again (code an
@@ -80,7 +80,7 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
         run = scheduler.active
         if run is None:
             return None
-        ts = run.by_ident.get(get_ident())
+        ts = caller(run)
         if ts is None:
             return None
         key = (id(code), offset, ts.tid)

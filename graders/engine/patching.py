@@ -48,6 +48,7 @@ def _plan() -> list[tuple[Any, str, Any]]:
         (threading, "BoundedSemaphore", primitives.BoundedSemaphore),
         (threading, "Event", primitives.Event),
         (threading, "Barrier", primitives.Barrier),
+        (threading, "local", threads.local),
         (threading, "current_thread", threads.current_thread),
         (threading, "currentThread", threads.current_thread),
         (threading, "main_thread", threads.main_thread),

@@ -47,6 +47,9 @@ class RunLike(Protocol):
     now: float
     state_ids: dict[int, tuple[int, object]]
 
+    def frame_of(self, ts: Any, stacks: dict[int, FrameType]) -> FrameType | None:
+        """The innermost frame of thread ``ts`` (``stacks``: ``sys._current_frames()``)."""
+
 
 #: How the scheduler's own objects appear in a state (it fills this in: ThreadState by its
 #: number, a WaitQueue by who waits on it, the run itself as one constant).
@@ -300,7 +303,7 @@ def fingerprint(run: RunLike, clock_read: bool) -> tuple[tuple[object, ...] | No
         if t.status == DONE:
             positions.append((t, []))
             continue
-        top = stacks.get(t.os_ident) if t.os_ident is not None else None
+        top = run.frame_of(t, stacks)
         frames = [(frame, clean(frame.f_code, frame.f_lasti, before))
                   for frame, before in _frames(top)]
         if (t.status == RUNNABLE or t.deadline is not None) and not all(

@@ -1,8 +1,9 @@
 """Stand-ins for ``threading.Thread`` and the module functions that talk about threads.
 
-A stand-in Thread is a real OS thread underneath, but it runs only when the scheduler hands
-it the baton. Names, idents and daemon flags follow the standard library's rules, with
-idents numbered by creation so that reports are the same on every run.
+A stand-in Thread is a controlled thread underneath (a greenlet, or an OS thread), and it
+runs only when the scheduler hands it the baton. Names, idents and daemon flags follow the
+standard library's rules, with idents numbered by creation so that reports are the same on
+every run.
 """
 
 from __future__ import annotations
@@ -182,6 +183,88 @@ class Timer(Thread):
         if not self.finished.is_set():
             self.function(*self.args, **self.kwargs)
         self.finished.set()
+
+
+# ------------------------------------------------------------------ thread-local data
+_local_guard = _real_threading.RLock()
+
+
+def _local_key() -> object:
+    """Whose values a ``local`` shows: the calling controlled thread's (an asyncio task's
+    are its loop thread's, as ``current_thread()`` says), else the OS thread's."""
+    ctx = scheduler.here()
+    if ctx is None:
+        return _real_threading.get_ident()
+    return ctx[1].loop_thread or ctx[1]
+
+
+class local:
+    """``threading.local``, with values per controlled thread: a run's controlled threads
+    may all be greenlets of one OS thread, where the real one would share its values among
+    them. Each attribute access first puts the caller's values in place as the object's
+    ``__dict__`` (made on its first access, with the subclass's ``__init__`` run again, as
+    the real one does), so that properties, slots and methods work as they always do. No
+    scheduling point lies between the two; other OS threads take turns under a lock."""
+
+    __slots__ = ("__dict__", "_local__args", "_local__dicts")
+
+    def __new__(cls, /, *args: Any, **kwargs: Any) -> local:
+        if (args or kwargs) and cls.__init__ is object.__init__:
+            raise TypeError("Initialization arguments are not supported")
+        self = object.__new__(cls)
+        object.__setattr__(self, "_local__args", (args, kwargs))
+        object.__setattr__(self, "_local__dicts", {_local_key(): {}})
+        _local_enter(self)
+        return self
+
+    def __getattribute__(self, name: str) -> Any:
+        if scheduler.here() is not None:
+            _local_enter(self)
+            return object.__getattribute__(self, name)
+        with _local_guard:
+            _local_enter(self)
+            return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "__dict__":
+            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is "
+                                 "read-only")
+        if scheduler.here() is not None:
+            _local_enter(self)
+            object.__setattr__(self, name, value)
+            return
+        with _local_guard:
+            _local_enter(self)
+            object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name == "__dict__":
+            raise AttributeError(f"{type(self).__name__!r} object attribute '__dict__' is "
+                                 "read-only")
+        if scheduler.here() is not None:
+            _local_enter(self)
+            object.__delattr__(self, name)
+            return
+        with _local_guard:
+            _local_enter(self)
+            object.__delattr__(self, name)
+
+
+def _local_enter(self: local) -> None:
+    """Put the calling thread's values in place in ``self``; the first time, make them and
+    run the subclass's ``__init__`` with them, as ``threading.local`` does."""
+    dicts: dict[object, dict[str, Any]] = object.__getattribute__(self, "_local__dicts")
+    key = _local_key()
+    values = dicts.get(key)
+    if values is not None:
+        object.__setattr__(self, "__dict__", values)
+        return
+    values = dicts[key] = {}
+    object.__setattr__(self, "__dict__", values)
+    args, kwargs = object.__getattribute__(self, "_local__args")
+    init = type(self).__init__
+    if init is not object.__init__:
+        init(self, *args, **kwargs)
 
 
 # ------------------------------------------------------------------ module functions

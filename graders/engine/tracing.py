@@ -82,6 +82,17 @@ def is_traced(code: CodeType, globals_: dict[str, Any], traced: Callable[[str], 
     return isinstance(module_file, str) and traced(module_file)
 
 
+def untrace(ts: ThreadState, frame: FrameType | None) -> None:
+    """A scheduling point raised in ``ts`` (it unwinds: the run is over, or its process was
+    terminated), out of its trace function: the interpreter stops tracing its OS thread. Its
+    frames and the frames it calls are not traced again either, even where its OS thread is
+    shared with the run's other threads, which go on being traced (greenlets)."""
+    ts.trace = None
+    while frame is not None:
+        frame.f_trace = None
+        frame = frame.f_back
+
+
 def thread_tracers(run: Run, traced: Callable[[str], bool]
                    ) -> Callable[[ThreadState], TraceFunction]:
     """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
@@ -120,10 +131,14 @@ def thread_tracers(run: Run, traced: Callable[[str], bool]
                         entry = entries.get(offset)
                         if entry is None:
                             entry = entries[offset] = LogEntry(tid, code, offset)
-                        if kind:
-                            yield_point(ts, entry)
-                        else:
-                            loop_step(ts, entry)
+                        try:
+                            if kind:
+                                yield_point(ts, entry)
+                            else:
+                                loop_step(ts, entry)
+                        except BaseException:
+                            untrace(ts, frame)
+                            raise
                 return local
 
             return local

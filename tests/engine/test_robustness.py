@@ -105,7 +105,7 @@ def test_a_thread_that_catches_everything_cannot_hold_up_the_run(kit, scenario, 
         """Where the OS threads that appeared since the start are, unless parked."""
         return [f"{f.f_code.co_filename}:{f.f_lineno}"
                 for i, f in sys._current_frames().items()
-                if i not in before and f.f_code.co_name != "_unwind"]
+                if i not in before and f.f_code.co_name != "_park_forever"]
 
     for _ in range(250):        # threads that are still ending need a moment
         if not running_code():

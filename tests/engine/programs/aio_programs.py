@@ -249,6 +249,24 @@ def sync_entry_runs_loop():
     return asyncio.run(to_thread_and_back())
 
 
+def loops_in_two_threads():
+    """Two threads, each with an event loop of its own (asyncio.run in each): neither is
+    'called from a running event loop', whichever runs when."""
+    import threading
+    done = []
+
+    async def job(n):
+        await asyncio.sleep(0.01)
+        done.append(n)
+
+    threads = [threading.Thread(target=asyncio.run, args=(job(n),)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(done) == [0, 1], done
+
+
 async def crunch(progress, chunks, cooperative):
     total = 0
     for chunk in range(chunks):
