@@ -279,7 +279,12 @@ def _cycle(run: Run, verdict: Stuck) -> tuple[str, str]:
     details = ["Each time round:"]
     for t in movers:
         file = os.path.basename(t.at[0].co_filename) if t.at is not None else "the program"
-        shown = ", ".join(map(str, lines[t.tid]))
+        # A round has no first step: it is shown from its first line in the file, so the
+        # words do not depend on where the run noticed the repeat (which moves with the
+        # Python version's bytecode).
+        round_lines = lines[t.tid]
+        first = round_lines.index(min(round_lines))
+        shown = ", ".join(map(str, round_lines[first:] + round_lines[:first]))
         details.append(f"  {t.name} runs {file}, line{'s' if len(lines[t.tid]) > 1 else ''} "
                        f"{shown}")
     details.append("The state that comes back:")
