@@ -29,7 +29,7 @@ from typing import Any
 from . import scheduler
 from .findings import BLOCKED, DONE, ThreadView
 from .primitives import Primitive, _deadline, step
-from .processes import ProcessState, Shared, World, here
+from .processes import Held, ProcessState, World, here
 from .scheduler import Run, ThreadState, WaitQueue
 
 _real_pipe = multiprocessing.Pipe
@@ -38,7 +38,7 @@ _real_simple_queue = multiprocessing.SimpleQueue
 _real_joinable_queue = multiprocessing.JoinableQueue
 
 
-class _Channel(Primitive, Shared):
+class _Channel(Primitive, Held):
     """What pipe ends and queues share: the processes that hold them, per-process close,
     and the words for whom a waiter waits."""
 
@@ -52,24 +52,6 @@ class _Channel(Primitive, Shared):
         self._closed_in: set[ProcessState] = set()
         self.site = _program_site(world.run)
         self.user_made = True
-
-    def _handed(self, process: ProcessState) -> None:
-        self._closed_in.discard(process)
-        if process not in self._holders:
-            self._holders.append(process)
-
-    def _ended(self, process: ProcessState) -> None:
-        self._release(process)
-
-    def _release(self, process: ProcessState) -> None:
-        """``process`` no longer holds this object; wake whoever that may unblock."""
-        if process in self._holders:
-            self._holders.remove(process)
-            if not self._holders:
-                self._last_holder_gone()
-
-    def _last_holder_gone(self) -> None:
-        """Nobody holds this object any more (a pipe end: its peer sees EOF)."""
 
     def _open_in(self, proc: ProcessState, what: str = "handle is closed") -> None:
         if proc in self._closed_in:

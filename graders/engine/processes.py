@@ -86,6 +86,33 @@ class Shared:
         """``process`` has ended: whatever it held of this object is closed."""
 
 
+class Held(Shared):
+    """A Shared stand-in held per process (a pipe end, a queue, a socket): each process
+    that gets it holds it until it closes it or ends; the last holder's leaving is
+    :meth:`_last_holder_gone`. The subclass sets ``_holders`` and ``_closed_in``."""
+
+    _holders: list[ProcessState]
+    _closed_in: set[ProcessState]
+
+    def _handed(self, process: ProcessState) -> None:
+        self._closed_in.discard(process)
+        if process not in self._holders:
+            self._holders.append(process)
+
+    def _ended(self, process: ProcessState) -> None:
+        self._release(process)
+
+    def _release(self, process: ProcessState) -> None:
+        """``process`` no longer holds this object; wake whoever that may unblock."""
+        if process in self._holders:
+            self._holders.remove(process)
+            if not self._holders:
+                self._last_holder_gone()
+
+    def _last_holder_gone(self) -> None:
+        """Nobody holds this object any more."""
+
+
 @dataclass(eq=False)
 class ProcessState:
     """One controlled process: its pid, name, modules, threads and exit code."""

@@ -434,13 +434,18 @@ class Run:
                 sys.settrace(self.tracer_for(ts))
             self._live(ts)
         finally:
-            sys.settrace(None)
-            self._forget_ident(ts)
-            nxt = self._thread_done(ts)
-            if nxt is None:
-                self.finished.release()
-            else:
-                nxt.gate.release()
+            self._leave_os_thread(ts)
+
+    def _leave_os_thread(self, ts: ThreadState) -> None:
+        """``ts`` is done with its OS thread: untraced, counted as ended, and the baton
+        passed on (or the run finished)."""
+        sys.settrace(None)
+        self._forget_ident(ts)
+        nxt = self._thread_done(ts)
+        if nxt is None:
+            self.finished.release()
+        else:
+            nxt.gate.release()
 
     def _live(self, ts: ThreadState) -> None:
         """Run the thread's body, unless the run is over; what it raises is the verdict."""
@@ -621,13 +626,7 @@ class Run:
                 _RETIRED.append(_getcurrent())
                 self._switch(self.hub, self._thread_done(ts))    # never switched back to
             else:
-                sys.settrace(None)
-                self._forget_ident(ts)
-                nxt = self._thread_done(ts)
-                if nxt is None:
-                    self.finished.release()
-                else:
-                    nxt.gate.release()
+                self._leave_os_thread(ts)
                 _park_forever()
         raise Aborted
 

@@ -48,7 +48,7 @@ from typing import Any
 from . import scheduler
 from .findings import BLOCKED, DONE, ThreadView
 from .primitives import _deadline, step
-from .processes import ProcessState, Shared, World, here
+from .processes import Held, ProcessState, Shared, World, here
 from .scheduler import Run, ThreadState, WaitQueue
 
 _real_socket = _socket_module.socket
@@ -136,7 +136,7 @@ class _SocketType(type):
         return issubclass(sub, _real_socket)
 
 
-class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real class: reports say
+class socket(_real_socket, Held, metaclass=_SocketType):  # named as the real class: reports say
     # "the socket made at ..."
     """``socket.socket`` inside a run: a TCP socket on localhost (see the module's notes).
 
@@ -446,20 +446,8 @@ class socket(_real_socket, Shared, metaclass=_SocketType):  # named as the real 
     def detach(self) -> int:
         raise OSError("the grader's sockets have no file descriptor to detach")
 
-    def _handed(self, process: ProcessState) -> None:
-        self._closed_in.discard(process)
-        if process not in self._holders:
-            self._holders.append(process)
-
-    def _ended(self, process: ProcessState) -> None:
-        self._release(process)
-
-    def _release(self, process: ProcessState) -> None:
-        """``process`` holds the socket no more; the last holder's leaving closes it."""
-        if process in self._holders:
-            self._holders.remove(process)
-            if not self._holders:
-                self._shut()
+    def _last_holder_gone(self) -> None:
+        self._shut()
 
     def _shut(self) -> None:
         """The socket closes: no process holds it any more."""
