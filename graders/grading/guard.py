@@ -20,8 +20,8 @@ audit events, whichever way the code reached them.
   function's code (``object.__setattr__``), building code objects (``code.__new__``),
   compiling code under another file's name, sending signals, reading ``/proc``, and
   writing files outside the submission's scratch folder. ``sys.settrace``,
-  ``sys.setprofile``, ``sys.monitoring`` and raw ``_thread`` threads are refused by
-  wrappers instead (:func:`protect_functions` says why).
+  ``sys.setprofile``, ``sys.monitoring``, raw ``_thread`` threads and ``greenlet``'s
+  entry points are refused by wrappers instead (:func:`protect_functions` says why).
 * **Output of forked processes** goes to /dev/null (several processes writing to one
   captured file interleave differently on every run, and feedback must not).
 * **Integrity between runs.** The engine loads the student's files afresh in every run
@@ -330,6 +330,21 @@ def protect_functions(state: GuardState) -> None:
             if hasattr(module, name):
                 setattr(module, name, guarded(getattr(module, name),
                                               "raw threads (use threading.Thread)"))
+    try:
+        import greenlet
+        import greenlet._greenlet as green_core
+    except ImportError:     # the engine then runs controlled threads on OS threads
+        pass
+    else:
+        # The engine's controlled threads are greenlets of one hub (graders.engine.scheduler,
+        # which keeps its own references): a greenlet reached from submitted code could
+        # switch to or throw into the hub or another thread, outside the scheduler.
+        for module in (greenlet, green_core):
+            for name in ("getcurrent", "greenlet", "settrace", "gettrace"):
+                if hasattr(module, name):
+                    setattr(module, name, guarded(getattr(module, name),
+                                                  f"greenlet.{name} (the engine owns the "
+                                                  "switches between threads)"))
     monitoring = getattr(sys, "monitoring", None)
     if monitoring is not None:
         for name in ("use_tool_id", "free_tool_id", "set_events", "set_local_events",

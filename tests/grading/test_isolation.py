@@ -78,6 +78,10 @@ ATTACKS = {
                      "s.Run.yield_point = lambda self, ts, event: None", "", "tampering",
                      "graders.engine.scheduler.Run.yield_point was replaced"),
     "exit_early": ("import os\nos._exit(0)", "", "crash", "exit code 0"),
+    # the engine's threads are greenlets of one hub: throwing into it ended every run
+    # without a verdict, so the racy starter scored full marks
+    "greenlet_hub": ("", "import greenlet\ngreenlet.getcurrent().parent.throw(SystemExit)",
+                     "forbidden operation", "greenlet.getcurrent"),
 }
 if sys.version_info >= (3, 12):
     ATTACKS["monitoring"] = ("import sys\nsys.monitoring.free_tool_id(0)", "",
