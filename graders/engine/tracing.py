@@ -93,21 +93,30 @@ def untrace(ts: ThreadState, frame: FrameType | None) -> None:
         frame = frame.f_back
 
 
-def thread_tracers(run: Run, traced: Callable[[str], bool]
-                   ) -> Callable[[ThreadState], TraceFunction]:
-    """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
-    the files ``traced`` accepts."""
-    # identity(code) -> (code, its points), or (code, None) for code that is not traced. By
-    # identity: hashing a code object hashes its contents, and this is asked at every call.
-    cache: dict[int, tuple[CodeType, dict[int, bool] | None]] = {}
+class CodePoints:
+    """Which code objects are traced, and their scheduling points: asked at every call the
+    tracer sees, so looked up by identity (hashing a code object hashes its contents), and
+    kept for a whole exploration (a run's code objects are those of the run before: the
+    files are compiled once)."""
 
-    def points_of(frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
+    def __init__(self, traced: Callable[[str], bool]) -> None:
+        self.traced = traced
+        # identity(code) -> (code, its points), or (code, None) for code that is not traced
+        self.cache: dict[int, tuple[CodeType, dict[int, bool] | None]] = {}
+
+    def of(self, frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
         code = frame.f_code
-        hit = cache.get(identity(code))
+        hit = self.cache.get(identity(code))
         if hit is None or hit[0] is not code:
-            hit = cache[identity(code)] = (code, _points(code) if is_traced(
-                code, frame.f_globals, traced) else None)
+            hit = self.cache[identity(code)] = (code, _points(code) if is_traced(
+                code, frame.f_globals, self.traced) else None)
         return hit
+
+
+def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState], TraceFunction]:
+    """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
+    the code ``code_points`` accepts."""
+    points_of = code_points.of
 
     def tracer_for(ts: ThreadState) -> TraceFunction:
         yield_point = run.yield_point
