@@ -847,6 +847,19 @@ def markdown(data: dict[str, Any], cfg: Config, command: str, seconds: float) ->
     return "\n".join(lines) + "\n"
 
 
+#: Everything from this line on in the markdown file is the engine's history, written by
+#: hand as each change was measured; a new run rewrites only what comes before it.
+HISTORY = "<!-- history: written by hand; benchmarks/run.py keeps it as it is -->"
+
+
+def write_keeping_history(out: Path, text: str) -> None:
+    """Write the generated ``text`` to ``out``, with the hand-written history the file
+    already holds after :data:`HISTORY` kept below it."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    kept = old[old.index(HISTORY):] if HISTORY in old else ""
+    out.write_text(text + ("\n" + kept if kept else ""), encoding="utf-8")
+
+
 #: Why a target is missed, by target (the causes, found by profiling and by reading the run
 #: logs; they do not depend on the exact figures).
 WHY: dict[str, str] = {
@@ -864,35 +877,25 @@ WHY: dict[str, str] = {
         "*if_not_while* and *event_clear_race*: a seed or two misses them in 200 schedules "
         "(see the next item)."),
     "median <= 5 schedules to the first failure": (
-        "The slow ones are lost wakeups and `if` around `wait`: they need switches at two or "
-        "three precise points around wait/notify/set/clear, which the random walk and PCT "
-        "hit a few percent of the time, and the portfolio gives each strategy only one "
-        "schedule in five. `benchmarks/experiments/sync_bias.py` (a strategy that switches "
-        "right after each lock acquisition or primitive operation, to a thread holding no "
-        "lock, and rarely elsewhere) finds *if_not_while* at a median of 8 schedules instead "
-        "of ~109 and *condition_no_predicate* at 4.5 instead of 8, but is slower on plain "
-        "data races; a proposal: give the portfolio's `contend` slot that behaviour for "
-        "condition and event operations too. The data races at 9 (*check_then_act*, "
-        "*semaphore_order*) were at 5 before the portfolio gained `contend` (four "
-        "strategies to five): the random-walk schedule now comes one schedule later."),
+        "The slow ones need switches at two to four precise points: lost wake-ups and `if` "
+        "around `wait` (a switch in the narrow gap after a notify, a set or a release), "
+        "and the programs added for issue 13 on purpose (*fib_alternation*: exact "
+        "alternation four times over; *condition_notify_one*: one condition variable "
+        "shared by producers and consumers; *stalled_writer*: a writer descheduled for "
+        "twenty of the reader's naps; *polite_philosophers*, started without a gate, "
+        "livelocked by state). The portfolio's `sync` and `handoff` slots aim their "
+        "switches at those points and the random walk may stall a thread, so each is "
+        "found by every seed within the budget; but each strategy has one schedule in "
+        "six, so the median lands past 5."),
     ">= 1,000 schedules/s on programs of ~100 steps": (
-        "Each schedule runs real OS threads that pass a baton, and a switch is a lock "
-        "hand-off plus a GIL hand-off: about 25 µs per switch on this VM (a two-thread "
-        "`_thread` lock ping-pong: 55 µs per round trip on 3.11 and 3.12, 45 µs on 3.13); a "
-        "random walk switches at about half of a run's ~60 decisions. Starting each thread "
-        "costs ~50 µs, each traced scheduling point ~2 µs on 3.11 (the overhead table: "
-        "`sys.settrace` itself is ~0.1 µs of it; the rest is `Run.yield_point` and `_pick`, "
-        "which build the option list and scan for sleepers at every step and allocate an "
-        "`Event`). Two per-run fixed costs were removed after profiling: the scan of "
-        "`sys.modules` for stale modules (`patching.Program.load/unload`, now cached per "
-        "module object: an empty program's schedule went from 0.78 ms to 0.36 ms) and the "
-        "disassembly of every traced code object in every run (`tracing._points`, now "
-        "cached: +8–26% schedules/s on four correct programs, best of 3; made after the "
-        "run above). "
-        "Further fixes proposed: reuse OS threads across schedules (a pool), a fast path in "
-        "`_pick` when no thread sleeps, and the `sys.monitoring` path (3.12+, already about "
-        "twice as fast, see the table above). OS-thread switching puts a floor near "
-        "1,000 schedules/s for ~30 switches per schedule on this machine."),
+        "The hand-offs between controlled threads no longer cost the operating system "
+        "anything (they are greenlet switches on one OS thread, 0.85 µs a round trip), "
+        "so a schedule's time is its CPU: the tracer's call before every instruction of "
+        "the code under test on 3.11 (`sys.monitoring` on 3.12+), `Run.yield_point` and "
+        "`_pick` at each scheduling point, the strategy's choice at each decision, and per "
+        "run the program's fresh load, its threads' set-up and the explorer's two hand-offs "
+        "to the run's OS thread. Where each goes, and what was cut, is in "
+        "docs/engine-profile.md (`python benchmarks/speed.py --profile`)."),
     "at least twice frontrun's schedules/s": (
         "frontrun's random strategy runs 110–200 executions/s here (its DPOR about 33/s, "
         "interleave-test on 3.12 about 40/s). On 3.11 we are 1.3x (the readerwriterlock "
@@ -961,7 +964,7 @@ def main() -> None:
         cfg = Config(**data["config"])
         text = markdown(data, cfg, data.get("command", "python benchmarks/run.py"),
                         data["seconds"])
-        Path(args.out).write_text(text)
+        write_keeping_history(Path(args.out), text)
         say(text)
         return
     cfg = config(args.quick, args.only)
@@ -992,7 +995,7 @@ def main() -> None:
     text = markdown(data, cfg, command, seconds)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
+    write_keeping_history(out, text)
     out.with_suffix(".json").write_text(json.dumps(data, indent=1, default=str))
     say("")
     say(text)
