@@ -246,6 +246,12 @@ class _Explorer:
         except BaseException:
             run.fail(Stated(bug_class=BugClass.BLOCKED_OUTSIDE,
                             message="The exploration was interrupted."))
+            # The run's threads unwind at their next step; let them, before the interruption
+            # goes on up. A process that exits while the run's OS thread still switches
+            # between its greenlets can crash in the interpreter's shutdown (Ctrl-C on
+            # `graders explore`: a segmentation fault after "interrupted.").
+            with contextlib.suppress(BaseException):
+                run.finished.acquire(timeout=2.0)
             raise
 
     def _stuck(self, run: Run) -> None:
