@@ -20,6 +20,7 @@ import random
 import sys
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -151,16 +152,28 @@ class Exploration:
         return "\n".join(lines)
 
 
+#: Every run made, while it lives. A run outlives its exploration when something keeps it:
+#: a verdict's exception holds the run's frames, and they can hold an unfinished generator
+#: (``as_completed``) whose finalizer takes a lock of that run.
+_RUNS: weakref.WeakSet[Run] = weakref.WeakSet()
+
+
 @contextlib.contextmanager
 def _collected_young() -> Iterator[None]:
-    """Finalize what the runs left for the garbage collector before the stand-ins go (its
-    refusals, primitives.LeftBehind, are kept quiet while they are installed), looking only
-    at what was made during the exploration: the objects alive before it are frozen for its
-    length. A long-lived process (a pytest worker, the dev check) holds hundreds of thousands
-    of objects, and a full collection at the end of every exploration then cost more than
-    the exploration itself (19 explorations of data_race's solution beside a million live
-    objects: 6.6 s of collections for a 3 s check). Left alone if someone else froze
-    objects already: unfreezing would let theirs go too."""
+    """Finalize what runs left for the garbage collector while the stand-ins are installed
+    (its refusals, primitives.LeftBehind, are kept quiet then; outside, a finalizer that
+    runs during ``ast.parse`` even broke 3.11's parser), cheaply.
+
+    A long-lived process (a pytest worker, the dev check) holds 100,000-700,000 objects,
+    and a full collection at the end of every exploration cost more than the exploration
+    itself (19 explorations of data_race's solution beside a million live objects: 6.6 s of
+    collections for a 3 s check). So the objects alive before the exploration are frozen for
+    its length, and the collection at its end looks only at what it made; unless a run of an
+    earlier exploration is still alive: then a full collection first, since what keeps it
+    may have become garbage since (a verdict that was read and dropped). Left alone if
+    someone else froze objects already: unfreezing would let theirs go too."""
+    if _RUNS:
+        gc.collect()
     mine = gc.get_freeze_count() == 0
     if mine:
         gc.freeze()
@@ -191,6 +204,7 @@ class _Explorer:
 
     def run_once(self, strategy: Strategy, seed: int) -> Run:
         run = Run(strategy, self.run_settings)
+        _RUNS.add(run)
         if not self.monitored:
             run.tracer_for = thread_tracers(run, self.code_points)
         entry = self.entry

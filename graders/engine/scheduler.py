@@ -188,6 +188,9 @@ class _WorkerPool:
             job, arg = slot[1]
             slot[1] = None
             job(arg)
+            # Idle, this frame must not keep the job's run alive: the explorer's collection
+            # at the end of the exploration is what finalizes a run's leftovers quietly.
+            del job, arg
             with self._guard:
                 self._idle.append(slot)
 

@@ -6,6 +6,7 @@ a hang into a failure.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -179,4 +180,27 @@ def test_late_finalizers_of_earlier_runs_are_refused_quietly(kit, monkeypatch):
     monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
     result = kit.explore("leftovers.py:as_completed_left_by_an_error", schedules=30)
     assert result.ok, result.report()
+    assert unraisable == []
+
+
+def test_leftovers_of_an_earlier_exploration_are_finalized_inside_a_later_one(kit, monkeypatch):
+    """A run can outlive its exploration (here the caller keeps an error whose traceback
+    holds the run's unfinished as_completed()); once it is dropped, its generator is garbage
+    that only the collector frees. The next exploration finalizes it while its stand-ins are
+    installed, quietly, and leaves none of it for a collection outside any exploration (one
+    that ran inside ast.parse broke 3.11's parser in CI)."""
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    kept: list[Any] = []
+
+    def keep(module: Any) -> None:
+        if not kept:
+            kept.append(module.as_completed_left_by_an_error())
+
+    assert explore(keep, [kit.programs / "leftovers.py"], Settings(schedules=1)).ok
+    assert kept, "the program left no error to keep"
+    kept.clear()       # garbage now, in a reference cycle
+    assert explore(lambda module: None, [kit.programs / "leftovers.py"],
+                   Settings(schedules=1)).ok
+    gc.collect()       # outside any exploration
     assert unraisable == []
