@@ -20,7 +20,6 @@ import random
 import sys
 import time
 import traceback
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -152,39 +151,19 @@ class Exploration:
         return "\n".join(lines)
 
 
-#: Every run made, while it lives. A run outlives its exploration when something keeps it:
-#: a verdict's exception holds the run's frames, and they can hold an unfinished generator
-#: (``as_completed``) whose finalizer takes a lock of that run.
-_RUNS: weakref.WeakSet[Run] = weakref.WeakSet()
-
-
 @contextlib.contextmanager
-def _collected_young() -> Iterator[None]:
-    """Finalize what runs left for the garbage collector while the stand-ins are installed
-    (its refusals, primitives.LeftBehind, are kept quiet then; outside, a finalizer that
-    runs during ``ast.parse`` even broke 3.11's parser), cheaply.
-
-    A long-lived process (a pytest worker, the dev check) holds 100,000-700,000 objects,
-    and a full collection at the end of every exploration cost more than the exploration
-    itself (19 explorations of data_race's solution beside a million live objects: 6.6 s of
-    collections for a 3 s check). So the objects alive before the exploration are frozen for
-    its length, and the collection at its end looks only at what it made; unless a run of an
-    earlier exploration is still alive: then a full collection first, since what keeps it
-    may have become garbage since (a verdict that was read and dropped). Left alone if
-    someone else froze objects already: unfreezing would let theirs go too."""
-    if _RUNS:
-        gc.collect()
-    mine = gc.get_freeze_count() == 0
-    if mine:
-        gc.freeze()
+def _collected() -> Iterator[None]:
+    """Finalize what the runs left for the garbage collector while the stand-ins are still
+    installed: its refusals (primitives.LeftBehind) are kept quiet then, and outside they
+    reach the screen (a finalizer that ran inside ``ast.parse`` even broke 3.11's parser).
+    A full collection, so that leftovers of earlier explorations that became garbage since
+    are finalized here too. (Freezing the older objects made this collection cheap in a
+    long-lived process, but left those leftovers to a collection outside any exploration:
+    docs/engine-profile.md.)"""
     try:
         yield
     finally:
-        try:
-            gc.collect()
-        finally:
-            if mine:
-                gc.unfreeze()
+        gc.collect()
 
 
 # ------------------------------------------------------------------ one run
@@ -204,7 +183,6 @@ class _Explorer:
 
     def run_once(self, strategy: Strategy, seed: int) -> Run:
         run = Run(strategy, self.run_settings)
-        _RUNS.add(run)
         if not self.monitored:
             run.tracer_for = thread_tracers(run, self.code_points)
         entry = self.entry
@@ -293,7 +271,7 @@ class _Explorer:
         s = self.settings
         start = _real_monotonic()
         try:
-            with stand_ins_installed(), self._scheduling_points(), _collected_young():
+            with stand_ins_installed(), self._scheduling_points(), _collected():
                 if s.replay is not None:
                     return self._replay_only(start)
                 result = self._search()
