@@ -20,7 +20,7 @@ import random
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -151,21 +151,6 @@ class Exploration:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def _collected() -> Iterator[None]:
-    """Finalize what the runs left for the garbage collector while the stand-ins are still
-    installed: its refusals (primitives.LeftBehind) are kept quiet then, and outside they
-    reach the screen (a finalizer that ran inside ``ast.parse`` even broke 3.11's parser).
-    A full collection, so that leftovers of earlier explorations that became garbage since
-    are finalized here too. (Freezing the older objects made this collection cheap in a
-    long-lived process, but left those leftovers to a collection outside any exploration:
-    docs/engine-profile.md.)"""
-    try:
-        yield
-    finally:
-        gc.collect()
-
-
 # ------------------------------------------------------------------ one run
 class _Explorer:
     def __init__(self, entry: Callable[..., object], program: Program,
@@ -271,10 +256,17 @@ class _Explorer:
         s = self.settings
         start = _real_monotonic()
         try:
-            with stand_ins_installed(), self._scheduling_points(), _collected():
-                if s.replay is not None:
-                    return self._replay_only(start)
-                result = self._search()
+            with stand_ins_installed(), self._scheduling_points():
+                try:
+                    if s.replay is not None:
+                        return self._replay_only(start)
+                    result = self._search()
+                finally:
+                    # What the runs left for the garbage collector is finalized now, while
+                    # its refusals (primitives.LeftBehind) are kept quiet. A full collection:
+                    # leftovers of earlier explorations that became garbage since go too
+                    # (why not a cheaper one: docs/engine-profile.md).
+                    gc.collect()
         finally:
             scheduler._WORKERS.close()
         result.seconds = _real_monotonic() - start
