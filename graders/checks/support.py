@@ -26,20 +26,46 @@ def require(module: Any, name: str, params: Sequence[str]) -> Callable[..., Any]
     """``module.name``, checked to accept ``params``; a LoadError explains any mismatch."""
     where = getattr(module, "__file__", module.__name__)
     signature = f"{name}({', '.join(params)})"
-    fn = getattr(module, name, None)
+    fn: Callable[..., Any] | None = getattr(module, name, None)
     if fn is None:
         raise LoadError(f"{where}: the check expects a function {signature}, and there is "
                         f"no {name!r} (was it renamed?).")
     if not callable(fn):
         raise LoadError(f"{where}: {name!r} should be a function {signature}.")
+    if not _accepts(fn, tuple(params)):
+        raise LoadError(f"{where}: {name} should accept ({', '.join(params)}); it is now "
+                        f"{name}{inspect.signature(fn)}.")
+    return fn
+
+
+def _accepts(fn: Callable[..., Any], params: tuple[str, ...]) -> bool:
+    """Whether ``fn`` can be called with ``params`` as positional arguments. A check asks
+    in every run, where the student's module is fresh but its functions' code is not: a
+    plain function's answer is kept by what decides it (its code, how many defaults, which
+    keyword-only ones), since inspect is slow."""
+    if not inspect.isfunction(fn):
+        return _binds(fn, params)
+    key = (fn.__code__, len(fn.__defaults__ or ()), frozenset(fn.__kwdefaults__ or ()), params)
+    known = _ACCEPTS.get(key)
+    if known is None:
+        if len(_ACCEPTS) > 512:
+            _ACCEPTS.clear()
+        known = _ACCEPTS[key] = _binds(fn, params)
+    return known
+
+
+#: ``_accepts``'s answers for plain functions (code objects hold no module, so no run).
+_ACCEPTS: dict[tuple[Any, ...], bool] = {}
+
+
+def _binds(fn: Callable[..., Any], params: tuple[str, ...]) -> bool:
     try:
         inspect.signature(fn).bind(*params)
     except TypeError:
-        raise LoadError(f"{where}: {name} should accept ({', '.join(params)}); it is now "
-                        f"{name}{inspect.signature(fn)}.") from None
+        return False
     except ValueError:
         pass
-    return fn
+    return True
 
 
 class SharedState:
@@ -79,9 +105,10 @@ class SharedState:
         work may be done). None when no object was used or a value is not a whole number."""
         values = [getattr(obj, self.attribute, None) if busy else after
                   for obj, busy, after in self.seen.values()]
-        if not values or not all(isinstance(v, int) for v in values):
+        whole = [v for v in values if isinstance(v, int)]
+        if not values or len(whole) != len(values):
             return None
-        return values
+        return whole
 
 
 def never_seen(result: Exploration, bug_class: str, message: str,

@@ -131,7 +131,9 @@ def test_usage_and_load_errors_exit_2_with_one_line(graders, tmp_path, args, exp
 
 def test_ctrl_c_exits_130_with_one_line(own_programs, tmp_path):
     started = tmp_path / "started"
-    env = {**os.environ, "NO_COLOR": "1", "GRADERS_TEST_STARTED": str(started)}
+    # (faulthandler: a child that does not end is made to show where each thread stood)
+    env = {**os.environ, "NO_COLOR": "1", "GRADERS_TEST_STARTED": str(started),
+           "PYTHONFAULTHANDLER": "1"}
     child = subprocess.Popen(
         [sys.executable, "-m", "graders", "explore", f"{own_programs}/busy.py:main",
          "--schedules", "1000000"],
@@ -142,7 +144,12 @@ def test_ctrl_c_exits_130_with_one_line(own_programs, tmp_path):
             time.sleep(0.05)
         assert started.exists(), "the exploration did not start"
         child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=60)
+        try:
+            out, err = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGABRT)
+            _, err = child.communicate(timeout=30)
+            pytest.fail(f"still running 60 s after Ctrl-C; where it stood:\n{err[-8000:]}")
     finally:
         if child.poll() is None:
             child.kill()

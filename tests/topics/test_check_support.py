@@ -1,0 +1,64 @@
+"""What a check says when the student's function is missing or takes other arguments: the
+student renamed or reshaped it, and the message must say which, every time it is asked."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from graders.checks.support import require
+from graders.engine import LoadError
+
+
+def _module(source: str) -> types.ModuleType:
+    module = types.ModuleType("bank")
+    module.__file__ = "/course/bank.py"
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    return module
+
+
+def test_a_missing_function_is_named_with_what_the_check_expects():
+    with pytest.raises(LoadError, match=r"expects a function deposit\(account, amount\), and "
+                                        r"there is no 'deposit' \(was it renamed\?\)"):
+        require(_module("def pay(account, amount): pass\n"), "deposit", ["account", "amount"])
+
+
+@pytest.mark.parametrize("source", [
+    "def deposit(account): pass\n",
+    "def deposit(account, amount, *, fee): pass\n",
+    "def deposit(account, amount, fee): pass\n",
+])
+def test_other_arguments_are_shown_beside_the_expected_ones(source):
+    with pytest.raises(LoadError, match=r"deposit should accept \(account, amount\); it is now "
+                                        r"deposit\("):
+        require(_module(source), "deposit", ["account", "amount"])
+
+
+@pytest.mark.parametrize("source", [
+    "def deposit(account, amount): pass\n",
+    "def deposit(account, amount, fee=0): pass\n",
+    "def deposit(*args): pass\n",
+    "class deposit:\n    def __init__(self, account, amount): pass\n",
+])
+def test_functions_that_take_the_arguments_are_returned(source):
+    module = _module(source)
+    assert require(module, "deposit", ["account", "amount"]) is module.deposit
+
+
+def test_the_answer_follows_the_function_not_only_its_code():
+    # Each run loads the module anew from the same compiled code: the answer may be kept per
+    # code, but a function given other defaults (the same code) is judged again.
+    source = "def make(fee):\n    def deposit(account, amount, fee=fee): pass\n    return deposit\n"
+    module = _module(source)
+    given = module.make(1)
+    assert require(types.SimpleNamespace(deposit=given, __name__="bank"), "deposit",
+                   ["account", "amount"]) is given
+    given.__defaults__ = None
+    with pytest.raises(LoadError, match="should accept"):
+        require(types.SimpleNamespace(deposit=given, __name__="bank"), "deposit",
+                ["account", "amount"])
+    for _ in range(3):   # the same question again: the same answer
+        with pytest.raises(LoadError, match="should accept"):
+            require(types.SimpleNamespace(deposit=given, __name__="bank"), "deposit",
+                    ["account", "amount"])
