@@ -47,14 +47,27 @@ def _outside(obj: object) -> LeftBehind:
 def quiet_finalizers(hook: Callable[[Any], object]) -> Callable[[Any], object]:
     """``sys.unraisablehook`` while the stand-ins are installed: a finalizer refused with
     :class:`LeftBehind` (an ``as_completed()`` generator of an earlier run, collected late)
-    says nothing; anything else goes to ``hook``, the hook that was there before."""
+    says nothing, nor one whose code caught that refusal and raised something else (a
+    check's coroutine that turns any exception into a verdict, closed late on 3.12+);
+    anything else goes to ``hook``, the hook that was there before."""
 
     def quiet(unraisable: Any) -> object:
-        if isinstance(unraisable.exc_value, LeftBehind):
+        if _refused(unraisable.exc_value):
             return None
         return hook(unraisable)
 
     return quiet
+
+
+def _refused(exc: BaseException | None) -> bool:
+    """``exc`` is a LeftBehind refusal, or was raised while handling one."""
+    seen = 0
+    while exc is not None and seen < 50:
+        if isinstance(exc, LeftBehind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
 
 
 def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:

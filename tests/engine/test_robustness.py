@@ -183,6 +183,18 @@ def test_late_finalizers_of_earlier_runs_are_refused_quietly(kit, monkeypatch):
     assert unraisable == []
 
 
+def test_a_late_finalizer_that_turns_the_refusal_into_another_error_is_quiet_too(
+        kit, monkeypatch):
+    """Code that catches the refusal and raises something else (a check's harness makes
+    any exception a verdict) fails for the same reason: nothing of it on the screen (on
+    3.12+ the asyncio checks' coroutines were closed this way, sixteen tracebacks a case)."""
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    result = kit.explore("leftovers.py:judged_late", schedules=30)
+    assert result.ok, result.report()
+    assert unraisable == []
+
+
 def test_leftovers_of_an_earlier_exploration_are_finalized_inside_a_later_one(kit, monkeypatch):
     """A run can outlive its exploration (here the caller keeps an error whose traceback
     holds the run's unfinished as_completed()); once it is dropped, its generator is garbage

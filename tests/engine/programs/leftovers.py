@@ -39,3 +39,25 @@ def as_completed_left_by_an_error():
         _first_to_end()
     except ValueError as error:
         return error
+
+
+def _judged_late(lock, box):
+    try:
+        yield
+    finally:
+        try:
+            with lock:
+                pass
+        except Exception as exc:      # as a check's harness turns any error into a verdict
+            raise AssertionError(f"the lock refused: {exc}") from None
+
+
+def judged_late():
+    """A generator left unfinished in a reference cycle (its frame holds the list that
+    holds it), whose `finally` turns the refusal of its lock into another error."""
+    lock = threading.Lock()
+    lock.acquire()
+    box = []
+    left = _judged_late(lock, box)
+    next(left)
+    box.append(left)
