@@ -24,26 +24,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from watching import watching  # (beside this file: a script's folder is on sys.path)
+
 from graders import devcheck
 from graders.catalog import topic
-from graders.engine import explorer
 
 
 def measure(name: str, variant: str) -> list[tuple[int, int, dict[str, tuple[int, int]]]]:
     """Per exploration: runs, distinct runs, and strategy -> (repeats, runs)."""
     runs: list[tuple[str, tuple[tuple[int, int, int], ...]]] = []
     found: list[tuple[int, int, dict[str, tuple[int, int]]]] = []
-    run_once, explore = explorer._Explorer.run_once, explorer._Explorer.explore
 
-    def recorded_run(self: Any, strategy: Any, seed: int) -> Any:
-        run = run_once(self, strategy, seed)
+    def each_run(strategy: Any, run: Any) -> None:
         steps = tuple((e.tid, id(e.code), e.offset) for e in run.events)
         runs.append((strategy.label().split("(")[0], steps))
-        return run
 
-    def recorded_exploration(self: Any) -> Any:
-        runs.clear()
-        result = explore(self)
+    def each_exploration(result: Any) -> None:
         seen: set[tuple[tuple[int, int, int], ...]] = set()
         repeats: collections.Counter[str] = collections.Counter()
         total: collections.Counter[str] = collections.Counter()
@@ -52,15 +48,11 @@ def measure(name: str, variant: str) -> list[tuple[int, int, dict[str, tuple[int
             repeats[label] += steps in seen
             seen.add(steps)
         found.append((len(runs), len(seen), {k: (repeats[k], total[k]) for k in total}))
-        return result
+        runs.clear()
 
-    explorer._Explorer.run_once = recorded_run            # type: ignore[method-assign]
-    explorer._Explorer.explore = recorded_exploration     # type: ignore[method-assign]
-    try:
-        case = next(c for c in devcheck.cases(topic(name)) if c.variant == variant)
+    case = next(c for c in devcheck.cases(topic(name)) if c.variant == variant)
+    with watching(each_run, each_exploration):
         devcheck.verify(case)
-    finally:
-        explorer._Explorer.run_once, explorer._Explorer.explore = run_once, explore
     return found
 
 

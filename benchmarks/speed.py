@@ -28,6 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from watching import watching  # (beside this file: a script's folder is on sys.path)
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
@@ -40,28 +42,22 @@ def measure(name: str, schedules: int, seed: int) -> tuple[float, float, float, 
     thread of the process went to sleep per schedule, schedules run, fingerprint of every
     run) of one exploration. The sleeps are each a wait for the OS to wake the thread up
     again: on a loaded machine, where the time goes."""
-    from graders.engine import Settings, explore_target, explorer
+    from graders.engine import Settings, explore_target
 
     digest = hashlib.sha256()
-    original = explorer._Explorer.run_once
 
-    def run_once(self: Any, strategy: Any, seed: int) -> Any:
-        run = original(self, strategy, seed)
+    def fingerprint(strategy: Any, run: Any) -> None:
         verdict = None if run.verdict is None else str(run.verdict.bug_class)
         digest.update(repr((run.steps, run.decisions, run.deviations, verdict,
                             len(run.events))).encode())
-        return run
 
-    explorer._Explorer.run_once = run_once  # type: ignore[method-assign]
-    try:
+    with watching(fingerprint):
         target = f"{HERE / 'programs' / name}.py:main"
         cpu = time.process_time()
         sleeps = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw
         r = explore_target(target, Settings(schedules=schedules, seed=seed, shrink=False))
         sleeps = resource.getrusage(resource.RUSAGE_SELF).ru_nvcsw - sleeps
         cpu = time.process_time() - cpu
-    finally:
-        explorer._Explorer.run_once = original  # type: ignore[method-assign]
     found = "" if r.failure is None else f" {r.failure.bug_class}@{r.failure.schedule}"
     return (r.schedules_run / r.seconds, cpu * 1000 / r.schedules_run,
             sleeps / r.schedules_run, r.schedules_run, digest.hexdigest()[:12] + found)
