@@ -74,8 +74,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Every exploration ends with a full garbage collection, which walks every object the
     process holds: in a test worker that is the kit, pytest, every test item and what the
-    tests before kept, 200-700 thousand objects, up to a second per collection (a seventh
-    of the suite's time). What a finished test left is frozen instead (``gc.freeze``: never
+    tests before kept, 200-700 thousand objects, up to a second per collection (a fifth
+    of the suite's CPU, measured). What a finished test left is frozen instead (``gc.freeze``: never
     walked nor freed again), so each collection walks only what the current test made.
     Garbage frozen with it stays in memory; an exploration's own leftovers are gone by then
     (its collection finalized them, inside its stand-ins). docs/engine-profile.md."""
