@@ -101,6 +101,9 @@ class Exploration:
     python: str = PYTHON
     notes: list[str] = field(default_factory=list)
     replayed: Token | None = None     # the token this exploration replayed, if it did
+    #: the program drew from ``random`` in a search whose runs all get the same numbers
+    #: (``Strategy.one_draw``): ``complete`` holds for that one draw only
+    one_draw: bool = False
 
     @property
     def ok(self) -> bool:
@@ -118,7 +121,11 @@ class Exploration:
         if self.replayed is not None and self.not_reproduced:
             return "\n".join([self.replayed.not_reproduced(), *self.notes])
         if self.failure is None:
-            extra = " (every schedule within the bound)" if self.complete else ""
+            extra = ""
+            if self.complete:
+                extra = (" (every schedule within the bound, for one draw of the program's "
+                         "random numbers)" if self.one_draw else
+                         " (every schedule within the bound)")
             return (f"No failure in {self.schedules_run} schedules{extra}, "
                     f"seed {self.settings.seed}, Python {self.python}.")
         f = self.failure
@@ -312,12 +319,14 @@ class _Explorer:
         previous: Strategy | None = None
         steps_hint = 200
         ran = 0
+        drew = False
         for i in range(s.schedules):
-            seed = random.Random(f"{s.seed}:{i}").getrandbits(32)
+            seed = 0 if kind.one_draw else random.Random(f"{s.seed}:{i}").getrandbits(32)
             strategy = kind.for_run(Plan(i, seed, s, previous, steps_hint))
             strategy.begin(i)
             run = self.run_once(strategy, seed)
             ran += 1
+            drew = drew or run.used_random
             previous = strategy
             steps_hint = max(steps_hint if i else 1, run.decisions)
             if run.verdict is not None:
@@ -331,7 +340,8 @@ class _Explorer:
             run, cycle, index, strategy, seed = pending
             failure = self._lock_order_failure(run, cycle, index, strategy, seed)
             return Exploration(s, ran, failure)
-        return Exploration(s, ran, None, complete=previous is not None and previous.complete)
+        return Exploration(s, ran, None, complete=previous is not None and previous.complete,
+                           one_draw=drew and kind.one_draw)
 
     # ------------------------------------------------------------- reporting
     def _shrink(self, run: Run) -> Run:

@@ -80,6 +80,9 @@ class Strategy:
     fair: ClassVar[bool] = False
     #: starves threads on purpose: a livelock needs a fair second look
     unfair: ClassVar[bool] = False
+    #: its runs grow one tree of schedules, so each must see the program draw the same
+    #: random numbers: those a replay by switches gives it (``random`` seeded 0)
+    one_draw: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -528,10 +531,15 @@ class Exhaustive(Strategy):
     running thread blocks or ends are free. It is one strategy for the whole exploration,
     ``complete`` once every such schedule has run, which is what lets a check say "no
     schedule with <= k preemptions fails". Its runs are replayed from their switches.
+
+    A schedule is a path in the tree only if every run sees the same random numbers: its
+    runs all draw from ``random`` seeded 0 (``one_draw``), as their replays do, whatever the
+    exploration's seed. "Every schedule" then means every schedule for that one draw.
     """
 
     name = "exhaustive"
     unfair = True
+    one_draw = True
 
     def __init__(self, seed: int, bound: int = 2) -> None:
         super().__init__(seed)
