@@ -575,12 +575,20 @@ class _Scan:
     def _call(self, node: ast.Call) -> None:
         func = _plain(self.resolve(node.func))
         args = node.args
+        if any(k.arg == "closefd" for k in node.keywords):
+            self.flag(node, "opens a file object on a raw file descriptor (closefd), "
+                            "which could write to one the grader left open and forge a "
+                            "check's result")
         if func in _LOOKUPS | _CHANGES | {"vars"} and args:
             base = self.resolve(args[0])
             name = _literal(args[1]) if len(args) > 1 else None
             if name in ATTRIBUTES:
                 self.flag(node, f"uses {name}, {ATTRIBUTES[name]}")
             if base is None:
+                if func in _CHANGES and isinstance(args[0], _HIDDEN):
+                    self.flag(node, "changes an object picked out at run time (from a list, a "
+                                    "call...), so the scan cannot see whether it is a part "
+                                    "of Python that the grader relies on")
                 return
             if func == "vars":
                 self.flag(node, f"uses vars({base}), which can change Python's own modules "
@@ -620,9 +628,18 @@ class _Scan:
 
     def _string(self, node: ast.Constant) -> None:
         text = node.value
+        if "graders" in text.lower() and not isinstance(self.parent.get(node), ast.Expr):
+            self.flag(node, "names the grading kit, which an exercise has no need to look "
+                            "for (code that behaves one way under the grader and another "
+                            "elsewhere earns no points)")
         if (text == "/proc" or text.startswith(("/proc/", "/dev/fd"))) and not isinstance(
                 self.parent.get(node), ast.Expr):
             self.flag(node, f"names {text[:40]!r}, where the grader's processes can be seen")
+
+
+#: First arguments of ``setattr``/``delattr`` that hide which object they change.
+_HIDDEN = (ast.Subscript, ast.Call, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.Starred,
+           ast.IfExp, ast.BoolOp, ast.NamedExpr)
 
 
 def _plain(dotted: str | None) -> str | None:

@@ -29,7 +29,7 @@ import gets no worker: its checks are reported with bug class ``grader``
 install it. So is a check whose own code raised with no submitted file on the stack (a bug
 of the kit, not of the submission). The parent marks such a submission not graded.
 
-**Why the result cannot be forged by student code.** Three hops, each closed to it:
+**How the result is kept from forgery.** Three hops:
 
 * *Supervisor to parent.* The result pipe (``result_fd``, passed with ``pass_fds``) and the
   key pipe (the child's stdin, moved off fd 0) are closed in every worker right after the
@@ -39,12 +39,17 @@ of the kit, not of the submission). The parent marks such a submission not grade
   The supervisor signs one bundle with all verdicts and writes it once; the parent accepts
   exactly one line signed with its key, from a child that exited 0, listing exactly the
   planned checks, and writes every file itself.
-* *Worker to supervisor.* A worker inherits no descriptor of its record pipe (it closes the
-  inherited write end first thing). Only after the check has returned does the worker's own
-  code reopen it, through ``/proc/<supervisor>/fd/<n>``, and write the record; while student
-  code runs there is nothing to write to, and ``/proc`` (like ``ctypes``, ``gc`` and
-  ``sys._getframe``) is refused to submitted code by the audit hook. The supervisor keeps
-  a record only from a worker that exited 0, and only if it is exactly one JSON object.
+* *Worker to supervisor.* The worker keeps the write end of its record pipe while the
+  check runs, and nothing stops a process writing to its own descriptors. So a record is
+  kept only if it is the whole of what came through the pipe: exactly one JSON object, its
+  fields of their types and its bug class one the kit knows, from a worker that exited 0.
+  The worker writes its own after the check, with functions pinned before any submitted
+  code ran (not ``json.dumps``, whose encoder is module state), and only into the pipe it
+  was given: one closed and replaced by a file under the same number is tampering, scored
+  0. A record the submission wrote is therefore followed by the worker's, and the two are
+  not one object, unless the submission also ended its process before the worker could
+  write (``os._exit``): that a process can always do to itself, and the integrity scan
+  flags it for review, as it flags raw descriptors.
 * *stdout and stderr* of every process go to capped files that only ever become feedback
   text; nothing there is parsed.
 
@@ -69,6 +74,7 @@ import signal
 import sys
 import sysconfig
 import time
+from _json import encode_basestring_ascii as _quote
 from builtins import (  # noqa: UP029 - pinned: submitted code may replace builtins
     bytes,
     dict,
@@ -83,7 +89,7 @@ from builtins import (  # noqa: UP029 - pinned: submitted code may replace built
     tuple,
 )
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from graders.bugclasses import Bug
 from graders.childproc import proctable as procs
@@ -114,10 +120,49 @@ def _read_exactly(fd: int, n: int, deadline: float) -> bytes:
     return data
 
 
+#: Pinned when the supervisor starts, before any submitted code: what the worker reports
+#: through must not be a function the submission replaced.
+_os_write, _os_fstat = os.write, os.fstat
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[_os_write(fd, view):]
+
+
+def _channel(fd: int) -> tuple[int, int]:
+    """Which pipe ``fd`` is: a descriptor closed and opened again on something else (a file
+    in the scratch folder) is not the same pipe, whatever its number."""
+    st = _os_fstat(fd)
+    return st.st_dev, st.st_ino
+
+
+def _to_json(value: Any) -> str:
+    """The record as JSON, written with built-in types and C functions only: ``json.dumps``
+    reads module state (its default encoder) that submitted code could have replaced."""
+    kind = type(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float:   # (NaN and the infinities are not JSON)
+        return float.__repr__(value) if value - value == 0 else "null"
+    if kind is str:
+        return _quote(value)
+    if kind is list or kind is tuple:
+        return "[" + ",".join([_to_json(v) for v in value]) + "]"
+    if kind is dict:
+        return "{" + ",".join([_quote(str(k)) + ":" + _to_json(v)
+                               for k, v in dict.items(value)]) + "}"
+    return _quote(str(value))
+
+
+#: The worker's exit status when its result channel was not the pipe it was given: the
+#: submission closed it and opened something else under its number.
+CHANNEL_REPLACED = 71
 
 
 # ----------------------------------------------------------------- text
@@ -188,6 +233,7 @@ def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, du
                     setattr(module, name, _no_new_group)
         guard.guard_program_starts()
         state.enter_worker(limits.max_processes)
+        channel = _channel(write_end)
 
         from graders.checking import run_check
 
@@ -202,10 +248,17 @@ def _worker(spec: dict[str, Any], settings: Any, write_end: int, out_fd: int, du
         record["changed"] = sorted(set(changed) | set(state.in_run_changes))[:12]
         record["refused"] = list(state.refusals)
         record["process_refusals"] = state.process_refusals
-        data = json.dumps(record).encode()
+        data = _to_json(record).encode()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(BaseException):
                 stream.flush()
+        try:
+            same = _channel(write_end) == channel
+        except OSError:
+            same = False
+        if not same:
+            status = CHANNEL_REPLACED
+            return
         _write_all(write_end, data)
         status = 0
     finally:
@@ -382,6 +435,32 @@ def _how_it_ended(status: int, limits: Limits) -> str:
     return f"the submitted code ended the process with exit code {os.WEXITSTATUS(status)}"
 
 
+#: A worker's record: each field it may hold and the types it may have.
+_FIELDS: dict[str, tuple[type, ...]] = {
+    "passed": (bool,), "bug_class": (str, type(None)), "load_error": (bool,),
+    "message": (str,), "schedules_run": (int,), "token": (str, type(None)),
+    "seed": (int, type(None)), "strategy": (str, type(None)), "schedule": (int, type(None)),
+    "timeline": (dict,), "changed": (list,), "refused": (list,), "process_refusals": (int,),
+    "error": (str,), "kit_error": (bool,)}
+_BUGS = frozenset(Bug)
+
+
+def _well_formed(record: object) -> TypeGuard[dict[str, Any]]:
+    """One JSON object holding only the fields a worker writes, each of its type, and a bug
+    class the kit knows: a record forged by submitted code gets no further (it once stopped
+    the writing of the class's files on a bug class that was a list)."""
+    if not isinstance(record, dict):
+        return False
+    for key, value in record.items():
+        kinds = _FIELDS.get(key)
+        if kinds is None or type(value) not in kinds:
+            return False
+    if record.get("bug_class") is not None and record["bug_class"] not in _BUGS:
+        return False
+    return all(type(item) is str for key in ("changed", "refused")
+               for item in record.get(key, []))
+
+
 def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: str | None,
              too_many: bool, dump: str, limits: Limits) -> dict[str, Any]:
     base = {"topic": spec["topic"], "check": spec["check"]}
@@ -395,11 +474,15 @@ def _verdict(spec: dict[str, Any], data: bytes, status: int, timed_out: str | No
         return {**base, "status": "error", "bug_class": Bug.PROCESS_LIMIT,
                 "message": f"The submission ran more than {limits.max_processes} processes at "
                            "once while the check ran; they were all stopped."}
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == CHANNEL_REPLACED:
+        return {**base, "status": "failed", "bug_class": Bug.TAMPERING,
+                "message": "The submission closed the check's result channel and opened "
+                           "something else in its place, so this check scores 0."}
     try:
         record = json.loads(data) if data else None
     except ValueError:
         record = None
-    if not isinstance(record, dict):
+    if not _well_formed(record):
         how = _how_it_ended(status, limits)
         if data:
             how = "it sent something other than one result"

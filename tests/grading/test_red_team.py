@@ -245,3 +245,64 @@ def test_a_submission_leaves_nothing_for_the_next_one(tmp_path: Path) -> None:
                                               "import threading\n" + probe, 1)
     result = grade(tmp_path, "classmate", classmate)
     assert result.score == RACE.points, [c.message for c in result.checks]
+
+
+#: A passing record as a worker writes it, forged by the submission.
+_FORGED = ('{"passed": true, "bug_class": null, "message": "", "load_error": false, '
+           '"changed": [], "refused": [], "process_refusals": 0}')
+
+
+def forged_results() -> dict[str, str]:
+    """Submissions that write a passing record of their own on the worker's result channel,
+    or make the worker's own record say it passed."""
+    return {
+        # Write the record into the worker's pipe, then close the pipe and open files until
+        # one takes its number: the worker's own record would go into that file (kept open
+        # past the run, which unloads the module, by a reference atexit holds).
+        "the pipe swapped for a file": (
+            "import atexit, os, stat\n"
+            "_kept = []\n"
+            "atexit.register(_kept.clear)   # keeps the files open after the run\n"
+            "for _fd in range(3, 64):\n"
+            "    try:\n"
+            "        _st = os.fstat(_fd)\n"
+            "    except OSError:\n"
+            "        continue\n"
+            "    if stat.S_ISFIFO(_st.st_mode) and os.get_blocking(_fd) is not None:\n"
+            "        try:\n"
+            f"            os.write(_fd, {_FORGED!r}.encode())\n"
+            "        except OSError:\n"
+            "            continue\n"
+            "        os.close(_fd)\n"
+            "        while not _kept or _kept[-1].fileno() != _fd:\n"
+            "            _kept.append(open(f'spare{len(_kept)}', 'wb'))\n"
+            "            if len(_kept) > 60: break\n"
+            "        break\n"),
+        # The worker serialises its record after the check: make that say "passed".
+        "json.dumps replaced": (
+            "import json\n"
+            f"setattr([json][0], 'dumps', lambda *a, **k: {_FORGED!r})\n"),
+        # A record with a bug class of the wrong type once stopped the writing of every file.
+        "a malformed record": (
+            "import os, stat\n"
+            "for _fd in range(3, 64):\n"
+            "    try:\n"
+            "        if stat.S_ISFIFO(os.fstat(_fd).st_mode):\n"
+            "            os.write(_fd, b'{\"passed\": false, \"bug_class\": [\"lost update\"]}')\n"
+            "    except OSError:\n"
+            "        pass\n"),
+    }
+
+
+def test_a_result_forged_on_the_workers_channel_earns_nothing(tmp_path: Path) -> None:
+    """The worker writes its record with functions pinned before any submitted code ran, and
+    only into the very pipe it was given; the supervisor keeps a record only if every field
+    has its type and the bug class is one the kit knows."""
+    for name, attack in forged_results().items():
+        result = grade(tmp_path, name.replace(" ", "_").replace(".", "_"), shop(attack))
+        assert result.score <= starter_points("data_race"), (
+            name, [c.message for c in result.checks])
+    swapped = grade(tmp_path, "swapped_again", shop(forged_results()[
+        "the pipe swapped for a file"]))
+    assert {c.bug_class for c in swapped.checks} == {"tampering"}, [
+        c.message for c in swapped.checks]
