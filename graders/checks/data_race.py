@@ -28,7 +28,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, threads_started
 
 from . import check
-from .support import explore_cases, require, student_file
+from .support import explore_cases, is_count, require, student_file
 
 #: (shoppers, items each) for no_lost_updates
 CASES = [(2, 3), (3, 2), (2, 1), (1, 3), (3, 0)]
@@ -69,6 +69,18 @@ class _Adds:
         """Each basket's count after its last add (now, if one is still under way)."""
         return [getattr(b, "count", None) if started > ended else after
                 for b, started, ended, after in self.baskets.values()]
+
+
+def _numbers(counts: list[Any], what: str, expected: int) -> list[Any]:
+    """The baskets' counts, if they are numbers; [] when no basket has a count (the
+    shoppers did not use Basket.add). Anything else is a wrong count."""
+    if all(c is None for c in counts):
+        return []
+    odd = next((c for c in counts if not is_count(c)), None)
+    if odd is not None or any(c is None for c in counts):
+        fail(Bug.WRONG_COUNT, f"{what}, so the basket should count {expected}; its count is "
+             f"{odd!r}, not a number.")
+    return counts
 
 
 def _items(n: int) -> str:
@@ -129,16 +141,19 @@ def _judge_basket(counted: Any, adds: _Adds, busy: int, shoppers: int, items: in
              f"shopper; it started {len(started)}, so no basket was filled at once.")
     expected = shoppers * items
     what = f"{shoppers} shopper{'s' if shoppers != 1 else ''} added {_items(items)} each"
-    counts = adds.counts()
-    if not counts or not all(isinstance(c, int) for c in counts):
+    counts = _numbers(adds.counts(), what, expected)
+    if not counts:
         count = counted    # the shoppers did not use Basket.add: judge the answer alone
+        if not is_count(count):
+            fail(Bug.WRONG_COUNT, f"go_shopping({shoppers}, {items}) returned {count!r} "
+                 f"and no shopper called Basket.add: it should return the count, {expected}.")
     else:
         count = sum(counts)
         if len(counts) > 1:
             what += f" (into {len(counts)} baskets: {' + '.join(map(str, counts))})"
     if count == expected:
         return
-    if isinstance(count, int) and count < expected and not one_by_one:
+    if count < expected and not one_by_one:
         fail(Bug.LOST_UPDATE,
              f"Lost update: {what}, so the basket should count {expected}; it counted "
              f"{count}. Two shoppers read the same count and both wrote back one more, so an "
@@ -153,8 +168,11 @@ def _judge_basket(counted: Any, adds: _Adds, busy: int, shoppers: int, items: in
 def _judge_return(counted: Any, adds: _Adds, busy: int, shoppers: int, items: int,
                   one_by_one: bool) -> None:
     call = f"go_shopping({shoppers}, {items})"
-    counts = adds.counts()
-    if not counts or not all(isinstance(c, int) for c in counts):
+    if not is_count(counted):
+        fail(Bug.WRONG_COUNT, f"{call} returned {counted!r}: it should return the number "
+             "the basket counted.")
+    counts = [c for c in adds.counts() if is_count(c)]
+    if not counts:
         if counted != shoppers * items:
             fail(Bug.WRONG_COUNT, f"{call} returned {counted}, and no shopper called "
                  f"Basket.add: it should return the basket's count, {shoppers * items}.")
@@ -200,10 +218,10 @@ def _trips(folder: Path, settings: Settings, trips: tuple[tuple[int, int], ...],
         for t in trip_threads:
             t.start()
         _join_the_rest()
-        counts = adds.counts()
-        if not counts or not all(isinstance(c, int) for c in counts):
-            return   # the shoppers did not use Basket.add: nothing to see here
         expected = sum(shoppers * items for shoppers, items in trips)
+        counts = _numbers(adds.counts(), f"{len(trips)} shopping trips at once", expected)
+        if not counts:
+            return   # the shoppers did not use Basket.add: nothing to see here
         total = sum(counts)
         if total == expected:
             return

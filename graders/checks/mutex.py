@@ -21,7 +21,15 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, held_locks, thread_name
 
 from . import check
-from .support import explore_cases, never_seen, passed, require, student_file
+from .support import (
+    explore_cases,
+    is_count,
+    never_seen,
+    passed,
+    rebind,
+    require,
+    student_file,
+)
 
 #: (cooks, dishes each): the cases every check runs, each over the full number of schedules
 #: (a tenth of them for the small cases)
@@ -83,7 +91,7 @@ def _kitchen(folder: Path, settings: Settings, case: tuple[int, int], probe: Any
         run_kitchen = require(kitchen, "run_kitchen", ["cooks", "dishes"])
         require(kitchen, "prepare_dish", ["cook"])
         if probe is not None:
-            kitchen.prepare_dish = probe(kitchen.prepare_dish)
+            rebind(kitchen, "prepare_dish", probe(kitchen.prepare_dish))
         shifts = _Shifts(getattr(kitchen, "Kitchen", None))
         served = run_kitchen(cooks, dishes)
         if judge_tally:
@@ -101,10 +109,17 @@ def _judge_tally(shifts: _Shifts, served: Any, busy: int, cooks: int, dishes: in
     expected = cooks * dishes
     call = f"run_kitchen({cooks}, {dishes})"
     tallies = shifts.tallies()
-    if not tallies or not all(isinstance(t, int) for t in tallies):
+    if not is_count(served):
+        fail(Bug.WRONG_DISH_COUNT, f"{call} returned {served!r}: it should return the "
+             f"kitchen's tally, the number of dishes served ({expected}).")
+    odd = next((t for t in tallies if not is_count(t)), None)
+    if tallies and not all(t is None for t in tallies):
+        if odd is not None or None in tallies:
+            fail(Bug.WRONG_DISH_COUNT, f"{cooks} cooks served {dishes} dishes each, so the "
+                 f"tally should be {expected}; the kitchen's tally is {odd!r}, not a number.")
+    else:
         if served != expected:   # the cooks did not use Kitchen.cook: judge the answer alone
-            fail(Bug.LOST_UPDATE if isinstance(served, int) and served < expected
-                 else Bug.WRONG_DISH_COUNT,
+            fail(Bug.LOST_UPDATE if served < expected else Bug.WRONG_DISH_COUNT,
                  f"{cooks} cooks served {dishes} dishes each, so the tally should be "
                  f"{expected}; {call} returned {served}.")
         return

@@ -111,6 +111,44 @@ class SharedState:
         return whole
 
 
+def rebind(module: Any, name: str, replacement: Any) -> None:
+    """Put ``replacement`` wherever the module's code holds its function ``name``: the
+    module's own names, and the defaults and closures of its functions and of its classes'
+    methods. A probe set only as ``module.name`` misses a method that took the function as a
+    default argument (``def cook(self, n, prepare=prepare_dish)``) and so never calls it by
+    that name."""
+    original = getattr(module, name)
+    functions = [v for v in vars(module).values() if inspect.isfunction(v)]
+    for cls in [v for v in vars(module).values() if isinstance(v, type)]:
+        for member in vars(cls).values():
+            member = getattr(member, "__func__", member)     # staticmethod, classmethod
+            if inspect.isfunction(member):
+                functions.append(member)
+    for key, value in list(vars(module).items()):
+        if value is original:
+            setattr(module, key, replacement)
+    for fn in functions:
+        if fn.__defaults__ and any(d is original for d in fn.__defaults__):
+            fn.__defaults__ = tuple(replacement if d is original else d
+                                    for d in fn.__defaults__)
+        if fn.__kwdefaults__:
+            for key, value in fn.__kwdefaults__.items():
+                if value is original:
+                    fn.__kwdefaults__[key] = replacement
+        for cell in fn.__closure__ or ():
+            try:
+                if cell.cell_contents is original:
+                    cell.cell_contents = replacement
+            except ValueError:      # an empty cell
+                pass
+
+
+def is_count(value: object) -> bool:
+    """A count a check can compare: exactly an int or a float. Not a bool, and not an
+    object of the submission's own class, whose ``==`` and ``<`` could answer anything."""
+    return type(value) in (int, float)
+
+
 def never_seen(result: Exploration, bug_class: str, message: str,
                details: str = "") -> Exploration:
     """Turn a clean exploration into a failure because a required witness never showed.

@@ -1,5 +1,6 @@
 """What a check says when the student's function is missing or takes other arguments: the
-student renamed or reshaped it, and the message must say which, every time it is asked."""
+student renamed or reshaped it, and the message must say which, every time it is asked. And
+how a check's probe reaches the student's function wherever their module holds it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import types
 
 import pytest
 
-from graders.checks.support import require
+from graders.checks.support import rebind, require
 from graders.engine import LoadError
 
 
@@ -62,3 +63,22 @@ def test_the_answer_follows_the_function_not_only_its_code():
         with pytest.raises(LoadError, match="should accept"):
             require(types.SimpleNamespace(deposit=given, __name__="bank"), "deposit",
                     ["account", "amount"])
+
+
+def test_a_probe_reaches_a_function_taken_as_a_default_argument() -> None:
+    """mutex's starter with one change, ``def cook(self, dishes, prepare_dish=prepare_dish)``,
+    kept the lock around slow work out of the probe's sight and earned its points."""
+    module = types.ModuleType("kitchen")
+    exec("def prepare_dish(cook):\n    return 'real'\n"
+         "alias = prepare_dish\n"
+         "class Kitchen:\n"
+         "    def cook(self, prepare_dish=prepare_dish):\n        return prepare_dish(1)\n"
+         "    @staticmethod\n"
+         "    def fast(*, prepare=prepare_dish):\n        return prepare(1)\n"
+         "def outer():\n    held = prepare_dish\n"
+         "    def inner():\n        return held(1)\n    return inner\n"
+         "inner = outer()\n", module.__dict__)
+    real = module.prepare_dish
+    rebind(module, "prepare_dish", lambda cook: "probe of " + real(cook))   # (calls it)
+    assert module.prepare_dish(1) == module.alias(1) == "probe of real"
+    assert module.Kitchen().cook() == module.Kitchen.fast() == module.inner() == "probe of real"
