@@ -589,6 +589,9 @@ class _Scan:
                     self.flag(node, "changes an object picked out at run time (from a list, a "
                                     "call...), so the scan cannot see whether it is a part "
                                     "of Python that the grader relies on")
+                elif name is None and len(args) > 1 and not isinstance(args[1], ast.Name):
+                    self.flag(node, "looks up an attribute by a name built at run time, so "
+                                    "the scan cannot see which (a frame's, a traceback's?)")
                 return
             if func == "vars":
                 self.flag(node, f"uses vars({base}), which can change Python's own modules "

@@ -59,6 +59,9 @@ HOSTILE = [
      "on a raw file descriptor (closefd)"),
     ("setattr_hidden", "import json\nsetattr([json][0], 'dumps', str)\n", 2,
      "changes an object picked out at run time"),
+    ("built_name", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
+                   "    f = getattr(e.__traceback__, 'tb_' + 'frame')\n", 4,
+     "looks up an attribute by a name built at run time"),
     ("names_the_kit", "import threading\nW = 'graders' in repr(threading.Thread)\n", 2,
      "names the grading kit"),
     ("os_kill", "import os\nos.kill(1, 9)\n", 2, "uses os.kill"),
