@@ -215,9 +215,10 @@ def phases_never_mix(folder: Path, settings: Settings) -> Exploration:
         lambda s2: _simulate(folder, s2, rod, judge, seen), s, cannot_judge, lambda: seen[0]))
 
 
-#: Rods with a slow cell (a worker that takes a while is not a failed one), and a rod whose
-#: waits do not divide evenly into a barrier of too few parties.
-COMPLETE_RODS = [_Rod(4, 2, 2, slow=0), _Rod(6, 3, 3, slow=5), _Rod(6, 3, 3)]
+#: Rods with a slow cell (a worker that takes a while is not a failed one), a rod whose
+#: waits do not divide evenly into a barrier of too few parties, and 4 cells for 3 workers
+#: (slices rounded up would make two threads for a barrier of three).
+COMPLETE_RODS = [_Rod(4, 2, 2, slow=0), _Rod(6, 3, 3, slow=5), _Rod(6, 3, 3), _Rod(4, 2, 3)]
 
 
 @check("barriers")

@@ -48,9 +48,13 @@ class _Album:
     photos: int
     workers: int
     broken: tuple[int, ...] = ()
+    #: the photos numbered from the last to the first, so that sorting the thumbnails by
+    #: their text does not give the album's order back
+    counting_down: bool = False
 
     def urls(self) -> list[str]:
-        return [f"https://example.org/{'broken-' * (n in self.broken)}photo-{n}.jpg"
+        return [f"https://example.org/{'broken-' * (n in self.broken)}photo-"
+                f"{self.photos - 1 - n if self.counting_down else n}.jpg"
                 for n in range(self.photos)]
 
     def __str__(self) -> str:
@@ -195,17 +199,18 @@ def thumbnails_in_order(folder: Path, settings: Settings) -> Exploration:
         if got == expected:
             return
         if got is not None and sorted(map(str, got)) == sorted(expected):
+            def names(order: list[Any]) -> str:
+                return ", ".join(urls[expected.index(t)].rsplit("/", 1)[-1] for t in order)
             fail(Bug.WRONG_ORDER,
-                 f"thumbnails() returned the right thumbnails in the wrong order: photo "
-                 f"{', '.join(str(expected.index(t)) for t in got)} where the URLs "
-                 f"asked for photo {', '.join(map(str, range(len(urls))))} ({watch.album}; "
+                 f"thumbnails() returned the right thumbnails in the wrong order: those of "
+                 f"{names(got)}, where the URLs ask for {names(expected)} ({watch.album}; "
                  "the later photos downloaded faster). The album keeps the order of its URLs, "
                  "whatever order the downloads end in.")
         fail(Bug.WRONG_RESULT,
              f"thumbnails() returned {returned!r}; expected one thumbnail per URL, in the "
              f"order of the URLs: {expected!r} ({watch.album}).")
 
-    return _cases(folder, settings, [_Album(2, 4), _Album(3, 6)], judge)
+    return _cases(folder, settings, [_Album(2, 4), _Album(3, 6, counting_down=True)], judge)
 
 
 @check("thread_pools_futures")
