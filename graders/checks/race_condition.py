@@ -31,8 +31,9 @@ from graders.engine import Exploration, LoadError, Settings, explore, fail
 from . import check
 from .support import explore_cases, require, student_file
 
-#: (seats, customers) for no_overbooking: the last seat wanted by two or three customers
-OVERBOOK_CASES = [(1, 2), (2, 3), (1, 3), (0, 2)]
+#: (seats, customers) for no_overbooking: the last seat wanted by two or three customers,
+#: and two seats for two customers (both book: their updates of the seats left meet)
+OVERBOOK_CASES = [(1, 2), (2, 2), (2, 3), (1, 3), (0, 2)]
 #: (seats, customers) for sells_out and honest_answers: more customers than seats, as many,
 #: fewer
 OUTCOME_CASES = [(1, 2), (2, 2), (3, 2), (2, 3)]
