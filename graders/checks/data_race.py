@@ -76,10 +76,10 @@ def _numbers(counts: list[Any], what: str, expected: int) -> list[Any]:
     shoppers did not use Basket.add). Anything else is a wrong count."""
     if all(c is None for c in counts):
         return []
-    odd = next((c for c in counts if not is_count(c)), None)
-    if odd is not None or any(c is None for c in counts):
+    odd = [c for c in counts if not is_count(c)]
+    if odd:
         fail(Bug.WRONG_COUNT, f"{what}, so the basket should count {expected}; its count is "
-             f"{odd!r}, not a number.")
+             f"{odd[0]!r}, not a number.")
     return counts
 
 

@@ -112,11 +112,12 @@ def _judge_tally(shifts: _Shifts, served: Any, busy: int, cooks: int, dishes: in
     if not is_count(served):
         fail(Bug.WRONG_DISH_COUNT, f"{call} returned {served!r}: it should return the "
              f"kitchen's tally, the number of dishes served ({expected}).")
-    odd = next((t for t in tallies if not is_count(t)), None)
-    if tallies and not all(t is None for t in tallies):
-        if odd is not None or None in tallies:
+    if any(t is not None for t in tallies):
+        odd = [t for t in tallies if not is_count(t)]
+        if odd:
             fail(Bug.WRONG_DISH_COUNT, f"{cooks} cooks served {dishes} dishes each, so the "
-                 f"tally should be {expected}; the kitchen's tally is {odd!r}, not a number.")
+                 f"tally should be {expected}; the kitchen's tally is {odd[0]!r}, not a "
+                 "number.")
     else:
         if served != expected:   # the cooks did not use Kitchen.cook: judge the answer alone
             fail(Bug.LOST_UPDATE if served < expected else Bug.WRONG_DISH_COUNT,
