@@ -66,6 +66,14 @@ def _still_running(what: str) -> None:
              "you started to end (join it) before you return.")
 
 
+def _let_processes_end() -> None:
+    """Give each process still running a moment to end. A server that crashed closed the
+    connection on its way out: its own traceback, not the connection its client lost, is
+    then what the report shows, whichever of the two the schedule ran first."""
+    for process in multiprocessing.active_children():
+        process.join(timeout=1)
+
+
 def _texts(rng: random.Random, n: int) -> list[str]:
     """``n`` texts of different lengths (1 to n words), shuffled."""
     sizes = list(range(1, n + 1))
@@ -218,6 +226,7 @@ def sums_answered(folder: Path, settings: Settings) -> Exploration:
                      f"{_split()}")
             raise
         except ConnectionError as exc:
+            _let_processes_end()
             fail(Bug.STOPPED_EARLY, f"{_call(pairs)} lost its connection "
                  f"({type(exc).__name__}: {exc}): the server closed its end while the "
                  "client still had requests to send.")
