@@ -91,7 +91,7 @@ def _kitchen(folder: Path, settings: Settings, case: tuple[int, int], probe: Any
         run_kitchen = require(kitchen, "run_kitchen", ["cooks", "dishes"])
         require(kitchen, "prepare_dish", ["cook"])
         if probe is not None:
-            rebind(kitchen, "prepare_dish", probe(kitchen.prepare_dish))
+            rebind(kitchen, prepare_dish=probe(kitchen.prepare_dish))
         shifts = _Shifts(getattr(kitchen, "Kitchen", None))
         served = run_kitchen(cooks, dishes)
         if judge_tally:

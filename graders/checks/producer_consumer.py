@@ -46,7 +46,7 @@ from graders.engine import (
 )
 
 from . import check
-from .support import past_stuck, require, student_file
+from .support import past_stuck, rebind, require, student_file
 
 
 def _count(n: int, one: str, many: str = "") -> str:
@@ -250,8 +250,8 @@ def _probe_threads(module: Any, watch: _Watch) -> None:
         watch.packer_stops(me)
         return result
 
-    module.bake, module.pack = watched_bake, watched_pack
-    module.baker, module.packer = watched_baker, watched_packer
+    rebind(module, bake=watched_bake, pack=watched_pack, baker=watched_baker,
+           packer=watched_packer)
 
 
 def _bakeries(folder: Path, settings: Settings, bakeries: tuple[_Bakery, ...], judge: str,

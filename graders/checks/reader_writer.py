@@ -49,7 +49,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Failure, Settings, explore, fail, thread_name
 
 from . import check
-from .support import never_seen, require, student_file
+from .support import never_seen, rebind, require, student_file
 
 DAY = "monday"
 FLOOD_READERS, FLOOD_READS = 3, 3
@@ -124,8 +124,7 @@ class _Watch:
                 self.writing.remove(me)
                 self.written_on[day] = pages
 
-        planner.read_day = watched_read
-        planner.write_day = watched_write
+        rebind(planner, read_day=watched_read, write_day=watched_write)
 
     def _joined(self, me: str) -> None:
         self.joined[me] += 1

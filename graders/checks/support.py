@@ -111,13 +111,18 @@ class SharedState:
         return whole
 
 
-def rebind(module: Any, name: str, replacement: Any) -> None:
-    """Put ``replacement`` wherever the module's code holds its function ``name``: the
+def rebind(module: Any, **replacements: Any) -> None:
+    """Put each replacement wherever the module's code holds the function of that name: the
     module's own names, and the defaults and closures of its functions and of its classes'
     methods. A probe set only as ``module.name`` misses a method that took the function as a
     default argument (``def cook(self, n, prepare=prepare_dish)``) and so never calls it by
-    that name."""
-    original = getattr(module, name)
+    that name. The module's functions are gathered before any name is replaced, so one probe
+    that calls another's original is never rewired into it."""
+    swap = {id(getattr(module, name)): new for name, new in replacements.items()}
+
+    def swapped(value: object) -> Any:
+        return swap.get(id(value), value)
+
     functions = [v for v in vars(module).values() if inspect.isfunction(v)]
     for cls in [v for v in vars(module).values() if isinstance(v, type)]:
         for member in vars(cls).values():
@@ -125,20 +130,19 @@ def rebind(module: Any, name: str, replacement: Any) -> None:
             if inspect.isfunction(member):
                 functions.append(member)
     for key, value in list(vars(module).items()):
-        if value is original:
-            setattr(module, key, replacement)
+        if id(value) in swap:
+            setattr(module, key, swap[id(value)])
     for fn in functions:
-        if fn.__defaults__ and any(d is original for d in fn.__defaults__):
-            fn.__defaults__ = tuple(replacement if d is original else d
-                                    for d in fn.__defaults__)
-        if fn.__kwdefaults__:
-            for key, value in fn.__kwdefaults__.items():
-                if value is original:
-                    fn.__kwdefaults__[key] = replacement
+        if fn.__defaults__ and any(id(d) in swap for d in fn.__defaults__):
+            fn.__defaults__ = tuple(swapped(d) for d in fn.__defaults__)
+        kwdefaults = fn.__kwdefaults__ or {}
+        for key, value in kwdefaults.items():
+            if id(value) in swap:
+                kwdefaults[key] = swap[id(value)]
         for cell in fn.__closure__ or ():
             try:
-                if cell.cell_contents is original:
-                    cell.cell_contents = replacement
+                if id(cell.cell_contents) in swap:
+                    cell.cell_contents = swap[id(cell.cell_contents)]
             except ValueError:      # an empty cell
                 pass
 

@@ -23,7 +23,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, thread_name, threads_started
 
 from . import check
-from .support import never_seen, require, student_file
+from .support import never_seen, rebind, require, student_file
 
 #: The calls each run makes, in this order: bake_one_tray(loaves), bake_two_trays(loaves),
 #: bake_batches(batches, loaves).
@@ -72,7 +72,7 @@ class _Ovens:
             finally:
                 self.inside.remove(me)
 
-        bakery.bake = watched
+        rebind(bakery, bake=watched)
 
     def came_out(self) -> list[tuple[Any, Any]]:
         """(tray, loaves) of every tray an oven has put in its ``baked`` dict by now."""

@@ -27,7 +27,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, LoadError, Settings, explore, fail, label, thread_name
 
 from . import check
-from .support import require, student_file
+from .support import rebind, require, student_file
 
 LABEL = "board.lock"
 
@@ -180,7 +180,7 @@ def _count(folder: Path, settings: Settings, mode: str) -> Exploration:
             return read_ballot(ballot)
 
         board.post = watched_post
-        module.read_ballot = watched_read
+        rebind(module, read_ballot=watched_read)
         threads = [threading.Thread(target=clerk, args=(board, list(box)), name=name)
                    for name, box in boxes.items()]
         for t in threads:

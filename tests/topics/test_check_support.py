@@ -79,6 +79,6 @@ def test_a_probe_reaches_a_function_taken_as_a_default_argument() -> None:
          "    def inner():\n        return held(1)\n    return inner\n"
          "inner = outer()\n", module.__dict__)
     real = module.prepare_dish
-    rebind(module, "prepare_dish", lambda cook: "probe of " + real(cook))   # (calls it)
+    rebind(module, prepare_dish=lambda cook: "probe of " + real(cook))   # (calls it)
     assert module.prepare_dish(1) == module.alias(1) == "probe of real"
     assert module.Kitchen().cook() == module.Kitchen.fast() == module.inner() == "probe of real"

@@ -1,0 +1,56 @@
+"""A probe watches a function wherever the submission keeps it, not only under its name.
+
+A check that wraps ``bake`` by assigning ``module.bake`` never sees a call made through a
+default argument (``def bake_two_trays(loaves, bake=bake)``): correct code then failed
+thread_lifecycle's checks for trays the probe never saw baked, and a red-team submission
+hid mutex's lock around slow work the same way. Each case below is a solution with the
+probed functions taken as defaults: it must pass every check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from graders.catalog import KIT, topic
+from graders.checking import run_topic
+from graders.engine import Settings
+
+BRIEF = Settings(schedules=30)
+
+#: topic, file, and the edits that make its functions keep the probed ones as defaults.
+CASES = {
+    "thread_lifecycle": ("bakery.py", {
+        "def bake_one_tray(loaves):": "def bake_one_tray(loaves, bake=bake):",
+        "def bake_two_trays(loaves):": "def bake_two_trays(loaves, bake=bake):",
+        "def bake_batches(batches, loaves):": "def bake_batches(batches, loaves, bake=bake):"}),
+    "producer_consumer": ("bakery.py", {
+        "def baker(rack, me, loaves):": "def baker(rack, me, loaves, bake=bake):",
+        "def packer(rack, me):": "def packer(rack, me, pack=pack):",
+        "def run_bakery(bakers, packers, loaves, rack_size):":
+            "def run_bakery(bakers, packers, loaves, rack_size, baker=baker, packer=packer):"}),
+    "reader_writer": ("planner.py", {
+        "    def meetings_on(self, day):": "    def meetings_on(self, day, read_day=read_day):",
+        "    def book(self, day, meeting):":
+            "    def book(self, day, meeting, read_day=read_day, write_day=write_day):"}),
+    "try_lock": ("tally.py", {"def clerk(board, box):":
+                              "def clerk(board, box, read_ballot=read_ballot):"}),
+    "mutex": ("kitchen.py", {"    def cook(self, dishes):":
+                             "    def cook(self, dishes, prepare_dish=prepare_dish):"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_solution_keeping_the_probed_functions_as_defaults_passes(
+        tmp_path: Path, name: str) -> None:
+    file, edits = CASES[name]
+    folder = tmp_path / name
+    shutil.copytree(KIT / "solutions" / name, folder)
+    text = (folder / file).read_text()
+    for old, new in edits.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    (folder / file).write_text(text)
+    failed = [o.message() for o in run_topic(topic(name), folder, BRIEF) if not o.passed]
+    assert not failed, failed
