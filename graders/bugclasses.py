@@ -77,6 +77,7 @@ class Bug(StrEnum):
     NOT_OPTIMAL = "not optimal"
     NOT_SHORTEST_REMAINING = "not shortest remaining"
     NOT_SPAWN_SAFE = "not spawn-safe"
+    NOT_WOKEN = "not woken"
     OVERBOOKING = "overbooking"
     PARTIAL_MESSAGE = "partial message"
     PHASES_MIXED = "phases mixed"

@@ -4,8 +4,8 @@ The check starts the customers itself (each calls ``shelf.buy()``), bakes its ba
 closes the bakery either at once or only once every customer has bread. It reads the shelf
 the customers used, and judges each requirement on its own:
 
-- ``no_busy_waiting``: the baker lets a fifth of a (virtual) second pass with the shelf
-  empty and counts the steps each customer takes meanwhile (:func:`graders.engine.steps_taken`). A
+- ``no_busy_waiting``: the baker lets two (virtual) seconds pass with the shelf empty
+  and counts the steps each customer takes meanwhile (:func:`graders.engine.steps_taken`). A
   customer asleep in ``wait()`` takes none; one that has not reached its ``wait()`` yet takes
   a few; one that looks again and again, with or without a pause, takes hundreds. No
   spurious wake-ups here, so a correct waiter has no reason to move at all.
@@ -15,7 +15,9 @@ the customers used, and judges each requirement on its own:
 - ``everyone_served``: nobody waits for ever (the engine calls a run where everyone waits a
   deadlock), and a customer goes home without bread only once the bakery is closed and the
   shelf empty. Spurious wake-ups are on here too: a customer that takes a wake-up for bread
-  and, finding none, goes home while the bakery is open, fails here.
+  and, finding none, goes home while the bakery is open, fails here. A ``wait(timeout=...)``
+  that runs out while every other thread waits too (:func:`graders.engine.timed_out_idle`)
+  is a wake-up nobody was going to give: it fails here as well.
 
 The two safety checks go on past runs that get stuck (a lost wake-up: everyone_served
 reports it), as in the starvation topic (:func:`support.past_stuck`).
@@ -31,13 +33,27 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, LoadError, Settings, explore, fail, steps_taken
+from graders.engine import (
+    Exploration,
+    LoadError,
+    Settings,
+    explore,
+    fail,
+    steps_taken,
+    timed_out_idle,
+)
 
 from . import check
 from .support import explore_cases, past_stuck, require, student_file
 
-#: How long (virtual seconds) the shelf stays empty while no_busy_waiting counts steps.
-QUIET = 0.2
+#: How long (virtual seconds) the shelf stays empty while no_busy_waiting counts steps: long
+#: enough that a customer who looks every 0.2 s looks ten times (0.2 s let a look every
+#: 0.05 s through), and free, since virtual time costs nothing.
+QUIET = 2.0
+#: How many times no_busy_waiting counts during QUIET: a customer that keeps looking is
+#: reported as soon as it is over BUSY_STEPS (more if the schedule kept the baker from
+#: running past QUIET), not after thousands of steps.
+QUIET_LOOKS = 20
 #: Steps a customer may take meanwhile: enough to reach its wait() if it had not yet, far
 #: below a loop that keeps looking (hundreds, with or without a pause of a few ms).
 BUSY_STEPS = 60
@@ -131,24 +147,35 @@ def _bakery(folder: Path, settings: Settings, day: _Day, quiet: bool = False,
             t.start()
         if quiet:
             time.sleep(0.05)              # the customers arrive and find the shelf empty
-            before = steps_taken()
-            time.sleep(QUIET)             # nothing changes
-            after = steps_taken()
-            for n in names:
-                moved = after.get(n, 0) - before.get(n, 0)
-                if moved > BUSY_STEPS:
-                    fail(Bug.BUSY_WAITING,
-                         f"Busy waiting: {n} took {moved} steps in {QUIET:g} s in which the "
-                         f"shelf stayed empty and nobody called bake() or close() ({day}). A "
-                         "waiting customer should sleep until it is woken.")
-        for n in day.batches:
-            shelf.bake(n)
+            before, began = steps_taken(), time.monotonic()
+            elapsed = 0.0
+            while elapsed < QUIET:         # nothing changes; a look now and then
+                time.sleep(QUIET / QUIET_LOOKS)
+                # (by the clock: a schedule may keep this thread from running a while)
+                elapsed = time.monotonic() - began
+                after = steps_taken()
+                for n in names:
+                    moved = after.get(n, 0) - before.get(n, 0)
+                    if moved > BUSY_STEPS * max(1.0, elapsed / QUIET):
+                        fail(Bug.BUSY_WAITING,
+                             f"Busy waiting: {n} took {moved} steps in {elapsed:.2g} s in "
+                             "which the shelf stayed empty and nobody called bake() or "
+                             f"close() ({day}). A waiting customer should sleep until it is "
+                             "woken.")
+        for loaves in day.batches:
+            shelf.bake(loaves)
         if day.serve_first:
             for t in threads:
                 t.join()
         shelf.close()
         for t in threads:
             t.join()
+        if home and (rescued := timed_out_idle()):
+            fail(Bug.NOT_WOKEN,
+                 f"Nobody woke {rescued[0]}: its wait(timeout=...) ran out while every other "
+                 f"thread waited too, and only that let the day go on ({day}). Every batch "
+                 "should wake the customers it can feed, and closing time every customer "
+                 "still waiting.")
 
     return explore(scenario, [student_file(folder, "bakery.py")], settings)
 

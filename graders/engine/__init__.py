@@ -28,7 +28,14 @@ from .explorer import (
 )
 from .mpi import mpiexec
 from .primitives import Primitive
-from .probes import held_locks, in_run, steps_taken, thread_name, threads_started
+from .probes import (
+    held_locks,
+    in_run,
+    steps_taken,
+    thread_name,
+    threads_started,
+    timed_out_idle,
+)
 from .processes import Processes
 from .sharedmem import segments_left
 from .sockets import partial_reads
@@ -68,5 +75,6 @@ __all__ = [
     "steps_taken",
     "thread_name",
     "threads_started",
+    "timed_out_idle",
     "with_settings",
 ]

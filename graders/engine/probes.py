@@ -47,3 +47,11 @@ def steps_taken() -> dict[str, int]:
     waits; one that keeps looking (busy waiting) keeps taking them."""
     run, _ts = _ctx()
     return {t.name: t.steps for t in run.threads}
+
+
+def timed_out_idle() -> list[str]:
+    """The threads (by name, once per time) whose ``Condition.wait(timeout=...)`` ran out
+    while no thread of the run could run: only the timeout let the run go on, so nobody was
+    going to wake them (a notify that is missing or came too early)."""
+    run, _ts = _ctx()
+    return list(run.timed_out_idle)

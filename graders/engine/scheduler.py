@@ -371,6 +371,9 @@ class Run:
         self.stall_left = 0
         self.stall_ticks = 0          # times the clock passed while the stalled thread waited
         self.stall_since = 0          # self.steps when the clock last passed during the stall
+        #: threads whose timed Condition.wait() ran out while no thread could run: only the
+        #: timeout let the run go on (nobody was going to notify them), by name
+        self.timed_out_idle: list[str] = []
         # (a stalled thread is overtaken on purpose: no starvation verdict in such a run)
         self.check_starvation = (settings.starvation_bound is not None and strategy.fair
                                  and self.stall is None)
@@ -645,6 +648,7 @@ class Run:
             elif status == BLOCKED and t.deadline is not None and (
                     timed is None or t.deadline < first):
                 timed, first = t, t.deadline
+        idle = not options              # (a stalled thread counts: it could run)
         held_back = self._hold_back(options) if self.stall_phase < 2 else None
         if timed is not None:
             # Time may pass while threads are runnable (they were slow), but only once each
@@ -685,6 +689,8 @@ class Run:
             if chosen in spurious:
                 self._wake_spuriously(chosen)
                 return chosen
+            if idle and chosen.queue is not None and chosen.queue.kind == "condition":
+                self.timed_out_idle.append(chosen.name)
             self._advance_clock(chosen.deadline)
             self._ticked()
         return chosen

@@ -1,9 +1,10 @@
-"""Spurious wake-ups (Settings.spurious_wakeups) and the steps_taken probe.
+"""Spurious wake-ups (Settings.spurious_wakeups), and the steps_taken and timed_out_idle probes.
 
 A spurious wake-up is one more decision of the schedule: Condition.wait() returns with no
 notify, as POSIX allows. It is off unless asked for, replays from its token, never turns a
 lost wake-up into anything but a deadlock, and never fails a waiter that looks again in a
-`while`. steps_taken() tells a thread that blocks while it waits from one that keeps looking.
+`while`. steps_taken() tells a thread that blocks while it waits from one that keeps looking;
+timed_out_idle() names a waiter that only its timeout got going again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graders.engine import BugClass, Settings, explore, steps_taken
+from graders.engine import BugClass, Settings, explore, steps_taken, timed_out_idle
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -71,6 +72,43 @@ def test_a_spinning_thread_takes_steps_and_a_waiting_one_does_not(kit):
     assert result.ok, result.report()
     assert seen[0]["sleeper"] == 0
     assert seen[0]["spinner"] > 100
+
+
+def _timed_waiter(notify: bool) -> tuple[list[list[str]], Any]:
+    """A waiter in wait(timeout=1) for a flag main sets (and notifies, if ``notify``)."""
+    seen: list[list[str]] = []
+
+    def entry(module: Any) -> None:
+        cond, ready = threading.Condition(), []
+
+        def waiter() -> None:
+            with cond:
+                while not ready:
+                    cond.wait(timeout=1.0)
+
+        t = threading.Thread(target=waiter, name="waiter")
+        t.start()
+        with cond:
+            ready.append(1)
+            if notify:
+                cond.notify_all()
+        t.join()
+        seen.append(timed_out_idle())
+
+    return seen, entry
+
+
+@pytest.mark.parametrize("notify", [True, False])
+def test_a_timeout_that_alone_lets_the_run_go_on_is_named(kit, notify):
+    seen, entry = _timed_waiter(notify)
+    result = explore(entry, [kit.programs / "spurious.py"], Settings(schedules=200))
+    assert result.ok, result.report()
+    rescued = [names for names in seen if names]
+    if notify:      # a timeout may still run out while main is slow: never while it is idle
+        assert not rescued
+    else:           # the schedules where the waiter waited before main set the flag
+        assert rescued and all(names == ["waiter"] for names in rescued)
+        assert len(rescued) < len(seen)
 
 
 def test_steps_taken_needs_a_run():
