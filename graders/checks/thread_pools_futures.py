@@ -38,7 +38,15 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
 
 from . import check
-from .support import explore_cases, named_error, never_seen, require, share, student_file
+from .support import (
+    explore_cases,
+    named_error,
+    never_seen,
+    rebind,
+    require,
+    share,
+    student_file,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class _Watch:
     def __init__(self, album: _Album) -> None:
         self.album = album
         self.under_way = 0
+        self.peak = 0          # the most downloads under way at once in this run
         self.errors: list[BaseException] = []    # the DownloadErrors raised
         self.left: list[Any] = []    # threads alive after thumbnails() that were not before
 
@@ -107,6 +116,7 @@ def _album(folder: Path, settings: Settings, album: _Album, judge: _Judge,
                                     f"the album's URLs ({album}).")
             n = urls.index(url)
             watch.under_way += 1
+            watch.peak = max(watch.peak, watch.under_way)
             if most is not None:
                 most[0] = max(most[0], watch.under_way)
             try:
@@ -125,8 +135,7 @@ def _album(folder: Path, settings: Settings, album: _Album, judge: _Judge,
                                     f"download() returned ({album}).")
             return _thumbnail(photo.removeprefix("<photo from ").removesuffix(">"))
 
-        module.download = download
-        module.shrink = shrink
+        rebind(module, download=download, shrink=shrink)
         before = set(threading.enumerate())
         returned: Any = None
         raised: BaseException | None = None
@@ -240,10 +249,17 @@ def errors_reach_caller(folder: Path, settings: Settings) -> Exploration:
 
 @check("thread_pools_futures")
 def no_pool_deadlock(folder: Path, settings: Settings) -> Exploration:
-    """thumbnails() finishes with fewer workers than photos, even with one worker."""
+    """thumbnails() finishes with fewer workers than photos, even with one worker (and its
+    pool has no more than ``workers`` threads: a bigger one would hide the deadlock)."""
 
     def judge(watch: _Watch, urls: list[str], outcome: tuple[Any, BaseException | None]
               ) -> None:
+        workers = watch.album.workers
+        if watch.peak > workers:
+            fail(Bug.TOO_MANY_THREADS,
+                 f"{watch.peak} downloads were under way at once with workers={workers} "
+                 f"({watch.album}): the pool has more threads than `workers`, so it never "
+                 "ran with fewer workers than photos. Make it with max_workers=workers.")
         _no_error(watch, outcome[1])
 
     return _cases(folder, settings, [_Album(2, 1), _Album(3, 2), _Album(2, 2)], judge)
