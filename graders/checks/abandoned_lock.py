@@ -36,7 +36,7 @@ from graders.engine import (
 )
 
 from . import check
-from .support import require, student_file
+from .support import rebind, require, student_file
 
 PRICE = 12   # what the grader's charge() takes per seat
 ALONE_SCHEDULES = 10   # schedules for the checks whose offices have one clerk each
@@ -152,8 +152,7 @@ class _BoxOffices:
         self.calls = 0
         self.selling: dict[str, Sale] = {}     # thread name -> the sale it is making
         self.next_clerk = 1
-        module.charge = self._charge
-        module.sell = self._sell
+        rebind(module, charge=self._charge, sell=self._sell)
 
     def _charge(self, order: Any) -> Any:
         played = self.current

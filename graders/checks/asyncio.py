@@ -40,7 +40,7 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
 
 from . import check
-from .support import STUCK, explore_cases, numbered, past_stuck, require, student_file
+from .support import STUCK, explore_cases, numbered, past_stuck, rebind, require, student_file
 
 #: Ticks of 0.01 s a bank keeps a payment waiting for a second one to start.
 PATIENCE = 100
@@ -161,7 +161,7 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], afte
         bank = _Bank(day, declined_class)
         bank.wait_for_second = wait_for_second
         banks.append(bank)
-        module.charge = bank.call if keep_calls else bank.charge
+        rebind(module, charge=bank.call if keep_calls else bank.charge)
         office = make(day.seats)
         if not inspect.iscoroutinefunction(getattr(office, "sell", None)):
             raise LoadError(f"{module.__file__}: BoxOffice should have a coroutine method "

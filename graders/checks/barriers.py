@@ -35,7 +35,7 @@ from graders.bugclasses import Bug
 from graders.engine import CheckFailed, Exploration, Settings, explore, fail
 
 from . import check
-from .support import explore_cases, named_error, past_stuck, require, share, student_file
+from .support import explore_cases, named_error, past_stuck, rebind, require, share, student_file
 
 #: Virtual seconds a slow cell takes at each step: longer than any short timeout a worker
 #: might put on its wait, and nothing a correct barrier minds.
@@ -165,7 +165,7 @@ def _simulate(folder: Path, settings: Settings, rod: _Rod,
                 raise watch.fault
             return watch.rods[step][i]
 
-        module.step_cell = step_cell
+        rebind(module, step_cell=step_cell)
         returned: Any = None
         raised: BaseException | None = None
         try:

@@ -48,7 +48,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, label, threads_started
 
 from . import check
-from .support import past_stuck, require, student_file
+from .support import past_stuck, rebind, require, student_file
 
 FILE = "papers.py"
 #: The most threads one run may start, whatever the code: far above what the largest pile
@@ -152,8 +152,7 @@ def _sort_cases(folder: Path, settings: Settings, cases: tuple[_Case, ...],
             finally:
                 watch.leave()
 
-        module.sort_small = sort_small
-        module.merge = merge
+        rebind(module, sort_small=sort_small, merge=merge)
         _cap_threads(module, case)
         result = sort_papers(list(papers), case.cutoff)
         watch.started = _started()

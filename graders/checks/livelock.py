@@ -37,7 +37,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, held_locks, label
 
 from . import check
-from .support import STUCK, past_stuck, require, student_file
+from .support import STUCK, past_stuck, rebind, require, student_file
 
 
 def _kitchen(folder: Path, settings: Settings, chefs: tuple[int, ...],
@@ -96,7 +96,7 @@ def _kitchen(folder: Path, settings: Settings, chefs: tuple[int, ...],
                 cooking.discard(chef)
                 cooked[chef] += 1
 
-        module.prepare = prepare
+        rebind(module, prepare=prepare)
         gate = threading.Barrier(n)
 
         def chef_at_work(chef: int) -> None:

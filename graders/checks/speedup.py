@@ -39,7 +39,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail
 
 from . import check
-from .support import explore_cases, require, student_file
+from .support import explore_cases, rebind, require, student_file
 
 FILE = "film.py"
 #: How far the render's time may be from Amdahl's prediction, as the README says (1 %).
@@ -129,8 +129,7 @@ def _renders(folder: Path, settings: Settings, films: tuple[_Film, ...],
                 time.sleep(this.frame)
                 studio.drawing -= 1
 
-            module.storyboard = storyboard
-            module.draw = draw
+            rebind(module, storyboard=storyboard, draw=draw)
             returned, elapsed = _time(lambda: render(list(range(this.frames)), this.workers))
             judge(studio, returned, elapsed)
 
