@@ -40,14 +40,14 @@ class CheckOutcome:
         return self.points if self.passed else 0
 
     def report(self, replay_command: str = "--replay {token}") -> str:
-        """What went wrong, without the hint: the engine's report, or the one line that
-        says why the folder could not be loaded."""
+        """What went wrong, without the hint: the engine's report and the bug class, as
+        pytest shows them, or the one line that says why the folder could not be loaded."""
         if self.passed:
             return f"{self.check}: passed."
         if self.load_error is not None:
             return self.load_error
         assert self.exploration is not None
-        return headed(self.requirement, self.exploration.report(replay_command))
+        return pytest_report(self.requirement, self.exploration, replay_command)
 
     def message(self, replay_command: str = "--replay {token}") -> str:
         """The failure as a terminal shows it: the report, then the hint."""
