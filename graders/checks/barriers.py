@@ -202,7 +202,7 @@ def phases_never_mix(folder: Path, settings: Settings) -> Exploration:
         except TypeError:
             got = None
         if got != last:
-            fail(Bug.PHASES_MIXED,
+            fail(Bug.WRONG_RESULT,
                  f"simulate() returned {returned!r}, not the rod after {watch.rod.steps} steps "
                  f"({last}) ({watch.rod}). Return the rod of the last step.")
 
