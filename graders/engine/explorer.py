@@ -20,7 +20,7 @@ import random
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -320,12 +320,20 @@ class _Explorer:
         steps_hint = 200
         ran = 0
         drew = False
+        #: repeat keys of runs that drew nothing: a run with one of them would be the same
+        known: set[Hashable] = set()
         for i in range(s.schedules):
             seed = 0 if kind.one_draw else random.Random(f"{s.seed}:{i}").getrandbits(32)
             strategy = kind.for_run(Plan(i, seed, s, previous, steps_hint))
             strategy.begin(i)
+            key = strategy.repeat_key()
+            if key is not None and key in known:
+                ran += 1       # (its schedule was run: it is the one with the same key)
+                continue
             run = self.run_once(strategy, seed)
             ran += 1
+            if key is not None and not (run.used_random or strategy.drew or run.grace):
+                known.add(key)
             drew = drew or run.used_random
             previous = strategy
             steps_hint = max(steps_hint if i else 1, run.decisions)

@@ -27,7 +27,7 @@ import dis
 import functools
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from types import CodeType
 from typing import ClassVar, Protocol
@@ -102,6 +102,8 @@ class Strategy:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
+        #: this run's choices depended on the seed (a draw among several options)
+        self.drew = False
 
     # ------------------------------------------------------------ the registry's hooks
     @classmethod
@@ -132,6 +134,14 @@ class Strategy:
 
     def finished(self, run: Run) -> None:
         """The run is over; learn from it (the tree explored so far)."""
+
+    def repeat_key(self) -> Hashable | None:
+        """Everything this run's choices depend on but the program, known before the run
+        and without the seed; None when the seed decides them. Two runs of one exploration
+        with the same key, where the first drew nothing (no ``random`` in the program, no
+        draw among options here, no fair successor), are the very same run: the explorer
+        does not make the second (see ``_Explorer._search``)."""
+        return None
 
     def fair_successor(self) -> Strategy:
         """Who goes on once a quarter of the step budget is spent (see Run.yield_point)."""
@@ -400,6 +410,9 @@ class Lockstep(Strategy):
         runnable = [t for t in options if t.status == RUNNABLE]
         return later[0] if later else runnable[0]
 
+    def repeat_key(self) -> Hashable | None:
+        return (self.name, self.quantum, self.catchup)
+
     def label(self) -> str:
         return f"lockstep(q={self.quantum})"
 
@@ -423,7 +436,12 @@ class Contend(Strategy):
                  and len(t.held) < len(current.held)]
         if not fewer:
             return default
+        if len(fewer) > 1:
+            self.drew = True
         return fewer[self.rng.randrange(len(fewer))]
+
+    def repeat_key(self) -> Hashable | None:
+        return (self.name,)
 
 
 class SyncBias(Strategy):

@@ -151,3 +151,42 @@ def test_a_remembered_schedule_that_passes_or_is_garbage_changes_nothing(kit, fi
     plain = kit.explore("lost_update.py:main", seed=4)
     primed = kit.explore("lost_update.py:main", seed=4, first=first)
     assert body(primed.report()) == body(plain.report())
+
+
+def _runs_made(kit: object, draw: bool) -> tuple[int, int]:
+    """Two threads add under a lock, with the portfolio: (runs made, schedules counted)."""
+    import random
+    import threading
+
+    made = []
+
+    def entry() -> None:
+        if draw:
+            random.random()
+        made.append(1)
+        lock, total = threading.Lock(), [0]
+
+        def add() -> None:
+            for _ in range(3):
+                with lock:
+                    total[0] += 1
+
+        threads = [threading.Thread(target=add) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    from graders.engine import explore
+    result = explore(entry, [], Settings(schedules=120))
+    assert result.ok, result.report()
+    return len(made), result.schedules_run
+
+
+def test_a_run_known_to_repeat_an_earlier_one_is_not_made_again(kit):
+    # The lockstep and contend strategies choose without their seed; with no random number
+    # drawn, their second run with the same key would be the first one again.
+    made, counted = _runs_made(kit, draw=False)
+    assert counted == 120 and made < 110
+    # A program that draws gets other numbers in every run: each run is made.
+    assert _runs_made(kit, draw=True) == (120, 120)

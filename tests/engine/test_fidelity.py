@@ -47,7 +47,8 @@ def test_same_as_real_threads(kit, target):
     strategy = "sequential" if target in SEQUENTIAL_ONLY else "portfolio"
     result, seen = kit.observe(target, schedules=runs, strategy=strategy)
     assert result.ok, result.report()
-    assert len(seen) == result.schedules_run == runs
+    # (a run the explorer knows to be the same as one before is not made again)
+    assert 1 <= len(seen) <= result.schedules_run == runs
     differing = [s for s in seen if s != expected]
     assert not differing, f"real threads: {expected!r}\nengine: {differing[0]!r}"
 
