@@ -212,19 +212,20 @@ def explore_cases(settings: Settings, cases: Sequence[Any],
 
     A replay tries its schedule on each case in turn and reports the first that fails (or,
     when none does, that it did not reproduce)."""
-    total, seconds, complete = 0, 0.0, True
+    total, seconds, complete, only = 0, 0.0, True, True
     last: Exploration | None = None
     for case in cases:
         result = run_case(case, settings)
         total += result.schedules_run
         seconds += result.seconds
         complete = complete and result.complete
+        only = only and result.only_schedule
         last = result
         if not result.ok:
             return replace(result, schedules_run=total, seconds=seconds)
     assert last is not None, "explore_cases needs at least one case"
     return replace(last, settings=settings, schedules_run=total, seconds=seconds,
-                   complete=complete)
+                   complete=complete, only_schedule=only)
 
 
 #: The CPU count the student's code sees while a check runs it, whatever machine grades it

@@ -104,6 +104,8 @@ class Exploration:
     #: the program drew from ``random`` in a search whose runs all get the same numbers
     #: (``Strategy.one_draw``): ``complete`` holds for that one draw only
     one_draw: bool = False
+    #: complete after one run: it gave the scheduler no choice and drew no random number
+    only_schedule: bool = False
 
     @property
     def ok(self) -> bool:
@@ -122,11 +124,14 @@ class Exploration:
             return "\n".join([self.replayed.not_reproduced(), *self.notes])
         if self.failure is None:
             extra = ""
-            if self.complete:
+            if self.only_schedule:
+                extra = " (the program never left the scheduler a choice: it has no other)"
+            elif self.complete:
                 extra = (" (every schedule within the bound, for one draw of the program's "
                          "random numbers)" if self.one_draw else
                          " (every schedule within the bound)")
-            return (f"No failure in {self.schedules_run} schedules{extra}, "
+            n = self.schedules_run
+            return (f"No failure in {n} schedule{'s' * (n != 1)}{extra}, "
                     f"seed {self.settings.seed}, Python {self.python}.")
         f = self.failure
         lines = [f.message]
@@ -322,6 +327,7 @@ class _Explorer:
         drew = False
         #: repeat keys of runs that drew nothing: a run with one of them would be the same
         known: set[Hashable] = set()
+        only = False
         for i in range(s.schedules):
             seed = 0 if kind.one_draw else random.Random(f"{s.seed}:{i}").getrandbits(32)
             strategy = kind.for_run(Plan(i, seed, s, previous, steps_hint))
@@ -344,12 +350,16 @@ class _Explorer:
                 pending = (run, cycle, i + 1, strategy, seed)
             if strategy.complete:
                 break
+            if not (run.decisions or run.used_random or run.stall_began):
+                only = True    # no choice anywhere, no number drawn: every run is this one
+                break
         if pending is not None:
             run, cycle, index, strategy, seed = pending
             failure = self._lock_order_failure(run, cycle, index, strategy, seed)
             return Exploration(s, ran, failure)
-        return Exploration(s, ran, None, complete=previous is not None and previous.complete,
-                           one_draw=drew and kind.one_draw)
+        return Exploration(s, ran, None, complete=only or (
+            previous is not None and previous.complete), one_draw=drew and kind.one_draw,
+            only_schedule=only)
 
     # ------------------------------------------------------------- reporting
     def _shrink(self, run: Run) -> Run:

@@ -190,3 +190,15 @@ def test_a_run_known_to_repeat_an_earlier_one_is_not_made_again(kit):
     assert counted == 120 and made < 110
     # A program that draws gets other numbers in every run: each run is made.
     assert _runs_made(kit, draw=True) == (120, 120)
+
+
+def test_a_program_that_leaves_no_choice_is_explored_once(kit):
+    from graders.engine import explore
+
+    result = explore(lambda: sum(range(10)), [], Settings(schedules=50))
+    assert result.ok and result.schedules_run == 1 and result.complete
+    assert "never left the scheduler a choice" in result.report()
+    # Drawing a random number: another run may draw another one, so every run is made.
+    import random
+    drawn = explore(lambda: random.random(), [], Settings(schedules=50))
+    assert drawn.ok and drawn.schedules_run == 50 and not drawn.complete
