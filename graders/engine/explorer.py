@@ -459,6 +459,13 @@ def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
     ``processes``: run ``multiprocessing`` (and, if it asks, ``mpi4py``) on controlled
     processes (:mod:`.processes`); without it neither is touched.
     Raises :class:`LoadError` when the code under test cannot be loaded.
+
+    ``entry`` is called once per run *made*, which may be fewer than the schedules counted:
+    a run known to repeat an earlier one step for step (``Strategy.repeat_key``) is not
+    made again, and a first run that left no choice and drew no random number is the only
+    one (``Exploration.only_schedule``). So ``entry`` must not depend on how many runs came
+    before it; counts and maxima over the runs it saw are unchanged, since the runs not made
+    are copies of runs it saw.
     """
     if scheduler.active is not None:
         raise RuntimeError("explorations do not nest")
