@@ -87,7 +87,8 @@ def test_correct_programs_pass(program: str) -> None:
 def test_no_false_alarm_in_a_thousand_schedules(program: str) -> None:
     result = _explore(program, schedules=1000, seed=17)
     assert result.ok, result.report()
-    assert result.schedules_run == 1000
+    # (a program that never leaves the loop a choice has one schedule: the one run)
+    assert result.schedules_run == 1000 or result.only_schedule
 
 
 def test_an_async_scenario_gets_the_modules_and_runs_on_the_loop() -> None:
