@@ -130,8 +130,8 @@ def _overlap(folder: Path, settings: Settings, sizes: tuple[int, ...]) -> Explor
         return never_seen(
             result, Bug.NO_OVERLAP,
             f"fetch_all({urls}) never had {'both' if count == 2 else f'all {count}'} "
-            f"downloads waiting at the same time in "
-            f"{result.schedules_run} schedules (at most {most[0]} at once): "
+            f"downloads waiting at the same time {result.searched()}, at most "
+            f"{most[0]} at once: "
             + ("the pages are fetched one after another." if most[0] <= 1 else
                "some downloads wait for others to finish before they start."),
             "A download spends its time waiting for the network, and a waiting thread does "

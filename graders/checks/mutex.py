@@ -231,7 +231,7 @@ def cooks_overlap(folder: Path, settings: Settings) -> Exploration:
             f"while holding {locked[0]}: fix short_critical_section first.")
     return never_seen(
         result, Bug.NO_OVERLAP,
-        f"The cooks never prepared dishes at the same time in {result.schedules_run} "
-        "schedules, and no cook held a lock while preparing: something else makes them take "
+        f"The cooks never prepared dishes at the same time {result.searched()}, and no "
+        "cook held a lock while preparing: something else makes them take "
         "turns for the whole dish (are they all started before run_kitchen waits for any?).",
         "A mutex should protect only the shared tally; the slow work can run in parallel.")

@@ -309,7 +309,7 @@ def readers_share(folder: Path, settings: Settings) -> Exploration:
     return never_seen(
         result, Bug.READERS_TAKE_TURNS,
         f"{READERS_SHARING} readers (and no writer) never read the planner at the same time "
-        f"in {result.schedules_run} schedules: something makes readers wait for each other.",
+        f"{result.searched()}: something makes readers wait for each other.",
         "Reading changes nothing, so readers can share the planner: only a writer needs it "
         "alone. A reader-writer lock's read side (gen_rlock) lets readers in together.")
 

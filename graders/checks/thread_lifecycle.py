@@ -163,8 +163,8 @@ def trays_bake_together(folder: Path, settings: Settings) -> Exploration:
         return result
     return never_seen(
         result, Bug.NO_OVERLAP,
-        f"The two trays were never in the ovens at the same time in {result.schedules_run} "
-        "schedules: each oven was waited for before the next one started.",
+        f"The two trays were never in the ovens at the same time {result.searched()}: each "
+        "oven was waited for before the next one started.",
         "Start every oven first, then join them all: a join() right after each start() makes "
         "the threads take turns.")
 

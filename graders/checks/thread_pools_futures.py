@@ -182,10 +182,10 @@ def downloads_overlap(folder: Path, settings: Settings) -> Exploration:
         return result
     return never_seen(
         result, Bug.NO_OVERLAP,
-        f"The downloads never overlapped: in {result.schedules_run} schedules "
-        f"({'; '.join(map(str, OVERLAP_ALBUMS))}), no download ever started before the one "
-        "before it had ended. A pool only helps when it has the next download to start while "
-        "the one before still waits for the network.")
+        f"The downloads never overlapped ({'; '.join(map(str, OVERLAP_ALBUMS))}): "
+        f"{result.searched()}, no download ever started before the one before it had "
+        "ended. A pool only helps when it has the next download to start while the one "
+        "before still waits for the network.")
 
 
 #: downloads_overlap's albums: several photos, and room in the pool for all of them.

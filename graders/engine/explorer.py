@@ -111,6 +111,14 @@ class Exploration:
     def ok(self) -> bool:
         return self.failure is None
 
+    def searched(self) -> str:
+        """How a sentence names the schedules this exploration ran: "in 200 schedules", or,
+        for code that never left the scheduler a choice, its only schedule."""
+        if self.only_schedule:
+            return "in the only schedule the code has (it never left the scheduler a choice)"
+        n = self.schedules_run
+        return f"in {n} schedule{'s' * (n != 1)}"
+
     @property
     def not_reproduced(self) -> bool:
         """A replay whose schedule did not fail: nothing was shown either way, so the doors
@@ -136,8 +144,9 @@ class Exploration:
         f = self.failure
         lines = [f.message]
         if not f.token:
-            lines.append(f"Checked over {self.schedules_run} schedules (seed "
-                         f"{self.settings.seed}, Python {f.python}).")
+            where = ("in the code's only schedule" if self.only_schedule else
+                     self.searched())
+            lines.append(f"Checked {where} (seed {self.settings.seed}, Python {f.python}).")
             if f.details:
                 lines.append(f.details)
             lines.extend(self.notes)
