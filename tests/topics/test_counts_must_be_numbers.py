@@ -6,10 +6,10 @@ racy basket passed. mutex's tally had the same hole."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-from graders.catalog import KIT
+from topic_copies import edited_copy
+
 from graders.checking import run_check
 from graders.engine import Settings
 
@@ -17,14 +17,7 @@ BRIEF = Settings(schedules=30)
 
 
 def _starter(tmp_path: Path, topic: str, name: str, edits: dict[str, str]) -> Path:
-    folder = tmp_path / topic
-    shutil.copytree(KIT / "exercises" / topic, folder)
-    text = (folder / name).read_text()
-    for old, new in edits.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (folder / name).write_text(text)
-    return folder
+    return edited_copy(tmp_path, "exercises", topic, name, edits)
 
 
 def test_a_racy_basket_counting_in_floats_still_loses_updates(tmp_path: Path) -> None:

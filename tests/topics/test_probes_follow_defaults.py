@@ -8,12 +8,12 @@ probed functions taken as defaults: it must pass every check."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from topic_copies import edited_copy
 
-from graders.catalog import KIT, topic
+from graders.catalog import topic
 from graders.checking import run_topic
 from graders.engine import Settings
 
@@ -45,12 +45,6 @@ CASES = {
 def test_a_solution_keeping_the_probed_functions_as_defaults_passes(
         tmp_path: Path, name: str) -> None:
     file, edits = CASES[name]
-    folder = tmp_path / name
-    shutil.copytree(KIT / "solutions" / name, folder)
-    text = (folder / file).read_text()
-    for old, new in edits.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    (folder / file).write_text(text)
+    folder = edited_copy(tmp_path, "solutions", name, file, edits)
     failed = [o.message() for o in run_topic(topic(name), folder, BRIEF) if not o.passed]
     assert not failed, failed
