@@ -37,7 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import CheckFailed, Exploration, LoadError, Settings, explore, fail
+from graders.engine import (
+    CheckFailed,
+    Exploration,
+    LoadError,
+    Settings,
+    draw_scenario,
+    explore,
+    fail,
+)
 
 from . import check
 from .support import STUCK, explore_cases, numbered, past_stuck, rebind, require, student_file
@@ -157,7 +165,7 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...], afte
         if not (isinstance(declined_class, type) and issubclass(declined_class, Exception)):
             raise LoadError(f"{module.__file__}: the check expects the exception class "
                             "PaymentDeclined; keep it as the kit gave it.")
-        day = random.Random(random.getrandbits(32)).choice(days)
+        day = draw_scenario(lambda: random.Random(random.getrandbits(32)).choice(days))
         bank = _Bank(day, declined_class)
         bank.wait_for_second = wait_for_second
         banks.append(bank)

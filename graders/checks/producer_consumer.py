@@ -39,6 +39,7 @@ from graders.engine import (
     Exploration,
     LoadError,
     Settings,
+    draw_scenario,
     explore,
     fail,
     label,
@@ -263,7 +264,8 @@ def _bakeries(folder: Path, settings: Settings, bakeries: tuple[_Bakery, ...], j
     def scenario(module: Any) -> None:
         run_bakery = require(module, "run_bakery", ["bakers", "packers", "loaves",
                                                     "rack_size"])
-        bakery = random.Random(random.getrandbits(32)).choice(bakeries)
+        bakery = draw_scenario(
+            lambda: random.Random(random.getrandbits(32)).choice(bakeries))
         watch = _Watch(bakery, judge, seen)
         _probe_threads(module, watch)
         run_bakery(bakery.bakers, bakery.packers, bakery.loaves, bakery.rack_size)

@@ -42,6 +42,7 @@ from graders.engine import (
     Exploration,
     LoadError,
     Settings,
+    draw_scenario,
     explore,
     fail,
     label,
@@ -137,7 +138,7 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...],
         if not (isinstance(fault_class, type) and issubclass(fault_class, Exception)):
             raise LoadError(f"{module.__file__}: the check expects the exception class "
                             "ChargingFault; keep it as the kit gave it.")
-        day = random.Random(random.getrandbits(32)).choice(days)
+        day = draw_scenario(lambda: random.Random(random.getrandbits(32)).choice(days))
         seen = _Station(day, judge_capacity)
         faulty = {car for _g, car, bad in _cars_of(day) if bad}
 

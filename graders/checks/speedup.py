@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Settings, explore, fail
+from graders.engine import Exploration, Settings, draw_scenario, explore, fail
 
 from . import check
 from .support import explore_cases, rebind, require, student_file
@@ -107,7 +107,8 @@ def _renders(folder: Path, settings: Settings, films: tuple[_Film, ...],
     def scenario_of(film: _Film | None) -> Callable[[Any], None]:
         def scenario(module: Any) -> None:
             render = require(module, "render", ["frames", "workers"])
-            this = film or random.Random(random.getrandbits(32)).choice(films)
+            this = film or draw_scenario(
+                lambda: random.Random(random.getrandbits(32)).choice(films))
             studio = _Studio(this)
 
             def storyboard(frames: Any) -> None:

@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, LoadError, Settings, explore, fail, label, thread_name
+from graders.engine import (
+    Exploration,
+    LoadError,
+    Settings,
+    draw_scenario,
+    explore,
+    fail,
+    label,
+    thread_name,
+)
 
 from . import check
 from .support import rebind, require, student_file
@@ -147,7 +156,7 @@ def _key(ballot: Any) -> Any:
 
 def _count(folder: Path, settings: Settings, mode: str) -> Exploration:
     def scenario(module: Any) -> None:
-        sizes = random.choice(BOXES)
+        sizes = draw_scenario(lambda: random.choice(BOXES))
         boxes = {f"clerk-{c + 1}": [f"{chr(ord('A') + c)}{b + 1}" for b in range(n)]
                  for c, n in enumerate(sizes)}
         clerk = require(module, "clerk", ["board", "box"])

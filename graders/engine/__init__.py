@@ -29,6 +29,7 @@ from .explorer import (
 from .mpi import mpiexec
 from .primitives import Primitive
 from .probes import (
+    draw_scenario,
     held_locks,
     in_run,
     steps_taken,
@@ -62,6 +63,7 @@ __all__ = [
     "Processes",
     "Settings",
     "decode",
+    "draw_scenario",
     "encode",
     "explore",
     "explore_target",

@@ -186,9 +186,12 @@ class _Explorer:
             strict_locks=settings.strict_locks, traced=program.traced,
             library=program.library, lock_order=settings.lock_order,
             spurious_wakeups=settings.spurious_wakeups)
+        #: the next run's repeat key, and the scenarios run with it (set by _search only)
+        self.repeat: tuple[Hashable | None, set[tuple[Hashable, ...]]] = (None, set())
 
     def run_once(self, strategy: Strategy, seed: int) -> Run:
         run = Run(strategy, self.run_settings)
+        run.repeat_key, run.repeats = self.repeat
         if not self.monitored:
             run.tracer_for = thread_tracers(run, self.code_points)
         entry = self.entry
@@ -217,12 +220,16 @@ class _Explorer:
         try:
             with seeded_random(seed):
                 drawn = random.getstate()
+                run.random_after_scenario = drawn
                 ts = run.spawn("MainThread", main_body, False, handle)
                 handle._state = ts
                 run.start()
                 self._wait(run)
                 # Did the program draw from ``random``? Then only this seed replays it.
                 run.used_random = random.getstate() != drawn
+                # (and besides the scenario a check declared? see probes.draw_scenario)
+                if random.getstate() != run.random_after_scenario:
+                    run.undeclared_draw = True
         finally:
             scheduler.active = None
             aio.settle(run)
@@ -334,21 +341,28 @@ class _Explorer:
         steps_hint = 200
         ran = 0
         drew = False
-        #: repeat keys of runs that drew nothing: a run with one of them would be the same
-        known: set[Hashable] = set()
+        #: repeat key -> the scenarios of runs with it that drew nothing else (see
+        #: Strategy.repeat_key, probes.draw_scenario): a run with both would be the same
+        known: dict[Hashable, set[tuple[Hashable, ...]]] = {}
         only = False
         for i in range(s.schedules):
             seed = 0 if kind.one_draw else random.Random(f"{s.seed}:{i}").getrandbits(32)
             strategy = kind.for_run(Plan(i, seed, s, previous, steps_hint))
             strategy.begin(i)
             key = strategy.repeat_key()
-            if key is not None and key in known:
+            if key is not None and () in known.get(key, ()):
                 ran += 1       # (its schedule was run: it is the one with the same key)
                 continue
-            run = self.run_once(strategy, seed)
+            self.repeat = (key, known.get(key, set()))
+            try:
+                run = self.run_once(strategy, seed)
+            finally:
+                self.repeat = (None, set())
             ran += 1
-            if key is not None and not (run.used_random or strategy.drew or run.grace):
-                known.add(key)
+            if run.repeat:     # (ended at its scenario's draw: an earlier run had it too)
+                continue
+            if key is not None and not (run.undeclared_draw or strategy.drew or run.grace):
+                known.setdefault(key, set()).add(tuple(run.scenario))
             drew = drew or run.used_random
             previous = strategy
             steps_hint = max(steps_hint if i else 1, run.decisions)

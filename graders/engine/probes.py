@@ -8,8 +8,14 @@ overlap.
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
 from . import scheduler
 from .waitfor import label_of
+
+T = TypeVar("T")
 
 
 def _ctx() -> tuple[scheduler.Run, scheduler.ThreadState]:
@@ -55,3 +61,30 @@ def timed_out_idle() -> list[str]:
     going to wake them (a notify that is missing or came too early)."""
     run, _ts = _ctx()
     return list(run.timed_out_idle)
+
+
+def draw_scenario(draw: Callable[[], T]) -> T:
+    """``draw()``, a check's draw of its scenario from ``random`` (the day, the sizes),
+    declared to the engine: the same numbers as without it, and the engine then knows that
+    the run's choices and this scenario are all it depends on. A later run with the same
+    strategy key (``Strategy.repeat_key``) that draws the same scenario, in a program that
+    draws nothing else, is an earlier run again: it ends here, uncounted as a verdict, and
+    the explorer counts its schedule as run (see ``_Explorer._search``). Draw the scenario
+    before the program starts its threads."""
+    run, _ts = _ctx()
+    if random.getstate() != run.random_after_scenario:
+        run.undeclared_draw = True
+    value = draw()
+    run.random_after_scenario = random.getstate()
+    try:
+        hash(value)
+        seen: Hashable = value
+    except TypeError:
+        seen = repr(value)
+    run.scenario.append(seen)
+    if (run.repeat_key is not None and not run.undeclared_draw
+            and tuple(run.scenario) in run.repeats):
+        run.repeat = True
+        run.aborting = True
+        raise scheduler.Aborted
+    return value

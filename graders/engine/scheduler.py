@@ -20,7 +20,7 @@ import _thread
 import asyncio
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
@@ -395,6 +395,19 @@ class Run:
         self.modules: list[ModuleType] = []
         #: whether the program drew from ``random`` (then only a seeded token replays it)
         self.used_random = False
+        #: the scenario's declared draws (probes.draw_scenario): what each gave, and the
+        #: state of ``random`` after the last one (at first: as seeded for the run)
+        self.scenario: list[Hashable] = []
+        self.random_after_scenario: object = None
+        #: a draw came from ``random`` besides the declared ones
+        self.undeclared_draw = False
+        #: set by the explorer: the run's repeat key, and the scenarios (all the draws of a
+        #: run) already run with it: a run with that key that has drawn one of them so far
+        #: draws nothing more, and repeats that run step for step
+        self.repeat_key: Hashable | None = None
+        self.repeats: set[tuple[Hashable, ...]] = set()
+        #: this run turned out to repeat an earlier one and was ended before it went on
+        self.repeat = False
         # Set by waitfor: id(primitive) -> the program's name for it, taken once, when first
         # needed (see waitfor.label_of).
         self.names: dict[int, str] | None = None

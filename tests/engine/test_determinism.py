@@ -202,3 +202,35 @@ def test_a_program_that_leaves_no_choice_is_explored_once(kit):
     import random
     drawn = explore(lambda: random.random(), [], Settings(schedules=50))
     assert drawn.ok and drawn.schedules_run == 50 and not drawn.complete
+
+
+def test_a_declared_scenario_lets_its_repeats_go_unmade(kit):
+    """A check that draws its day through draw_scenario: a later run with the key and the
+    day of an earlier one ends at the draw; with one more draw of the program's own, every
+    run is made."""
+    import random
+    import threading
+
+    from graders.engine import draw_scenario, explore
+
+    def runs(extra_draw: bool) -> list[int]:
+        days: list[int] = []
+
+        def entry() -> None:
+            day = draw_scenario(lambda: random.Random(random.getrandbits(32)).choice((1, 2)))
+            if extra_draw:
+                random.random()
+            days.append(day)
+            threads = [threading.Thread(target=len, args=((),)) for _ in range(day + 1)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+
+        result = explore(entry, [], Settings(schedules=120))
+        assert result.ok and result.schedules_run == 120, result.report()
+        return days
+
+    declared, undeclared = runs(False), runs(True)
+    assert len(undeclared) == 120 and set(undeclared) == {1, 2}
+    assert len(declared) < 110 and set(declared) == {1, 2}
