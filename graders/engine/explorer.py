@@ -485,8 +485,9 @@ def explore(entry: Callable[..., object], files: Sequence[str | Path] = (),
 
     ``entry`` is called once per run *made*, which may be fewer than the schedules counted:
     a run known to repeat an earlier one step for step (``Strategy.repeat_key``) is not
-    made again, and a first run that left no choice and drew no random number is the only
-    one (``Exploration.only_schedule``). So ``entry`` must not depend on how many runs came
+    made again, or ends at the draw of its scenario (``draw_scenario``); and a first run
+    that left no choice and drew no random number is the only one
+    (``Exploration.only_schedule``). So ``entry`` must not depend on how many runs came
     before it; counts and maxima over the runs it saw are unchanged, since the runs not made
     are copies of runs it saw.
     """
