@@ -186,12 +186,12 @@ class _Explorer:
             strict_locks=settings.strict_locks, traced=program.traced,
             library=program.library, lock_order=settings.lock_order,
             spurious_wakeups=settings.spurious_wakeups)
-        #: the next run's repeat key, and the scenarios run with it (set by _search only)
-        self.repeat: tuple[Hashable | None, set[tuple[Hashable, ...]]] = (None, set())
+        #: the scenarios run with the next run's repeat key (set by _search only)
+        self.repeats: set[tuple[Hashable, ...]] = set()
 
     def run_once(self, strategy: Strategy, seed: int) -> Run:
         run = Run(strategy, self.run_settings)
-        run.repeat_key, run.repeats = self.repeat
+        run.repeats = self.repeats
         if not self.monitored:
             run.tracer_for = thread_tracers(run, self.code_points)
         entry = self.entry
@@ -226,10 +226,10 @@ class _Explorer:
                 run.start()
                 self._wait(run)
                 # Did the program draw from ``random``? Then only this seed replays it.
-                run.used_random = random.getstate() != drawn
-                # (and besides the scenario a check declared? see probes.draw_scenario)
-                if random.getstate() != run.random_after_scenario:
-                    run.undeclared_draw = True
+                # (And besides the scenario a check declared? See probes.draw_scenario.)
+                state = random.getstate()
+                run.used_random = state != drawn
+                run.undeclared_draw = run.undeclared_draw or state != run.random_after_scenario
         finally:
             scheduler.active = None
             aio.settle(run)
@@ -353,11 +353,11 @@ class _Explorer:
             if key is not None and () in known.get(key, ()):
                 ran += 1       # (its schedule was run: it is the one with the same key)
                 continue
-            self.repeat = (key, known.get(key, set()))
+            self.repeats = known.get(key, set())
             try:
                 run = self.run_once(strategy, seed)
             finally:
-                self.repeat = (None, set())
+                self.repeats = set()
             ran += 1
             if run.repeat:     # (ended at its scenario's draw: an earlier run had it too)
                 continue

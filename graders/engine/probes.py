@@ -82,8 +82,7 @@ def draw_scenario(draw: Callable[[], T]) -> T:
     except TypeError:
         seen = repr(value)
     run.scenario.append(seen)
-    if (run.repeat_key is not None and not run.undeclared_draw
-            and tuple(run.scenario) in run.repeats):
+    if not run.undeclared_draw and tuple(run.scenario) in run.repeats:
         run.repeat = True
         run.aborting = True
         raise scheduler.Aborted

@@ -401,10 +401,9 @@ class Run:
         self.random_after_scenario: object = None
         #: a draw came from ``random`` besides the declared ones
         self.undeclared_draw = False
-        #: set by the explorer: the run's repeat key, and the scenarios (all the draws of a
-        #: run) already run with it: a run with that key that has drawn one of them so far
-        #: draws nothing more, and repeats that run step for step
-        self.repeat_key: Hashable | None = None
+        #: set by the explorer: the scenarios (all the draws of a run) already run with this
+        #: run's repeat key: a run with that key that has drawn one of them so far draws
+        #: nothing more, and repeats that run step for step (empty: no key)
         self.repeats: set[tuple[Hashable, ...]] = set()
         #: this run turned out to repeat an earlier one and was ended before it went on
         self.repeat = False
