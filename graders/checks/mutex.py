@@ -89,9 +89,9 @@ def _kitchen(folder: Path, settings: Settings, case: tuple[int, int], probe: Any
 
     def scenario(kitchen: Any) -> None:
         run_kitchen = require(kitchen, "run_kitchen", ["cooks", "dishes"])
-        require(kitchen, "prepare_dish", ["cook"])
+        prepare_dish = require(kitchen, "prepare_dish", ["cook"])
         if probe is not None:
-            rebind(kitchen, prepare_dish=probe(kitchen.prepare_dish))
+            rebind(kitchen, prepare_dish=probe(prepare_dish))
         shifts = _Shifts(getattr(kitchen, "Kitchen", None))
         served = run_kitchen(cooks, dishes)
         if judge_tally:

@@ -47,7 +47,7 @@ from graders.engine import (
 )
 
 from . import check
-from .support import past_stuck, rebind, require, student_file
+from .support import past_stuck, rebind, require, student_file, twin
 
 
 def _count(n: int, one: str, many: str = "") -> str:
@@ -222,7 +222,7 @@ def _probe_threads(module: Any, watch: _Watch) -> None:
         if not callable(getattr(module, name, None)):
             raise LoadError(f"{module.__file__}: the check expects a function {name}(), the "
                             "target of each of its threads; keep baker() and packer().")
-    baker, packer = module.baker, module.packer
+    baker, packer = twin(module.baker), twin(module.packer)
     slow = watch.bakery.slow
 
     def watched_bake(who: Any, number: Any) -> _Loaf:

@@ -49,7 +49,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Failure, Settings, explore, fail, thread_name
 
 from . import check
-from .support import never_seen, rebind, require, student_file
+from .support import never_seen, rebind, require, student_file, twin
 
 DAY = "monday"
 FLOOD_READERS, FLOOD_READS = 3, 3
@@ -87,7 +87,7 @@ class _Watch:
         self.written_on: dict[Any, Any] = {}     # day -> the pages write_day last wrote it on
 
     def wrap(self, planner: Any) -> None:
-        read_day, write_day = planner.read_day, planner.write_day
+        read_day, write_day = twin(planner.read_day), twin(planner.write_day)
 
         def watched_read(pages: Any, day: Any) -> Any:
             me = thread_name()

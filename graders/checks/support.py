@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,8 @@ def student_file(folder: Path, name: str) -> Path:
 
 
 def require(module: Any, name: str, params: Sequence[str]) -> Callable[..., Any]:
-    """``module.name``, checked to accept ``params``; a LoadError explains any mismatch."""
+    """``module.name``, checked to accept ``params``; a LoadError explains any mismatch.
+    A plain function comes as its :func:`twin`, which a probe can call after :func:`rebind`."""
     where = getattr(module, "__file__", module.__name__)
     signature = f"{name}({', '.join(params)})"
     fn: Callable[..., Any] | None = getattr(module, name, None)
@@ -35,7 +37,8 @@ def require(module: Any, name: str, params: Sequence[str]) -> Callable[..., Any]
     if not _accepts(fn, tuple(params)):
         raise LoadError(f"{where}: {name} should accept ({', '.join(params)}); it is now "
                         f"{name}{inspect.signature(fn)}.")
-    return fn
+    student: Callable[..., Any] = twin(fn)
+    return student
 
 
 def _accepts(fn: Callable[..., Any], params: tuple[str, ...]) -> bool:
@@ -112,13 +115,69 @@ class SharedState:
 
 
 def rebind(module: Any, **replacements: Any) -> None:
-    """Put each replacement wherever the module's code holds the function of that name: the
-    module's own names, and the defaults and closures of its functions and of its classes'
-    methods. A probe set only as ``module.name`` misses a method that took the function as a
-    default argument (``def cook(self, n, prepare=prepare_dish)``) and so never calls it by
-    that name. The module's functions are gathered before any name is replaced, so one probe
-    that calls another's original is never rewired into it."""
-    swap = {id(getattr(module, name)): new for name, new in replacements.items()}
+    """Make the module's function of each name call its replacement instead, wherever the
+    student's code holds it: by name, in a dict or a list, in a ``functools.partial``, as a
+    default argument (``def cook(self, n, prepare=prepare_dish)``) or in a closure. A probe
+    set only as ``module.name`` misses every call that does not look the name up, and a
+    student's correct program then fails (or a broken one passes) for where it kept the
+    function, not for what it does.
+
+    So a plain function is changed in place: its code becomes a forwarder to the
+    replacement. A probe that runs the student's code calls the copy :func:`require` (or
+    :func:`twin`) gave it before this call, never the function itself, which now leads back
+    to the probe. Anything else callable (a ``functools.cache`` wrapper, an object with
+    ``__call__``) is replaced by name and in the defaults and closures of the module's
+    functions and methods."""
+    others = {}
+    for name, new in replacements.items():
+        old = getattr(module, name)
+        if type(old) is types.FunctionType:
+            old.__code__ = _forwarder(len(old.__closure__ or ()))
+            old.__defaults__ = None
+            old.__kwdefaults__ = {"_probe_": new}
+        else:
+            others[id(old)] = new
+    if others:
+        _swap_references(module, others)
+
+
+def twin(fn: Any) -> Any:
+    """A copy of the plain function ``fn`` that keeps running the student's code after
+    :func:`rebind` turns ``fn`` itself into a forwarder to a probe; anything else as it is."""
+    if type(fn) is not types.FunctionType:
+        return fn
+    copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+    copy.__kwdefaults__ = dict(fn.__kwdefaults__) if fn.__kwdefaults__ else None
+    copy.__qualname__ = fn.__qualname__
+    copy.__dict__.update(fn.__dict__)
+    return copy
+
+
+@functools.cache
+def _forwarder(free: int) -> types.CodeType:
+    """The code of a function that calls its keyword default ``_probe_`` with whatever it
+    was given. A function's new code must name as many free variables as its closure holds
+    cells, so each count gets its own; they are never read (a cell may still be empty). It
+    is compiled as this file's: code named ``<...>`` that runs with a student module's
+    globals is traced as code the student compiled, and this is the kit's."""
+    cells = [f"_cell{i}" for i in range(free)]
+    lines = ["def outer():"]
+    if cells:
+        lines.append(f"    {' = '.join(cells)} = None")
+    lines.append("    def forward(*args, _probe_=None, **kwargs):")
+    if cells:
+        lines += ["        if False:", f"            {', '.join(cells)}"]
+    lines += ["        return _probe_(*args, **kwargs)", "    return forward"]
+    scope: dict[str, Any] = {}
+    exec(compile("\n".join(lines), __file__, "exec"), scope)
+    code: types.CodeType = scope["outer"]().__code__
+    return code
+
+
+def _swap_references(module: Any, swap: dict[int, Any]) -> None:
+    """Replace the callables whose ids ``swap`` holds in the module's names and in the
+    defaults and closures of its functions and its classes' methods (all gathered first)."""
 
     def swapped(value: object) -> Any:
         return swap.get(id(value), value)

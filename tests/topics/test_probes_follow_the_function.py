@@ -1,10 +1,11 @@
 """A probe watches a function wherever the submission keeps it, not only under its name.
 
 A check that wraps ``bake`` by assigning ``module.bake`` never sees a call made through a
-default argument (``def bake_two_trays(loaves, bake=bake)``): correct code then failed
-thread_lifecycle's checks for trays the probe never saw baked, and a red-team submission
-hid mutex's lock around slow work the same way. Each case below is a solution with the
-probed functions taken as defaults: it must pass every check."""
+default argument (``def bake_two_trays(loaves, bake=bake)``), a dict or a
+``functools.partial``: correct code then failed thread_lifecycle's checks for trays the
+probe never saw baked, and mutex's starter with ``prepare_dish`` kept in a dict scored 3 of
+4, its lock around the slow work unseen. Each solution below keeps the probed functions in
+such places and must pass every check; the starter must fail as the plain starter does."""
 
 from __future__ import annotations
 
@@ -48,3 +49,40 @@ def test_a_solution_keeping_the_probed_functions_as_defaults_passes(
     folder = edited_copy(tmp_path, "solutions", name, file, edits)
     failed = [o.message() for o in run_topic(topic(name), folder, BRIEF) if not o.passed]
     assert not failed, failed
+
+
+#: topic, file, and edits that call the probed functions through a dict or a partial.
+HIDDEN = {
+    "thread_lifecycle": ("bakery.py", {
+        "def bake_one_tray(loaves):": "_OVEN = {'bake': bake}\n\n\ndef bake_one_tray(loaves):",
+        "target=bake,": "target=_OVEN['bake'],"}),
+    "mutex": ("kitchen.py", {
+        "class Kitchen:": "_TOOLS = {'prep': prepare_dish}\n\n\nclass Kitchen:",
+        "prepare_dish(threading.current_thread().name)":
+            "_TOOLS['prep'](threading.current_thread().name)"}),
+    "reader_writer": ("planner.py", {
+        "import threading": "import functools\nimport threading",
+        "    def meetings_on(self, day):":
+            "    def meetings_on(self, day, read_day=functools.partial(read_day)):"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HIDDEN))
+def test_a_solution_calling_the_probed_functions_through_a_container_passes(
+        tmp_path: Path, name: str) -> None:
+    file, edits = HIDDEN[name]
+    folder = edited_copy(tmp_path, "solutions", name, file, edits)
+    failed = [o.message() for o in run_topic(topic(name), folder, BRIEF) if not o.passed]
+    assert not failed, failed
+
+
+def test_a_starter_calling_the_probed_function_through_a_dict_fails_as_the_starter(
+        tmp_path: Path) -> None:
+    file, edits = HIDDEN["mutex"]
+    hidden = edited_copy(tmp_path / "hidden", "exercises", "mutex", file, edits)
+    plain = edited_copy(tmp_path / "plain", "exercises", "mutex", file, {})
+
+    def failing(folder: Path) -> list[str]:
+        return [o.check for o in run_topic(topic("mutex"), folder, BRIEF) if not o.passed]
+
+    assert failing(hidden) == failing(plain) != []
