@@ -304,15 +304,20 @@ def every_loaf_packed_once(folder: Path, settings: Settings) -> Exploration:
 def rack_never_overfull(folder: Path, settings: Settings) -> Exploration:
     """The rack never holds more than rack_size items."""
     return _past_stuck(folder, settings, (
-        B(2, 1, 3, 1, "packers"), B(3, 1, 2, 2, "packers"), B(1, 1, 4, 1), B(2, 1, 2, 1)),
+        B(2, 1, 3, 1, "packers"), B(3, 1, 2, 2, "packers"), B(1, 1, 4, 1), B(2, 1, 2, 1),
+        B(3, 1, 4, 1, "packers")),
         "rack", "whether the rack is ever overfull")
 
 
 @check("producer_consumer")
 def every_packer_stops(folder: Path, settings: Settings) -> Exploration:
-    """Every packer stops, and run_bakery() returns only after every thread has stopped."""
+    """Every packer stops, and run_bakery() returns only after every thread has stopped.
+    Every rack has room for every loaf, so that packers who stop too soon (the check
+    packers_wait_for_bakers) never leave a baker waiting for room for ever; in two bakeries
+    no more than that, with slow packers, so that the stop messages can meet a full rack."""
     return _bakeries(folder, settings, (
-        B(1, 2, 2, 9), B(1, 3, 1, 9), B(2, 2, 1, 9), B(2, 1, 2, 9), B(1, 2, 0, 9)), "stops")
+        B(1, 2, 2, 9), B(1, 3, 1, 9), B(2, 2, 1, 9), B(2, 1, 2, 9), B(1, 2, 0, 9),
+        B(1, 2, 2, 2, "packers"), B(1, 3, 3, 3, "packers")), "stops")
 
 
 @check("producer_consumer")
