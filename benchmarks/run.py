@@ -60,8 +60,8 @@ CATALOG: dict[str, tuple[str, ...] | None] = {
     "check_then_act": ("assertion",),
     "lock_per_thread": ("assertion",),
     "lock_read_only": ("assertion",),
-    "philosophers_3": ("deadlock", "lock-order"),
-    "philosophers_5": ("deadlock", "lock-order"),
+    "philosophers_3": ("deadlock",),
+    "philosophers_5": ("deadlock",),
     "recursive_lock": ("self-deadlock",),
     "abandoned_lock": ("deadlock",),
     "if_not_while": ("exception", "assertion"),
@@ -179,9 +179,9 @@ def engine_program(name: str, cfg: Config) -> dict[str, Any]:
             cls = str(f.bug_class)
             row.update(found=cls in expected, bug_class=cls, schedule=f.schedule,
                        token=f.token, message=f.message.splitlines()[0][:140])
-            # A lock-order cycle is reported only after the whole budget ran without an
-            # actual deadlock: the verdict comes at the last schedule, not at the first.
-            row["verdict_at"] = r.schedules_run if cls == "lock-order" else f.schedule
+            # A deadlock found by the chase of a lock-order cycle comes after the whole
+            # budget ran without one: at the chase's schedule, not among the first.
+            row["verdict_at"] = r.schedules_run if r.chased is not None else f.schedule
         seeds.append(row)
     out["seeds"] = seeds
     out["rate"] = total_runs / total_seconds if total_seconds else 0.0
@@ -189,7 +189,7 @@ def engine_program(name: str, cfg: Config) -> dict[str, Any]:
     first = next((s for s in seeds if s["found"]), None)
     if first is not None:
         out["replay"] = {"seed": first["seed"], "token": first["token"], "python": PY}
-    if name in DEADLOCKS and first is not None and first["bug_class"] != "lock-order":
+    if name in DEADLOCKS and first is not None:
         out["deadlock_run_ms"] = deadlock_run_ms(target, first["token"])
     return out
 
@@ -636,10 +636,10 @@ COLUMNS = """\
 * **expected**: the bug the program has (its docstring), or *correct*.
 * **found (seeds)**: in how many of the seeds the engine, with the default portfolio and the
   default budget of 200 schedules, reported the program, and under which bug class. A
-  *lock-order* verdict means no explored schedule deadlocked but the lock-order graph has a
-  cycle; the engine gives it only after the whole budget.
+  deadlock that no schedule of the budget showed, while the lock-order graph had a cycle,
+  is hunted after the budget by a search aimed at that cycle (runs of `contend`).
 * **schedules to 1st failure**: the 1-based index of the schedule whose run failed, median
-  over the seeds [min–max]. For a lock-order verdict, the budget (when the verdict came).
+  over the seeds [min–max]. For a deadlock the chase found, the budget and its runs.
 * **s to 1st failure**: wall seconds of the exploration up to and including the failing
   schedule (shrinking off), median over the seeds that found it.
 * **schedules/s**: schedules explored per wall second (for a correct program, over its

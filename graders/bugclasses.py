@@ -28,7 +28,6 @@ class Bug(StrEnum):
     SELF_DEADLOCK = "self-deadlock"
     LIVELOCK = "livelock"
     STARVATION = "starvation"
-    LOCK_ORDER = "lock-order"
     FOREIGN_RELEASE = "foreign-release"
     BLOCKED_OUTSIDE = "blocked-outside-engine"
     #: the code under test could not be loaded (a missing file or function, a syntax error)

@@ -40,6 +40,11 @@ from .tracing import CodePoints, thread_tracers
 from .verdicts import BugClass, LoadError
 
 _real_monotonic = time.monotonic
+#: How many runs with a lock-order cycle an exploration keeps until it ends (each may yet
+#: turn out to hold a signal): a cycle still standing then is chased.
+KEPT_CYCLES = 8
+#: The most runs the chase of a lock-order cycle makes (see ``_Explorer._chase``).
+CHASE_RUNS = 20
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class Exploration:
     one_draw: bool = False
     #: complete after one run: it gave the scheduler no choice and drew no random number
     only_schedule: bool = False
+    #: the failure was found by the chase of a lock-order cycle, after this many schedules
+    chased: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -151,7 +158,12 @@ class Exploration:
                 lines.append(f.details)
             lines.extend(self.notes)
             return "\n".join(lines)
-        if f.schedule:
+        if f.schedule and self.chased is not None:
+            lines.append(f"Found after {self.chased} schedules had taken locks in a cycle "
+                         "without a deadlock, on schedule "
+                         f"{f.schedule} of a search aimed at that cycle (strategy {f.strategy}, "
+                         f"seed {f.seed}, Python {f.python}).")
+        elif f.schedule:
             lines.append(f"Found on schedule {f.schedule} of {self.settings.schedules} "
                          f"(strategy {f.strategy}, seed {f.seed}, Python {f.python}).")
         elif self.replayed is not None and self.replayed.python != f.python:
@@ -314,8 +326,6 @@ class _Explorer:
         _raise_load_error(run)   # as a search does: not a verdict
         if run.verdict is not None:
             result.failure = self._failure(run, 0, strategy, 0)
-        elif self.settings.lock_order and (cycle := lockorder.find_cycle(run)):
-            result.failure = self._lock_order_failure(run, cycle, 0, strategy, 0)
         if isinstance(strategy, strategies.Replay) and strategy.diverged:
             result.notes.append(token.diverged())
         result.seconds = _real_monotonic() - start
@@ -336,7 +346,10 @@ class _Explorer:
                                         "tried first.)")
                     return result
         kind = strategies.lookup(s.strategy)
-        pending: tuple[Run, str, int, Strategy, int] | None = None
+        #: runs whose locks were taken in a cycle (the first few), kept while the cycle
+        #: stands: a later run can show that a lock of it is a signal (lockorder)
+        cycles: list[tuple[Run, int, Strategy, int]] = []
+        signals: set[tuple[str, int]] = set()
         previous: Strategy | None = None
         steps_hint = 200
         ran = 0
@@ -369,17 +382,19 @@ class _Explorer:
             if run.verdict is not None:
                 _raise_load_error(run)
                 return Exploration(s, ran, self._failure(run, i + 1, strategy, seed))
-            if pending is None and s.lock_order and (cycle := lockorder.find_cycle(run)):
-                pending = (run, cycle, i + 1, strategy, seed)
+            if s.lock_order:
+                if not run.signal_sites <= signals:
+                    signals |= run.signal_sites
+                    cycles = [c for c in cycles if lockorder.find_cycle(c[0], signals)]
+                if len(cycles) < KEPT_CYCLES and lockorder.find_cycle(run, signals):
+                    cycles.append((run, i + 1, strategy, seed))
             if strategy.complete:
                 break
             if not (run.decisions or run.used_random or run.stall_began):
                 only = True    # no choice anywhere, no number drawn: every run is this one
                 break
-        if pending is not None:
-            run, cycle, index, strategy, seed = pending
-            failure = self._lock_order_failure(run, cycle, index, strategy, seed)
-            return Exploration(s, ran, failure)
+        if any(lockorder.find_cycle(c[0], signals) for c in cycles):
+            return self._chase(ran)
         return Exploration(s, ran, None, complete=only or (
             previous is not None and previous.complete), one_draw=drew and kind.one_draw,
             only_schedule=only)
@@ -446,14 +461,26 @@ class _Explorer:
         return Failure(v.bug_class, message, details, index, strategy.label(), seed,
                        token, interleaving(run), v.thread, timeline=timeline(run, v))
 
-    def _lock_order_failure(self, run: Run, cycle: str, index: int, strategy: Strategy,
-                            seed: int) -> Failure:
-        message = ("Possible deadlock: locks are taken in a cycle, so some schedule can leave "
-                   "each thread waiting for the next (no explored schedule deadlocked yet).")
-        seeded = strategy.token() if run.stall_began else None
-        token = str(Token(seeded, PYTHON)) if seeded else encode(run.deviations, strategy)
-        return Failure(BugClass.LOCK_ORDER, message, cycle + ".", index, strategy.label(),
-                       seed, token, "")
+    def _chase(self, ran: int) -> Exploration:
+        """The schedules are spent, and threads took locks in a cycle that no run closed:
+        hunt the deadlock it promises with runs of ``contend`` (each thread takes its first
+        lock before any takes a second). A deadlock found is the failure, replayed by its
+        token like any other. Otherwise the cycle is taken for one that cannot close (a
+        count or a flag the lock graph cannot see keeps the threads apart: a readers' room
+        taken by the first reader in, under the same lock the last one out takes), and the
+        exploration passes: a possible deadlock that no run shows fails no one."""
+        s = self.settings
+        for k in range(CHASE_RUNS):
+            seed = random.Random(f"{s.seed}:chase:{k}").getrandbits(32)
+            strategy = strategies.Contend(seed)
+            strategy.begin(k)
+            run = self.run_once(strategy, seed)
+            if run.verdict is not None and run.verdict.bug_class == BugClass.DEADLOCK:
+                return Exploration(s, ran + k + 1,
+                                   self._failure(run, k + 1, strategy, seed), chased=ran)
+            if not (strategy.drew or run.used_random):
+                return Exploration(s, ran + k + 1, None)    # every other run is this one
+        return Exploration(s, ran + CHASE_RUNS, None)
 
 
 def _raise_load_error(run: Run) -> None:

@@ -184,6 +184,8 @@ class _OwnedLock(Primitive):
             run.lock_log.append((len(run.events), owner.tid, self, False))
         if owner is not ts:
             run.foreign_released.add(id(self))
+            if self.site is not None:
+                run.signal_sites.add(self.site)
             if run.settings.strict_locks and self.user_made:
                 run.fail(Misuse(bug_class=BugClass.FOREIGN_RELEASE, lock=self,
                                 threads=run.views(), thread=ts.name,

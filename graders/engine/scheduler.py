@@ -352,6 +352,9 @@ class Run:
         #: back (False) a lock, beside the log rather than in it (strategies read the log)
         self.lock_log: list[tuple[int, int, object, bool]] = []
         self.foreign_released: set[int] = set()
+        #: where the locks another thread released were made (file, line): across the runs
+        #: of an exploration, locks made there are signals (lockorder.find_cycle)
+        self.signal_sites: set[tuple[str, int]] = set()
         self.thread_counter = 0
         self.stepped: set[int] = set()
         self.lag: dict[int, int] = {}   # tid -> times the clock passed before its first step

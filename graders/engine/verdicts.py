@@ -15,7 +15,6 @@ class BugClass(StrEnum):
     LIVELOCK = "livelock"
     CANNOT_EXIT = "cannot exit"
     STARVATION = "starvation"
-    LOCK_ORDER = "lock-order"
     FOREIGN_RELEASE = "foreign-release"
     BLOCKED_OUTSIDE = "blocked-outside-engine"
     LOAD_ERROR = "load error"

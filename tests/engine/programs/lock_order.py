@@ -49,3 +49,39 @@ def with_gate():
         t.start()
     for t in threads:
         t.join()
+
+
+room = threading.Lock()
+count_lock = threading.Lock()
+readers = [0]
+
+
+def read():
+    """The room's lock, taken by the first reader in for all readers and given back by the
+    last one out: under count_lock on the way in and on the way out, yet no cycle can close
+    (a reader that waits for the room holds count_lock only while no reader is inside)."""
+    with count_lock:
+        readers[0] += 1
+        if readers[0] == 1:
+            room.acquire()
+    with count_lock:
+        readers[0] -= 1
+        if readers[0] == 0:
+            room.release()
+
+
+def write():
+    with room:
+        pass
+
+
+def readers_share_a_room():
+    """Two readers and a writer: in a run where one reader is first in and last out, its
+    locks look taken in a cycle with the other's; in another, the last one out releases
+    the lock the first one took."""
+    threads = [threading.Thread(target=read, name=f"reader-{i}") for i in range(2)]
+    threads.append(threading.Thread(target=write, name="writer"))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
