@@ -52,7 +52,7 @@ from . import check
 from .support import never_seen, rebind, require, student_file, twin
 
 DAY = "monday"
-FLOOD_READERS, FLOOD_READS = 3, 3
+FLOOD_READERS, FLOOD_READS = 3, 6
 #: Reads that may join other readers while a writer waits: twice the readers of the flood.
 WAIT_BOUND = 2 * FLOOD_READERS
 #: Schedules readers_share tries before it looks at all of them for its witness.
