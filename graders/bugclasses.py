@@ -99,6 +99,7 @@ class Bug(StrEnum):
     SLOW_WORK_UNDER_LOCK = "slow work under lock"
     STOPPED_EARLY = "stopped early"
     TICKET_BEFORE_PAYMENT = "ticket before payment"
+    TOO_FAST = "faster than possible"
     TOO_MANY_PROCESSES = "too many processes"
     TOO_MANY_THREADS = "too many threads"
     TOOL_KEPT = "tool kept"

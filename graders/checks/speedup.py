@@ -259,6 +259,14 @@ def speedup_as_predicted(folder: Path, settings: Settings) -> Exploration:
                  "workers may draw at the same time.")
         t1 = film.plan + film.frames * film.frame
         predicted = 1 / (film.serial_fraction + (1 - film.serial_fraction) / film.workers)
+        if elapsed < film.predicted - TOLERANCE * film.predicted:
+            fail(Bug.TOO_FAST,
+                 f"{film} took {elapsed:.4g} s on the grader's clock ({film.setting()}): a "
+                 f"speedup of {t1 / elapsed:.3g} over one worker's {t1:g} s, more than the "
+                 f"{predicted:.3g} Amdahl's law allows for a serial fraction of "
+                 f"{film.serial_fraction:.3g} ({film.predicted:g} s). The serial part cannot "
+                 "overlap the frames, and the render is over only once the last frame is "
+                 "drawn.")
         if abs(elapsed - film.predicted) > TOLERANCE * film.predicted:
             fail(Bug.NO_SPEEDUP,
                  f"{film} took {elapsed:.4g} s on the grader's clock ({film.setting()}): a "
