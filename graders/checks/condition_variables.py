@@ -8,7 +8,10 @@ the customers used, and judges each requirement on its own:
   and counts the steps each customer takes meanwhile (:func:`graders.engine.steps_taken`). A
   customer asleep in ``wait()`` takes none; one that has not reached its ``wait()`` yet takes
   a few; one that looks again and again, with or without a pause, takes hundreds. No
-  spurious wake-ups here, so a correct waiter has no reason to move at all.
+  spurious wake-ups here, so a correct waiter has no reason to move at all. A customer that
+  pauses between looks with ``time.sleep()`` fails as soon as it goes back to sleep after a
+  look, however long its pause: while one is asleep there, the shelf stays empty for up to
+  :data:`QUIET_NAPPING` seconds (:func:`graders.engine.naps`).
 - ``loaf_on_the_shelf``: the shelf's ``loaves`` is watched (a property put on the class
   before anyone runs): it may never go below zero. Spurious wake-ups are on, so a customer
   that waits in an ``if`` takes a loaf that is not there even with nobody to beat it to it.
@@ -39,6 +42,7 @@ from graders.engine import (
     Settings,
     explore,
     fail,
+    naps,
     steps_taken,
     timed_out_idle,
 )
@@ -50,6 +54,10 @@ from .support import explore_cases, past_stuck, require, student_file
 #: enough that a customer who looks every 0.2 s looks ten times (0.2 s let a look every
 #: 0.05 s through), and free, since virtual time costs nothing.
 QUIET = 2.0
+#: The longest no_busy_waiting lets the shelf stay empty (virtual seconds) while a customer
+#: is asleep in time.sleep(): it wakes, looks, and a nap it then begins is polling, however
+#: long its pause.
+QUIET_NAPPING = 30.0
 #: How many times no_busy_waiting counts during QUIET: a customer that keeps looking is
 #: reported as soon as it is over BUSY_STEPS (more if the schedule kept the baker from
 #: running past QUIET), not after thousands of steps.
@@ -148,12 +156,16 @@ def _bakery(folder: Path, settings: Settings, day: _Day, quiet: bool = False,
         if quiet:
             time.sleep(0.05)              # the customers arrive and find the shelf empty
             before, began = steps_taken(), time.monotonic()
+            napped = naps()
             elapsed = 0.0
-            while elapsed < QUIET:         # nothing changes; a look now and then
+            asleep = True
+            # nothing changes; a look now and then, and on while a customer naps in sleep()
+            while elapsed < QUIET or (asleep and elapsed < QUIET_NAPPING):
                 time.sleep(QUIET / QUIET_LOOKS)
                 # (by the clock: a schedule may keep this thread from running a while)
                 elapsed = time.monotonic() - began
-                after = steps_taken()
+                after, now = steps_taken(), naps()
+                asleep = any(now[n][1] for n in names if n in now)
                 for n in names:
                     moved = after.get(n, 0) - before.get(n, 0)
                     if moved > BUSY_STEPS * max(1.0, elapsed / QUIET):
@@ -162,6 +174,14 @@ def _bakery(folder: Path, settings: Settings, day: _Day, quiet: bool = False,
                              "which the shelf stayed empty and nobody called bake() or "
                              f"close() ({day}). A waiting customer should sleep until it is "
                              "woken.")
+                    again = now.get(n, (0, False))[0] - napped.get(n, (0, False))[0]
+                    if again:
+                        fail(Bug.BUSY_WAITING,
+                             f"Polling: {n} woke from time.sleep(), looked at the shelf and "
+                             f"went back to sleep in {elapsed:.2g} s in which the shelf "
+                             f"stayed empty and nobody called bake() or close() ({day}). A "
+                             "pause between looks is still polling: a waiting customer "
+                             "should sleep until it is woken.")
         for loaves in day.batches:
             shelf.bake(loaves)
         if day.serve_first:

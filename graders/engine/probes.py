@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from . import scheduler
+from .findings import BLOCKED
 from .waitfor import label_of
 
 T = TypeVar("T")
@@ -53,6 +54,16 @@ def steps_taken() -> dict[str, int]:
     waits; one that keeps looking (busy waiting) keeps taking them."""
     run, _ts = _ctx()
     return {t.name: t.steps for t in run.threads}
+
+
+def naps() -> dict[str, tuple[int, bool]]:
+    """For each thread of the run, by name: how many times ``time.sleep()`` put it to
+    sleep, and whether it is asleep there now. A thread that waits for another to wake it
+    takes no naps; one that looks now and then, with a pause between looks, keeps taking
+    them, however long the pause (a check can let virtual time run on while it sleeps)."""
+    run, _ts = _ctx()
+    return {t.name: (t.naps, t.status == BLOCKED and t.queue is None and t.deadline is not None)
+            for t in run.threads}
 
 
 def timed_out_idle() -> list[str]:

@@ -253,6 +253,7 @@ class ThreadState:
         self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
         self.blocked_at = 0           # the run's step count when it last blocked
         self.steps = 0                # scheduling points (and loop passes) it has taken
+        self.naps = 0                 # times time.sleep() put it to sleep
         #: the controlled process it belongs to (:mod:`.processes`); None: the program's own
         self.process: Any = None
         #: raised in it the next time it runs: its process was terminated

@@ -48,6 +48,7 @@ def sleep(secs: float) -> None:
         raise ValueError("sleep length must be non-negative")
     run, ts = step(SLEEP, "sleep")
     if secs > 0:
+        ts.naps += 1
         run.block(ts, None, run.now + secs, obj=SLEEP)
 
 

@@ -1,10 +1,12 @@
-"""Spurious wake-ups (Settings.spurious_wakeups), and the steps_taken and timed_out_idle probes.
+"""Spurious wake-ups (Settings.spurious_wakeups), and the steps_taken, naps and
+timed_out_idle probes.
 
 A spurious wake-up is one more decision of the schedule: Condition.wait() returns with no
 notify, as POSIX allows. It is off unless asked for, replays from its token, never turns a
 lost wake-up into anything but a deadlock, and never fails a waiter that looks again in a
 `while`. steps_taken() tells a thread that blocks while it waits from one that keeps looking;
-timed_out_idle() names a waiter that only its timeout got going again.
+timed_out_idle() names a waiter that only its timeout got going again; naps() counts the
+time.sleep() naps of a thread that pauses between looks, however long its pause.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from graders.engine import BugClass, Settings, explore, steps_taken, timed_out_idle
+from graders.engine import BugClass, Settings, explore, naps, steps_taken, timed_out_idle
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -109,6 +111,43 @@ def test_a_timeout_that_alone_lets_the_run_go_on_is_named(kit, notify):
     else:           # the schedules where the waiter waited before main set the flag
         assert rescued and all(names == ["waiter"] for names in rescued)
         assert len(rescued) < len(seen)
+
+
+def test_naps_count_the_sleeps_of_a_poller_and_see_it_asleep(kit):
+    seen: list[dict[str, tuple[int, bool]]] = []
+
+    def entry(module: Any) -> None:
+        cond, ready = threading.Condition(), []
+
+        def poller() -> None:
+            while not ready:
+                time.sleep(5.0)           # a long pause between looks
+
+        def waiter() -> None:
+            with cond:
+                while not ready:
+                    cond.wait()
+
+        threads = [threading.Thread(target=poller, name="poller"),
+                   threading.Thread(target=waiter, name="waiter")]
+        for t in threads:
+            t.start()
+        time.sleep(0.01)
+        seen.append(naps())
+        time.sleep(12.0)
+        seen.append(naps())
+        with cond:
+            ready.append(1)
+            cond.notify_all()
+        for t in threads:
+            t.join()
+
+    result = explore(entry, [kit.programs / "spurious.py"],
+                     Settings(schedules=1, strategy="sequential"))
+    assert result.ok, result.report()
+    first, later = seen
+    assert first["poller"] == (1, True) and first["waiter"] == (0, False)
+    assert later["poller"] == (3, True) and later["waiter"] == (0, False)
 
 
 def test_steps_taken_needs_a_run():
