@@ -92,6 +92,8 @@ class Bug(StrEnum):
     SEAT_LOST = "seat lost"
     SEGMENT_LEFT = "segment left"
     SERIAL_PART_REPEATED = "serial part repeated"
+    SERIAL_PART_SKIPPED = "serial part skipped"
+    SERIAL_PART_OVERLAPPED = "serial part overlapped"
     SHARED_FORK = "shared fork"
     SHARED_TOOL = "shared tool"
     SINGLE_PROCESS = "single process"

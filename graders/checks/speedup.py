@@ -214,12 +214,16 @@ def storyboard_once(folder: Path, settings: Settings) -> Exploration:
     """storyboard() runs once per render, and returns before any frame is drawn."""
 
     def judge(studio: _Studio, returned: Any, elapsed: float) -> None:
-        if studio.storyboards != 1:
+        if studio.storyboards == 0:
+            fail(Bug.SERIAL_PART_SKIPPED,
+                 f"{studio.film} made no storyboard: the serial part runs once in every "
+                 "render, before the frames are shared out (even when there are none).")
+        if studio.storyboards > 1:
             fail(Bug.SERIAL_PART_REPEATED,
                  f"{studio.film} made the storyboard {studio.storyboards} times: the serial "
                  "part runs once, before the frames are shared out.")
         if studio.early:
-            fail(Bug.SERIAL_PART_REPEATED,
+            fail(Bug.SERIAL_PART_OVERLAPPED,
                  f"In {studio.film}, {studio.early}: the storyboard comes first, once.")
 
     return _renders(folder, settings, (F(4, 2), F(6, 3), F(0, 2), F(3, 4), F(1, 1)), judge)
