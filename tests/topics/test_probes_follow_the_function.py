@@ -42,15 +42,6 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_a_solution_keeping_the_probed_functions_as_defaults_passes(
-        tmp_path: Path, name: str) -> None:
-    file, edits = CASES[name]
-    folder = edited_copy(tmp_path, "solutions", name, file, edits)
-    failed = [o.message() for o in run_topic(topic(name), folder, BRIEF) if not o.passed]
-    assert not failed, failed
-
-
 #: topic, file, and edits that call the probed functions through a dict or a partial.
 HIDDEN = {
     "thread_lifecycle": ("bakery.py", {
@@ -67,10 +58,16 @@ HIDDEN = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(HIDDEN))
-def test_a_solution_calling_the_probed_functions_through_a_container_passes(
-        tmp_path: Path, name: str) -> None:
-    file, edits = HIDDEN[name]
+#: every case above, as "where/topic"
+SOLUTIONS = {**{f"default/{t}": v for t, v in CASES.items()},
+             **{f"container/{t}": v for t, v in HIDDEN.items()}}
+
+
+@pytest.mark.parametrize("case", sorted(SOLUTIONS))
+def test_a_solution_keeping_the_probed_functions_elsewhere_passes(
+        tmp_path: Path, case: str) -> None:
+    file, edits = SOLUTIONS[case]
+    name = case.split("/")[1]
     folder = edited_copy(tmp_path, "solutions", name, file, edits)
     failed = [o.message() for o in run_topic(topic(name), folder, BRIEF) if not o.passed]
     assert not failed, failed
