@@ -36,7 +36,7 @@ from graders.engine import (
 )
 
 from . import check
-from .support import rebind, require, student_file
+from .support import past_stuck, rebind, require, student_file
 
 PRICE = 12   # what the grader's charge() takes per seat
 ALONE_SCHEDULES = 10   # schedules for the checks whose offices have one clerk each
@@ -80,6 +80,14 @@ SINGLE = [
     Office([[("Ivo", 5)]], doomed="Ivo"),
     Office([[("Jo", 2), ("Kai", 2), ("Lu", 1), ("Max", 3)]], doomed="Lu",
            error="ConnectionError"),
+]
+
+#: state_consistent, after SINGLE: a payment fails while another clerk sells, so that a
+#: sale undone outside the lock, or undone to what was read before the lock was taken,
+#: undoes the other clerk's sale too.
+SHARED = [
+    Office([[("Ada", 2), ("Ben", 1)], [("Cleo", 3), ("Dev", 1)]], doomed="Ada"),
+    Office([[("Eve", 1), ("Finn", 2)], [("Gus", 3)]], doomed="Finn", error="ConnectionError"),
 ]
 
 #: lock_free_at_end: errors the code cannot expect (a declined card is others_finish's).
@@ -337,11 +345,17 @@ def _check_reported(played: Played) -> None:
 def state_consistent(folder: Path, settings: Settings) -> Exploration:
     """One clerk per office; the first, a middle or the last payment fails, with a declined
     card or another error; seats_left and takings must be those of the payments that went
-    through."""
+    through. Then offices where a payment fails while another clerk sells (runs that get
+    stuck are others_finish's and lock_free_at_end's to judge)."""
+    seen = [0]      # shared offices judged to the end
 
-    def body(offices: _BoxOffices) -> None:
-        for plan in SINGLE:
+    def body_for(plans: list[Office]) -> Callable[[_BoxOffices], None]:
+        return lambda offices: body(offices, plans)
+
+    def body(offices: _BoxOffices, plans: list[Office]) -> None:
+        for plan in plans:
             played = offices.play(plan)
+            seen[0] += len(plan.queues) > 1
             seats = sum(order[1] for _, order, _ in played.paid)
             money = sum(amount for _, _, amount in played.paid)
             want = (played.seats_before - seats, played.takings_before + money)
@@ -356,7 +370,16 @@ def state_consistent(folder: Path, settings: Settings) -> Exploration:
                  f"takings {want[1]}; they are {got[0]} and {got[1]}. A sale whose payment "
                  "fails must leave the office as if it had never been tried.")
 
-    return _explore(folder, settings, body, alone=True)
+    alone = _explore(folder, settings, body_for(SINGLE), alone=True)
+    if not alone.ok:
+        return alone
+    return past_stuck(
+        lambda s: _explore(folder, s, body_for(SHARED)), settings,
+        lambda bug_class: (f"Cannot judge whether a failed sale leaves the office as it was "
+                           f"while another clerk sells: the clerks got stuck ({bug_class}) "
+                           "on this schedule and on the others tried. The checks "
+                           "others_finish and lock_free_at_end show why."),
+        lambda: seen[0])
 
 
 @check("abandoned_lock")
