@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Settings, explore, fail, held_locks, thread_name
+from graders.engine import (
+    Exploration,
+    Settings,
+    explore,
+    fail,
+    held_locks,
+    most_asleep,
+    slept_holding,
+    thread_name,
+)
 
 from . import check
 from .support import (
@@ -81,7 +91,8 @@ def _join_the_rest() -> None:
 
 
 def _kitchen(folder: Path, settings: Settings, case: tuple[int, int], probe: Any = None,
-             judge_tally: bool = False, one_by_one: bool = False) -> Exploration:
+             judge_tally: bool = False, one_by_one: bool = False,
+             after: Callable[[], None] | None = None) -> Exploration:
     cooks, dishes = case
     if (cooks < 2 or dishes == 0) and settings.replay is None:
         # little to interleave (the main thread and one cook, or cooks with nothing to do)
@@ -94,6 +105,9 @@ def _kitchen(folder: Path, settings: Settings, case: tuple[int, int], probe: Any
             rebind(kitchen, prepare_dish=probe(prepare_dish))
         shifts = _Shifts(getattr(kitchen, "Kitchen", None))
         served = run_kitchen(cooks, dishes)
+        if after is not None:
+            _join_the_rest()
+            after()
         if judge_tally:
             busy = max(0, cooks - shifts.ended())   # cooks not done when it returned
             _join_the_rest()
@@ -185,7 +199,17 @@ def short_critical_section(folder: Path, settings: Settings) -> Exploration:
             return prepare(cook)
         return watched
 
-    return explore_cases(settings, CASES, lambda case, s: _kitchen(folder, s, case, probe))
+    def slow_work_elsewhere() -> None:
+        """The same, for a dish prepared by other code than prepare_dish (a helper, a
+        lambda, a method): the slow work is a time.sleep(), wherever it is."""
+        for cook, lock in slept_holding():
+            fail(Bug.SLOW_WORK_UNDER_LOCK,
+                 f"{cook} paused in time.sleep() while holding {lock}: slow work under the "
+                 "lock, so every other cook had to wait for it. Only the update of the "
+                 "tally needs the lock.")
+
+    return explore_cases(settings, CASES, lambda case, s: _kitchen(
+        folder, s, case, probe, after=slow_work_elsewhere))
 
 
 @check("mutex")
@@ -211,10 +235,14 @@ def cooks_overlap(folder: Path, settings: Settings) -> Exploration:
                 inside[0] -= 1
         return watched
 
+    def asleep_together() -> None:
+        """Two cooks in their slow work at once, whatever function it is in."""
+        most[0] = max(most[0], most_asleep())
+
     def run_case(case: tuple[int, int], s: Settings) -> Exploration:
         if most[0] >= 2:   # already seen: the other cases have nothing to add
             return passed(s, 0)
-        return _kitchen(folder, s, case, probe)
+        return _kitchen(folder, s, case, probe, after=asleep_together)
 
     busy = [case for case in CASES if case[0] >= 2 and case[1] >= 1]
     # A witness shows up in the first schedules when it can at all (any schedule that lets a

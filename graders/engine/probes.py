@@ -66,6 +66,23 @@ def naps() -> dict[str, tuple[int, bool]]:
             for t in run.threads}
 
 
+def slept_holding() -> list[tuple[str, str]]:
+    """(thread, the lock it held) for every ``time.sleep()`` of the run begun while the
+    thread held a lock (as :func:`held_locks` counts them: Lock, RLock): slow work under a
+    lock, wherever the code keeps it (a helper, a lambda, a method), which a probe on one
+    function cannot see."""
+    run, _ts = _ctx()
+    return [(name, label_of(run, lock)) for name, lock in run.slept_holding]
+
+
+def most_asleep() -> int:
+    """The most threads the program started (the main thread not counted) asleep in
+    ``time.sleep()`` at once so far: slow work done side by side, whatever function the
+    code did it in."""
+    run, _ts = _ctx()
+    return run.most_asleep
+
+
 def timed_out_idle() -> list[str]:
     """The threads (by name, once per time) whose ``Condition.wait(timeout=...)`` ran out
     while no thread of the run could run: only the timeout let the run go on, so nobody was

@@ -13,6 +13,7 @@ import time as _real_time
 from collections.abc import Callable
 
 from . import scheduler
+from .findings import BLOCKED
 from .primitives import step
 
 _EPOCH = 1_767_225_600.0      # the wall clock a program sees at virtual time zero
@@ -49,6 +50,12 @@ def sleep(secs: float) -> None:
     run, ts = step(SLEEP, "sleep")
     if secs > 0:
         ts.naps += 1
+        if ts.held:
+            run.slept_holding.append((ts.name, ts.held[0]))
+        if ts.tid:     # (threads the program started: not the main thread)
+            asleep = 1 + sum(1 for t in run.threads if t is not ts and t.tid and t.status ==
+                             BLOCKED and t.queue is None and t.deadline is not None)
+            run.most_asleep = max(run.most_asleep, asleep)
         run.block(ts, None, run.now + secs, obj=SLEEP)
 
 

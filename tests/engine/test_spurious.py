@@ -17,7 +17,17 @@ from typing import Any
 
 import pytest
 
-from graders.engine import BugClass, Settings, explore, naps, steps_taken, timed_out_idle
+from graders.engine import (
+    BugClass,
+    Settings,
+    explore,
+    label,
+    most_asleep,
+    naps,
+    slept_holding,
+    steps_taken,
+    timed_out_idle,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -148,6 +158,34 @@ def test_naps_count_the_sleeps_of_a_poller_and_see_it_asleep(kit):
     first, later = seen
     assert first["poller"] == (1, True) and first["waiter"] == (0, False)
     assert later["poller"] == (3, True) and later["waiter"] == (0, False)
+
+
+def test_sleeps_under_a_lock_and_side_by_side_are_seen_wherever_they_are(kit):
+    seen: list[Any] = []
+
+    def entry(module: Any) -> None:
+        lock = label(threading.Lock(), "the stove")
+        nap = lambda: time.sleep(0.5)          # noqa: E731 - slow work outside any def
+
+        def under() -> None:
+            with lock:
+                nap()
+
+        def beside() -> None:
+            time.sleep(0.5)
+
+        threads = [threading.Thread(target=under, name="under"),
+                   threading.Thread(target=beside, name="beside")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seen.append((slept_holding(), most_asleep()))
+
+    result = explore(entry, [kit.programs / "spurious.py"],
+                     Settings(schedules=1, strategy="sequential"))
+    assert result.ok, result.report()
+    assert seen == [([("under", "the stove")], 2)]
 
 
 def test_steps_taken_needs_a_run():

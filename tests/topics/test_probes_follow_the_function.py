@@ -79,7 +79,31 @@ def test_a_starter_calling_the_probed_function_through_a_dict_fails_as_the_start
     hidden = edited_copy(tmp_path / "hidden", "exercises", "mutex", file, edits)
     plain = edited_copy(tmp_path / "plain", "exercises", "mutex", file, {})
 
-    def failing(folder: Path) -> list[str]:
-        return [o.check for o in run_topic(topic("mutex"), folder, BRIEF) if not o.passed]
+    assert _failing(hidden) == _failing(plain) != []
 
-    assert failing(hidden) == failing(plain) != []
+
+#: the starter's slow work under the lock, done by other code than prepare_dish: a probe on
+#: prepare_dish never sees it, the engine sees a time.sleep() under the lock.
+ELSEWHERE = {
+    "helper": {"class Kitchen:": "def _chop(cook):\n    time.sleep(0.05)\n\n\nclass Kitchen:",
+               "prepare_dish(threading.current_thread().name)":
+                   "_chop(threading.current_thread().name)"},
+    "lambda": {"class Kitchen:": "_PREP = lambda cook: time.sleep(0.05)\n\n\nclass Kitchen:",
+               "prepare_dish(threading.current_thread().name)":
+                   "_PREP(threading.current_thread().name)"},
+}
+
+
+@pytest.mark.parametrize("how", sorted(ELSEWHERE))
+def test_slow_work_under_the_lock_outside_the_probed_function_fails_as_the_starter(
+        tmp_path: Path, how: str) -> None:
+    hidden = edited_copy(tmp_path / "hidden", "exercises", "mutex", "kitchen.py",
+                         ELSEWHERE[how])
+    plain = edited_copy(tmp_path / "plain", "exercises", "mutex", "kitchen.py", {})
+
+    assert _failing(hidden) == _failing(plain) != []
+
+
+def _failing(folder: Path) -> list[str]:
+    """The mutex checks that fail on ``folder``."""
+    return [o.check for o in run_topic(topic("mutex"), folder, BRIEF) if not o.passed]
