@@ -145,6 +145,10 @@ ATTRIBUTES: dict[str, str] = {
         "_getframe", "_current_frames")},
     **{name: "which can read or replace the code of any function, the grader's included"
        for name in ("__code__", "__globals__", "__closure__")},
+    **{name: "which can tell a function the grader watches from the student's own, or "
+             "reach past the grader's watch"
+       for name in ("__defaults__", "__kwdefaults__", "__wrapped__", "co_filename",
+                    "co_name", "co_code")},
     **{name: "which walks Python's classes to objects the exercise never needs"
        for name in ("__subclasses__", "__bases__", "__base__", "__mro__")},
     "__class__": "which can disguise an object or swap its type",
@@ -220,6 +224,21 @@ def _literal(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     return None
+
+
+def _texts(tree: ast.Module) -> dict[str, str]:
+    """Names the file binds to one string and nothing else (``_C = "__code__"``), so that
+    ``getattr(f, _C)`` reads as the literal it is."""
+    stores: dict[str, int] = {}
+    texts: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                node.targets[0], ast.Name) and (text := _literal(node.value)) is not None:
+            texts.setdefault(node.targets[0].id, []).append(text)
+    return {name: found[0] for name, found in texts.items()
+            if len(set(found)) == 1 and len(found) == stores.get(name, 0)}
 
 
 class _Binder(ast.NodeVisitor):
@@ -413,6 +432,7 @@ class _Scan:
         # scan slow. A name still being resolved reads as None, which ends alias cycles.
         self.nodes: dict[ast.AST, str | None] = {}
         self.names: dict[tuple[int, str], str | None] = {}
+        self.texts = _texts(tree)
 
     # -------------------------------------------------------------- resolution
     def lookup(self, name: str, scope: _Scope) -> str | None:
@@ -572,6 +592,12 @@ class _Scan:
         return isinstance(above, ast.Return | ast.Yield | ast.YieldFrom | ast.List | ast.Set
                           | ast.Dict | ast.Starred | ast.Lambda)
 
+    def _text(self, node: ast.AST) -> str | None:
+        """A string literal, or a name bound to one string and nothing else."""
+        if isinstance(node, ast.Name):
+            return self.texts.get(node.id)
+        return _literal(node)
+
     def _call(self, node: ast.Call) -> None:
         func = _plain(self.resolve(node.func))
         args = node.args
@@ -581,7 +607,7 @@ class _Scan:
                             "check's result")
         if func in _LOOKUPS | _CHANGES | {"vars"} and args:
             base = self.resolve(args[0])
-            name = _literal(args[1]) if len(args) > 1 else None
+            name = self._text(args[1]) if len(args) > 1 else None
             if name in ATTRIBUTES:
                 self.flag(node, f"uses {name}, {ATTRIBUTES[name]}")
             if base is None:

@@ -64,6 +64,12 @@ HOSTILE = [
      "looks up an attribute by a name built at run time"),
     ("names_the_kit", "import threading\nW = 'graders' in repr(threading.Thread)\n", 2,
      "names the grading kit"),
+    ("name_in_a_constant", "_C = '__code__'\n\ndef f():\n    pass\n\ncode = getattr(f, _C)\n",
+     6, "uses __code__"),
+    ("probe_detected", "def prep(cook):\n    pass\n\nWATCHED = bool(prep.__kwdefaults__)\n", 4,
+     "can tell a function the grader watches"),
+    ("past_the_watch", "def prep(cook):\n    pass\n\nprep.__wrapped__(1)\n", 4,
+     "reach past the grader's watch"),
     ("os_kill", "import os\nos.kill(1, 9)\n", 2, "uses os.kill"),
     ("os_fork", "import os\nos.fork()\n", 2, "uses os.fork"),
     ("os_exec", "import os\nos.execv('sh', ['sh'])\n", 2, "uses os.execv"),
@@ -130,6 +136,7 @@ HONEST = [
     "        self._result = 1\n",
     "'''Reads /proc? No: a docstring is not code.'''\n",
     "this is not Python(\n",
+    "NAME = 'served'\nclass K:\n    served = 0\nprint(getattr(K, NAME))\n",
 ]
 
 
