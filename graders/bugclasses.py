@@ -68,6 +68,7 @@ class Bug(StrEnum):
     NO_SPEEDUP = "no speedup"
     NO_THREADS = "no threads"
     OUT_OF_ORDER = "out of order"
+    PAUSE_HOLDING_FORK = "pause holding a fork"
     OVER_CAPACITY = "over capacity"
     OVERFULL = "overfull"
     NOT_A_THREAD = "not a thread"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Settings, explore, fail, held_locks, label
+from graders.engine import Exploration, Settings, explore, fail, held_locks, label, slept_holding
 
 from . import check
 from .support import require, student_file
@@ -102,7 +102,16 @@ def _whole_tables(folder: Path, settings: Settings, function: str) -> Exploratio
         dine = require(module, function, ["philosopher", "forks", "meals"])
         dining = _Dining(module)
         for n, meals in TABLES:
+            paused = len(slept_holding())
             _dinner(dining, dine, n, meals, part, list(range(n)))
+            if function == "dine_politely":
+                for who, fork, held in slept_holding()[paused:]:
+                    if held == 1:
+                        fail(Bug.PAUSE_HOLDING_FORK,
+                             f"At a table of {n} ({part}), {who} paused in time.sleep() "
+                             f"while still holding {fork}: a philosopher who gives up puts "
+                             "the fork it holds down first, so that a neighbour can use it "
+                             "during the pause.")
             hungry = [f"philosopher-{i} ate {k}" for i, k in enumerate(dining.eaten)
                       if k != meals]
             if hungry:

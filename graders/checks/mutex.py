@@ -202,7 +202,7 @@ def short_critical_section(folder: Path, settings: Settings) -> Exploration:
     def slow_work_elsewhere() -> None:
         """The same, for a dish prepared by other code than prepare_dish (a helper, a
         lambda, a method): the slow work is a time.sleep(), wherever it is."""
-        for cook, lock in slept_holding():
+        for cook, lock, _n in slept_holding():
             fail(Bug.SLOW_WORK_UNDER_LOCK,
                  f"{cook} paused in time.sleep() while holding {lock}: slow work under the "
                  "lock, so every other cook had to wait for it. Only the update of the "

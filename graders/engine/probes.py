@@ -66,13 +66,13 @@ def naps() -> dict[str, tuple[int, bool]]:
             for t in run.threads}
 
 
-def slept_holding() -> list[tuple[str, str]]:
-    """(thread, the lock it held) for every ``time.sleep()`` of the run begun while the
-    thread held a lock (as :func:`held_locks` counts them: Lock, RLock): slow work under a
-    lock, wherever the code keeps it (a helper, a lambda, a method), which a probe on one
-    function cannot see."""
+def slept_holding() -> list[tuple[str, str, int]]:
+    """(thread, the first lock it held, how many it held) for every ``time.sleep()`` of the
+    run begun while the thread held a lock (as :func:`held_locks` counts them: Lock,
+    RLock): slow work under a lock, wherever the code keeps it (a helper, a lambda, a
+    method), which a probe on one function cannot see."""
     run, _ts = _ctx()
-    return [(name, label_of(run, lock)) for name, lock in run.slept_holding]
+    return [(name, label_of(run, lock), n) for name, lock, n in run.slept_holding]
 
 
 def most_asleep() -> int:

@@ -378,8 +378,9 @@ class Run:
         #: threads whose timed Condition.wait() ran out while no thread could run: only the
         #: timeout let the run go on (nobody was going to notify them), by name
         self.timed_out_idle: list[str] = []
-        #: (thread, a lock it held) for every time.sleep() begun while holding a Lock/RLock
-        self.slept_holding: list[tuple[str, Any]] = []
+        #: (thread, the first lock it held, how many) for every time.sleep() begun while
+        #: holding a Lock/RLock
+        self.slept_holding: list[tuple[str, Any, int]] = []
         #: the most threads asleep in time.sleep() at once (the main thread not counted)
         self.most_asleep = 0
         # (a stalled thread is overtaken on purpose: no starvation verdict in such a run)

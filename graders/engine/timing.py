@@ -51,7 +51,7 @@ def sleep(secs: float) -> None:
     if secs > 0:
         ts.naps += 1
         if ts.held:
-            run.slept_holding.append((ts.name, ts.held[0]))
+            run.slept_holding.append((ts.name, ts.held[0], len(ts.held)))
         if ts.tid:     # (threads the program started: not the main thread)
             asleep = 1 + sum(1 for t in run.threads if t is not ts and t.tid and t.status ==
                              BLOCKED and t.queue is None and t.deadline is not None)

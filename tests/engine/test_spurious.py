@@ -185,7 +185,7 @@ def test_sleeps_under_a_lock_and_side_by_side_are_seen_wherever_they_are(kit):
     result = explore(entry, [kit.programs / "spurious.py"],
                      Settings(schedules=1, strategy="sequential"))
     assert result.ok, result.report()
-    assert seen == [([("under", "the stove")], 2)]
+    assert seen == [([("under", "the stove", 1)], 2)]
 
 
 def test_steps_taken_needs_a_run():
