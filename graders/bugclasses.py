@@ -81,6 +81,7 @@ class Bug(StrEnum):
     OVERBOOKING = "overbooking"
     PARTIAL_MESSAGE = "partial message"
     PHASES_MIXED = "phases mixed"
+    PILE_NOT_SPLIT = "pile not split"
     PORT_LOST = "port lost"
     POST_WITHOUT_LOCK = "post without lock"
     PREEMPTED = "preempted"

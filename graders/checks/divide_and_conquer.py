@@ -15,12 +15,14 @@ replay draws the same.
   split with no cutoff at all (the starter, which never calls ``sort_small``). A merge of
   halves shorter than the cutoff in all is a short pile split too (the pile was at most one
   paper longer than the halves, whether the split dropped or repeated its middle or not);
-* halves_in_parallel: two threads are inside ``sort_small`` or ``merge`` at once, for every
-  pile longer than the cutoff. As in the semaphores check, the probe keeps the first one
-  waiting (virtual time) until a second arrives, for PATIENCE ticks: longer than the engine
-  ever keeps a thread from running while the clock passes (a stall of a random walk, a new
-  thread's lag, and the steps of a few more levels of splits), so a sort that can overlap
-  does on every schedule, and one that cannot fails on its first;
+* halves_in_parallel: ``sort_small`` never gets a pile longer than the cutoff whole (a
+  cutoff tested on the halves' length instead of the pile's: pile not split), and two
+  threads are inside ``sort_small`` or ``merge`` at once, for every pile longer than the
+  cutoff. As in the semaphores check, the probe keeps the first one waiting (virtual time)
+  until a second arrives, for PATIENCE ticks: longer than the engine ever keeps a thread
+  from running while the clock passes (a stall of a random walk, a new thread's lag, and
+  the steps of a few more levels of splits), so a sort that can overlap does on every
+  schedule, and one that cannot fails on its first;
 * finishes: the sort returns for bigger piles and small cutoffs, where a fixed-size pool
   whose tasks submit their halves and wait for them deadlocks.
 
@@ -83,6 +85,7 @@ class _Watch:
         self.small = 0
         self.merges = 0        # merges of more than the cutoff: splits of a long pile
         self.short_split = 0   # the smallest pile merged that was no longer than the cutoff
+        self.whole = 0         # the longest pile sort_small() got that was longer than the cutoff
         self.inside = 0
         self.most_inside = 0
         self.together = label(threading.Condition(), "the grader's probe")
@@ -135,10 +138,13 @@ def _sort_cases(folder: Path, settings: Settings, cases: tuple[_Case, ...],
 
         def sort_small(pile: Any) -> list[Paper]:
             _stop_if_over_cap(case)
+            pile = list(pile)
             watch.small += 1
+            if len(pile) > case.cutoff:
+                watch.whole = max(watch.whole, len(pile))
             watch.enter()
             try:
-                return _sort_small(list(pile))
+                return _sort_small(pile)
             finally:
                 watch.leave()
 
@@ -326,6 +332,11 @@ def halves_in_parallel(folder: Path, settings: Settings) -> Exploration:
     """A pile longer than the cutoff has its halves sorted at the same time."""
 
     def judge(watch: _Watch, papers: list[Paper], result: Any) -> None:
+        if watch.whole:
+            fail(Bug.PILE_NOT_SPLIT,
+                 f"{watch.case}: sort_small() sorted a pile of {watch.whole} papers in one go, "
+                 f"although it is longer than the cutoff of {watch.case.cutoff}: such a pile "
+                 "is split in two halves, sorted at the same time.")
         if watch.most_inside < 2:
             fail(Bug.NO_OVERLAP,
                  f"{watch.case}: no two piles were ever sorted or merged at the same time, "

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.bugclasses import Bug
-from graders.engine import Exploration, Settings, draw_scenario, explore, fail
+from graders.engine import Exploration, Settings, draw_scenario, explore, fail, set_wall_clock
 
 from . import check
 from .support import explore_cases, rebind, require, student_file
@@ -46,6 +46,9 @@ FILE = "film.py"
 TOLERANCE = 0.01
 #: How far render()'s answer may be from the check's own measurement, in seconds.
 CLOCK_SLACK = 1e-6
+#: measures_whole_render sets the wall clock (time.time()) this far once the storyboard is
+#: made: a render timed on it is off by that much, one timed by perf_counter() is not.
+WALL_JUMP = -5.0
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,13 @@ def _time(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def _renders(folder: Path, settings: Settings, films: tuple[_Film, ...],
-             judge: Callable[[_Studio, Any, float], None], ideal: bool = False) -> Exploration:
+             judge: Callable[[_Studio, Any, float], None], ideal: bool = False,
+             wall_jump: float = 0.0) -> Exploration:
     """Render the films and let ``judge(studio, returned, elapsed)`` give the verdict.
     ``ideal``: each film on the schedule of an ideal machine (for a time); otherwise over
-    every schedule, each drawing its film from ``films`` (for what is drawn, and when)."""
+    every schedule, each drawing its film from ``films`` (for what is drawn, and when).
+    ``wall_jump``: the wall clock (``time.time()``) is set that far once the storyboard is
+    made, as a machine's clock is set right; ``perf_counter()`` does not move."""
 
     def scenario_of(film: _Film | None) -> Callable[[Any], None]:
         def scenario(module: Any) -> None:
@@ -117,6 +123,8 @@ def _renders(folder: Path, settings: Settings, films: tuple[_Film, ...],
                 time.sleep(this.plan)
                 studio.planning = False
                 studio.planned = True
+                if wall_jump:
+                    set_wall_clock(wall_jump)
 
             def draw(frame: Any) -> None:
                 if not studio.planned and not studio.early:
@@ -294,6 +302,13 @@ def measures_whole_render(folder: Path, settings: Settings) -> Exploration:
         if not isinstance(returned, int | float):
             fail(Bug.WRONG_TIMING, f"{film} returned {returned!r:.40}: it should return the "
                  "seconds the render took, a number.")
+        if abs(returned - elapsed - WALL_JUMP) <= CLOCK_SLACK:
+            fail(Bug.WRONG_TIMING,
+                 f"{film} returned {returned:.4g} s, but by time.perf_counter() the render "
+                 f"took {elapsed:.4g} s ({film.setting()}): the machine's wall clock was set "
+                 f"{-WALL_JUMP:g} s back during the render, as a clock being set right may be, "
+                 "and the time was read from it (time.time()). Measure durations with "
+                 "time.perf_counter(), which never jumps.")
         if abs(returned - elapsed) > CLOCK_SLACK:
             fail(Bug.WRONG_TIMING,
                  f"{film} returned {returned:.4g} s, but on the same clock the render took "
@@ -301,4 +316,4 @@ def measures_whole_render(folder: Path, settings: Settings) -> Exploration:
                  "storyboard to after the last frame.")
 
     return _renders(folder, settings, (F(4, 2), F(6, 3), F(0, 2), F(5, 2), F(2, 1)), judge,
-                    ideal=True)
+                    ideal=True, wall_jump=WALL_JUMP)

@@ -91,6 +91,14 @@ def timed_out_idle() -> list[str]:
     return list(run.timed_out_idle)
 
 
+def set_wall_clock(seconds: float) -> None:
+    """Move the run's wall clock (``time.time()``, ``time.time_ns()``) by ``seconds`` from now
+    on, as a machine's clock is set right (by NTP, or by hand): a duration measured on it
+    across the change is off by that much. ``perf_counter()`` and ``monotonic()`` never move."""
+    run, _ts = _ctx()
+    run.wall_offset += seconds
+
+
 def draw_scenario(draw: Callable[[], T]) -> T:
     """``draw()``, a check's draw of its scenario from ``random`` (the day, the sizes),
     declared to the engine: the same numbers as without it, and the engine then knows that

@@ -334,6 +334,7 @@ class Run:
         self.by_ident: dict[int, ThreadState] = {}
         self.current: ThreadState | None = None
         self.now = 0.0
+        self.wall_offset = 0.0   # time.time() is this far off the virtual time (set_wall_clock)
         self.steps = 0
         self.decisions = 0
         self.deviations: list[tuple[int, int]] = []

@@ -59,7 +59,8 @@ def sleep(secs: float) -> None:
         run.block(ts, None, run.now + secs, obj=SLEEP)
 
 
-def _clock(name: str, base: float) -> Callable[[], float]:
+def _clock(name: str, base: float, wall: bool = False) -> Callable[[], float]:
+    """A virtual clock; ``wall``: the wall clock, which a run may set off (``set_wall_clock``)."""
     real = _real_clocks[name]
 
     def clock() -> float:
@@ -67,13 +68,13 @@ def _clock(name: str, base: float) -> Callable[[], float]:
         if run is None or scheduler.here() is None:
             return real()
         run.clock_read = True      # the time is part of its state now (statehash)
-        return base + run.now
+        return base + run.now + (run.wall_offset if wall else 0.0)
 
     clock.__name__ = name
     return clock
 
 
-def _clock_ns(name: str, base: float) -> Callable[[], int]:
+def _clock_ns(name: str, base: float, wall: bool = False) -> Callable[[], int]:
     real = _real_clocks_ns[name]
 
     def clock_ns() -> int:
@@ -81,7 +82,7 @@ def _clock_ns(name: str, base: float) -> Callable[[], int]:
         if run is None or scheduler.here() is None:
             return real()
         run.clock_read = True      # the time is part of its state now (statehash)
-        return int((base + run.now) * 1_000_000_000)
+        return int((base + run.now + (run.wall_offset if wall else 0.0)) * 1_000_000_000)
 
     clock_ns.__name__ = name
     return clock_ns
@@ -89,7 +90,7 @@ def _clock_ns(name: str, base: float) -> Callable[[], int]:
 
 monotonic = _clock("monotonic", _MONOTONIC_BASE)
 perf_counter = _clock("perf_counter", _MONOTONIC_BASE)
-time = _clock("time", _EPOCH)
+time = _clock("time", _EPOCH, wall=True)
 monotonic_ns = _clock_ns("monotonic_ns", _MONOTONIC_BASE)
 perf_counter_ns = _clock_ns("perf_counter_ns", _MONOTONIC_BASE)
-time_ns = _clock_ns("time_ns", _EPOCH)
+time_ns = _clock_ns("time_ns", _EPOCH, wall=True)

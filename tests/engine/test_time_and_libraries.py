@@ -6,10 +6,11 @@ import concurrent.futures
 import queue
 import threading
 import time
+from typing import Any
 
 import pytest
 
-from graders.engine import BugClass, LoadError, Settings, explore
+from graders.engine import BugClass, LoadError, Settings, explore, set_wall_clock
 from graders.engine.strategies import Strategy
 
 # ------------------------------------------------------------------ virtual time
@@ -28,6 +29,20 @@ def test_clocks_advance_by_exactly_the_slept_time(kit):
     result, seen = kit.observe("virtual_time.py:monotonic_advances_by_sleep")
     assert result.ok, result.report()
     assert seen == [[5.0, 5.0, 5.0, 5_000_000_000, 0.25, 0.0]]
+
+
+def test_a_wall_clock_set_back_moves_time_time_only(kit):
+    """A check may set the wall clock as a machine's clock is set right: a duration taken
+    from time.time() across it is off by that much, perf_counter and monotonic are not."""
+    seen: list[Any] = []
+
+    def entry(module: Any) -> None:
+        seen.append(module.clocks_across(lambda: set_wall_clock(-5.0)))
+
+    result = explore(entry, [kit.programs / "virtual_time.py"],
+                     Settings(schedules=1, strategy="sequential"))
+    assert result.ok, result.report()
+    assert seen == [[-4.0, 1.0, 1.0, -4_000_000_000]]
 
 
 @pytest.mark.timeout(60)

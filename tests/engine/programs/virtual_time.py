@@ -153,3 +153,12 @@ def barrier_timeout_against_a_sleeper():
             seen.append(f"waiter gave up at {time.monotonic() - start:g}")
         t.join()
     return sorted(seen[:2]) + sorted(seen[2:])
+
+
+def clocks_across(change):
+    """Each clock's reading over a second's sleep and then ``change()``."""
+    t0, p0, m0, n0 = time.time(), time.perf_counter(), time.monotonic(), time.time_ns()
+    time.sleep(1)
+    change()
+    return [time.time() - t0, time.perf_counter() - p0, time.monotonic() - m0,
+            time.time_ns() - n0]
