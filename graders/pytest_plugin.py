@@ -25,7 +25,8 @@ Settings, and where they come from (a later source wins over an earlier one):
 5. ``@pytest.mark.explore(...)`` on the test, its class or its module (the closest wins);
    it takes any field of ``Settings`` (``schedules``, ``seed``, ``strategy``, ``max_steps``,
    ``starvation_bound``, ``pct_depth``, ``preemption_bound``, ``lock_order``,
-   ``strict_locks``, ``spurious_wakeups``, ``stalls``, ``watchdog``, ``shrink``) and
+   ``strict_locks``, ``spurious_wakeups``, ``timeouts_when_idle``, ``stalls``,
+   ``watchdog``, ``shrink``) and
    ``real_threads``, ``real_threads_timeout``.
 
 ``--replay TOKEN`` exists only on the command line and applies to every selected test: each

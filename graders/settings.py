@@ -96,6 +96,7 @@ VALIDATORS: dict[str, Callable[[object], Any]] = {
     "lock_order": flag,
     "strict_locks": flag,
     "spurious_wakeups": whole(0),
+    "timeouts_when_idle": flag,
     "stalls": flag,
     "watchdog": seconds,
     "shrink": flag,

@@ -13,14 +13,19 @@ the customers used, and judges each requirement on its own:
   look, however long its pause: while one is asleep there, the shelf stays empty for up to
   :data:`QUIET_NAPPING` seconds (:func:`graders.engine.naps`).
 - ``loaf_on_the_shelf``: the shelf's ``loaves`` is watched (a property put on the class
-  before anyone runs): it may never go below zero. Spurious wake-ups are on, so a customer
-  that waits in an ``if`` takes a loaf that is not there even with nobody to beat it to it.
+  before anyone runs): it may never go below zero, and no thread may write it from a count
+  it read before another thread changed it (a change made outside the lock: lost update).
+  Spurious wake-ups are on, so a customer that waits in an ``if`` takes a loaf that is not
+  there even with nobody to beat it to it.
 - ``everyone_served``: nobody waits for ever (the engine calls a run where everyone waits a
   deadlock), and a customer goes home without bread only once the bakery is closed and the
   shelf empty. Spurious wake-ups are on here too: a customer that takes a wake-up for bread
-  and, finding none, goes home while the bakery is open, fails here. A ``wait(timeout=...)``
-  that runs out while every other thread waits too (:func:`graders.engine.timed_out_idle`)
-  is a wake-up nobody was going to give: it fails here as well.
+  and, finding none, goes home while the bakery is open, fails here. A
+  ``wait(timeout=...)`` that runs out while every other thread waits too
+  (:func:`graders.engine.timed_out_idle`) is a wake-up nobody was going to give: it fails
+  here as well. Timed waits run out only then here (``Settings.timeouts_when_idle``): a
+  customer left asleep by a ``notify()`` that woke another is not rescued by its timeout
+  while the others still run.
 
 The two safety checks go on past runs that get stuck (a lost wake-up: everyone_served
 reports it), as in the starvation topic (:func:`support.past_stuck`).
@@ -90,18 +95,37 @@ class _Day:
         return f"{self.customers} customer{'s' if self.customers != 1 else ''}, {bread}, {when}"
 
 
+def _who(thread: str) -> str:
+    """A thread as the reports name it: the check's main thread is the baker."""
+    return "the baker" if thread == "MainThread" else thread
+
+
 def _watch_loaves(cls: Any) -> None:
-    """Make ``cls.loaves`` a property that fails the run the moment it goes below zero."""
+    """Make ``cls.loaves`` a property that fails the run the moment it goes below zero, or
+    the moment a thread writes it after reading it while another thread changed it in
+    between (a read-modify-write outside the lock: one of the two changes is lost)."""
+    version = [0, ""]                   # writes so far, and who wrote last
+    reads: dict[str, int] = {}          # thread -> the version it last read (since its write)
 
     def get(shelf: Any) -> Any:
+        reads[threading.current_thread().name] = version[0]
         return shelf.__dict__.get("loaves")
 
     def put(shelf: Any, value: Any) -> None:
+        me = threading.current_thread().name
         if isinstance(value, int) and value < 0:
             fail(Bug.EMPTY_SHELF,
-                 f"{threading.current_thread().name} took a loaf from an empty shelf (loaves "
-                 f"went to {value}). It was woken, and took a loaf without looking whether "
-                 "one was still there.")
+                 f"{me} took a loaf from an empty shelf (loaves went to {value}). It was "
+                 "woken, and took a loaf without looking whether one was still there.")
+        read = reads.pop(me, None)
+        if read is not None and read != version[0]:
+            fail(Bug.LOST_UPDATE,
+                 f"{_who(me).capitalize()} set loaves to {value} from the count it had read "
+                 f"before {_who(version[1])} changed it: that change is lost, and the shelf's "
+                 "count is wrong. Look at the shelf and change it only while holding the "
+                 "lock of its Condition.")
+        version[0] += 1
+        version[1] = me
         shelf.__dict__["loaves"] = value
 
     cls.loaves = property(get, put)
@@ -255,7 +279,7 @@ SERVED_DAYS = [_Day(3, (1, 2), True), _Day(3, (1,), False), _Day(3, (), False),
 @check("condition_variables")
 def everyone_served(folder: Path, settings: Settings) -> Exploration:
     """Nobody waits for ever, and nobody goes home without bread before closing time."""
-    spurious = replace(settings, spurious_wakeups=SPURIOUS,
+    spurious = replace(settings, spurious_wakeups=SPURIOUS, timeouts_when_idle=True,
                        max_steps=min(settings.max_steps, DAY_STEPS))
     return explore_cases(_share(spurious, len(SERVED_DAYS)), SERVED_DAYS,
                          lambda day, s: _bakery(folder, s, day, home=True))

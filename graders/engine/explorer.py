@@ -61,6 +61,9 @@ class Settings:
     lock_order: bool = True
     strict_locks: bool = False
     spurious_wakeups: int = 0    # times per run a Condition.wait() may return unnotified
+    #: a timed Condition.wait() runs out only when no other thread can run (for a check that
+    #: asks whether anyone would have woken it: see graders.engine.timed_out_idle)
+    timeouts_when_idle: bool = False
     stalls: bool = True          # the portfolio's random walks may stall a thread a while
     watchdog: float = 10.0
     shrink: bool = True
@@ -197,7 +200,8 @@ class _Explorer:
             max_steps=settings.max_steps, starvation_bound=settings.starvation_bound,
             strict_locks=settings.strict_locks, traced=program.traced,
             library=program.library, lock_order=settings.lock_order,
-            spurious_wakeups=settings.spurious_wakeups)
+            spurious_wakeups=settings.spurious_wakeups,
+            timeouts_when_idle=settings.timeouts_when_idle)
         #: the scenarios run with the next run's repeat key (set by _search only)
         self.repeats: set[tuple[Hashable, ...]] = set()
 

@@ -310,6 +310,8 @@ class RunSettings:
     lock_order: bool
     #: how many times in a run a Condition.wait() may return with no notify (0: never)
     spurious_wakeups: int = 0
+    #: a timed Condition.wait() runs out only when no other thread can run
+    timeouts_when_idle: bool = False
 
 
 @dataclass(slots=True)
@@ -397,6 +399,7 @@ class Run:
         self.state_ids: dict[int, tuple[int, object]] = {}   # see statehash._Freezer
         self.clock_read = False       # the program read a clock (then the time is state)
         self.spurious_left = settings.spurious_wakeups
+        self.timeouts_when_idle = settings.timeouts_when_idle
         # Set by the explorer:
         #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
         #: scheduling points, see monitoring.py)
@@ -671,6 +674,8 @@ class Run:
                     timed is None or t.deadline < first):
                 timed, first = t, t.deadline
         idle = not options              # (a stalled thread counts: it could run)
+        if timed is not None and options and self.timeouts_when_idle:
+            timed = self._first_sleeper()
         held_back = self._hold_back(options) if self.stall_phase < 2 else None
         if timed is not None:
             # Time may pass while threads are runnable (they were slow), but only once each
@@ -716,6 +721,13 @@ class Run:
             self._advance_clock(chosen.deadline)
             self._ticked()
         return chosen
+
+    def _first_sleeper(self) -> ThreadState | None:
+        """The blocked thread due first, of those not in a timed Condition.wait(): while a
+        thread can run, those may not run out (``RunSettings.timeouts_when_idle``)."""
+        due = [t for t in self.threads if t.status == BLOCKED and t.deadline is not None
+               and not (t.queue is not None and t.queue.kind == "condition")]
+        return min(due, key=lambda t: t.deadline or 0.0, default=None)
 
     def _spurious_options(self, options: list[ThreadState]) -> list[ThreadState]:
         """The threads parked in Condition.wait() that may wake with no notify (POSIX allows

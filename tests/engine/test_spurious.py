@@ -191,3 +191,36 @@ def test_sleeps_under_a_lock_and_side_by_side_are_seen_wherever_they_are(kit):
 def test_steps_taken_needs_a_run():
     with pytest.raises(RuntimeError):
         steps_taken()
+
+
+@pytest.mark.parametrize("when_idle", [False, True])
+def test_timed_waits_run_out_only_when_nobody_can_run_if_asked(kit, when_idle):
+    """Settings.timeouts_when_idle: while main works, a timed Condition.wait() does not run
+    out (without it, some schedules let the clock pass and the waiter time out)."""
+    timeouts: list[int] = []
+
+    def entry(module: Any) -> None:
+        cond, ready, work = threading.Condition(), [], []
+        out = [0]
+
+        def waiter() -> None:
+            with cond:
+                while not ready:
+                    if not cond.wait(timeout=1.0):
+                        out[0] += 1
+
+        t = threading.Thread(target=waiter, name="waiter")
+        t.start()
+        for i in range(60):
+            work.append(i)
+        with cond:
+            ready.append(1)
+            cond.notify_all()
+        t.join()
+        timeouts.append(out[0])
+
+    result = explore(entry, [kit.programs / "spurious.py"],
+                     Settings(schedules=150, timeouts_when_idle=when_idle))
+    assert result.ok, result.report()
+    assert (max(timeouts) == 0) == when_idle
+
