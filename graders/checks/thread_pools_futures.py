@@ -237,13 +237,13 @@ def errors_reach_caller(folder: Path, settings: Settings) -> Exploration:
                  f"The download of photo {broken} failed with DownloadError, but "
                  f"thumbnails() returned {returned!r} as if all went well ({watch.album}). "
                  "An error raised in a pool's task waits in its future until someone reads "
-                 "it: nobody did.")
+                 "it, and here it never reached the caller.")
         fail(Bug.EXCEPTION,
              f"The download of photo {broken} failed with DownloadError, but thumbnails() "
              f"raised {named_error(raised)} instead ({watch.album}). The caller should get the "
              "download's own error.")
 
-    return _cases(folder, settings, [_Album(1, 2, (0,)), _Album(2, 4, (1,)),
+    return _cases(folder, settings, [_Album(1, 2, (0,)), _Album(3, 4, (1,)),
                                      _Album(3, 6, (0, 2))], judge)
 
 
