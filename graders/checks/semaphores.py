@@ -82,6 +82,7 @@ class _Station:
         self.target = 0        # cars the charger waits for, in this group (0: none)
         self.together = label(threading.Condition(), "the grader's charger")
         self.outcomes: dict[int, BaseException | None] = {}
+        self.faults: dict[int, BaseException] = {}   # the fault top_up() raised, per car
         self.overfull = ""     # what the capacity check saw, once it saw too many
 
     def plugged(self, car: int) -> None:
@@ -150,7 +151,9 @@ def _explore_days(folder: Path, settings: Settings, days: tuple[_Day, ...],
                 else:
                     time.sleep(0.05 if day.fault_first and car not in faulty else 0.01)
                 if car in faulty:
-                    raise fault_class(f"car {car}: battery fault (the grader's)")
+                    fault = seen.faults[car] = fault_class(
+                        f"car {car}: battery fault (the grader's)")
+                    raise fault
             finally:
                 seen.unplugged(car)
 
@@ -270,6 +273,12 @@ def fault_reaches_driver(folder: Path, settings: Settings) -> Exploration:
                      f"car-{car}'s battery was faulty, and charge({car}) raised "
                      f"{type(got).__name__}: {got} instead of the ChargingFault from "
                      f"top_up() ({station.day}).")
+            if car in station.faults and got is not station.faults[car]:
+                fail(Bug.EXCEPTION,
+                     f"car-{car}'s battery was faulty, and charge({car}) raised a new "
+                     f"ChargingFault, not the one top_up() raised ({station.day}): the driver "
+                     "loses where the fault happened (its traceback) and anything it carries. "
+                     "Let top_up()'s own fault go on up.")
 
     return _explore_days(folder, settings, (
         D(1, ((BAD,),)), D(2, ((BAD, OK, OK),)), D(3, ((BAD, OK, BAD, OK),))),
