@@ -122,8 +122,11 @@ def counts_in_order(folder: Path, settings: Settings) -> Exploration:
     def scenario(module: Any) -> None:
         count_words = require(module, "count_words", ["texts", "workers"])
         rng = _rng()
-        workers = rng.choice((2, 3))
-        texts = _texts(rng, rng.choice((2, 3, 4)))
+        # (mostly 3 workers and 6 texts: 588 of the 720 orders their results may come back
+        # in put a count inserted at its index into a growing list in the wrong place; with
+        # 3 texts 1 of 6 does, and the schedules give the in-order one most often)
+        workers, n = rng.choice(((2, 2), (2, 3), (3, 6), (3, 6), (3, 6)))
+        texts = _texts(rng, n)
         got = count_words(texts, workers)
         want = [len(t.split()) for t in texts]
         if got != want:

@@ -508,6 +508,10 @@ class socket(_real_socket, Held, metaclass=_SocketType):  # named as the real cl
         names = [p.name for p in peer._holders if p.thread is not None
                  and p.thread.tid in live] if peer is not None else []
         name = _and(names) if names else "nobody"
+        if view.kind == "receive" and not names:
+            return (f"waits to receive on {what} (port {port}): nothing has arrived, and the "
+                    "other end is still open: its socket was closed, but a makefile() of it "
+                    "(or a copy) never was")
         if view.kind == "receive":
             return (f"waits to receive from {name} on {what} (port {port}): nothing has "
                     f"arrived, and {name} has not closed its end")

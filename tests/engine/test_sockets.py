@@ -81,6 +81,17 @@ def test_a_client_that_never_closes_keeps_the_server_loop_waiting(kit):
         "has not closed its end."]
 
 
+def test_an_end_kept_open_by_its_makefile_is_named_so(kit):
+    _, f = _found(kit, "makefile_left_open")
+    assert f.bug_class == BugClass.DEADLOCK
+    server = _line(kit, "line_echo_server", "accept()")
+    assert f.details.splitlines() == [
+        "MainProcess waits for Process-1 to finish (join).",
+        f"Process-1 waits to receive on the socket made at socket_protocols.py:{server} "
+        "(port 40001): nothing has arrived, and the other end is still open: its socket was "
+        "closed, but a makefile() of it (or a copy) never was."]
+
+
 def test_both_ends_sending_more_than_the_connection_holds(kit):
     _, f = _found(kit, "send_all_then_read")
     assert f.bug_class == BugClass.DEADLOCK

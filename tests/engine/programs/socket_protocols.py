@@ -243,6 +243,19 @@ def never_closes():
     conn.close()
 
 
+def makefile_left_open():
+    """The client closes its socket but not the makefile() it read the answer with: the
+    connection stays open, and the server's loop waits for another line."""
+    server, port = _start(line_echo_server)
+    conn = socket.create_connection((HOST, port))
+    lines = conn.makefile("rb")
+    conn.sendall(b"one\n")
+    lines.readline()
+    conn.close()
+    server.join()
+    lines.close()
+
+
 def server_stops_early():
     """The server answers one request and ends; the client sends two."""
     server, port = _start(line_echo_server, answers=1)
