@@ -99,6 +99,7 @@ class Bug(StrEnum):
     SHARED_FORK = "shared fork"
     SHARED_TOOL = "shared tool"
     SINGLE_PROCESS = "single process"
+    WORK_IN_MAIN = "work in the main process"
     SLOW_RESPONSE = "slow response"
     SLOW_WORK_UNDER_LOCK = "slow work under lock"
     STOPPED_EARLY = "stopped early"

@@ -318,7 +318,7 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
         if "error" in result:
             other = f" (see {exact_check})" if exact_check else ""
             return verdict(
-                settings, Bug.SINGLE_PROCESS,
+                settings, Bug.EXCEPTION,
                 f"{scenario.call} raised {_error_text(result['error'])} before calling "
                 f"{task}() even once, so where the work runs could not be seen{other}.",
                 "", runs)
@@ -346,7 +346,7 @@ def processes_failure(run: DriverRun, scenario: Scenario, settings: Settings, ru
             "collect), so that several workers are busy at once.", runs)
     if driver in callers:
         return verdict(
-            settings, Bug.SINGLE_PROCESS,
+            settings, Bug.WORK_IN_MAIN,
             f"{scenario.call}: some calls of {task}() ran in the main process (pid "
             f"{driver}), some in workers {', '.join(str(p) for p in callers if p != driver)}.",
             "Give every item to the workers; the main program only hands out work and "
