@@ -64,19 +64,6 @@ def _slow_first(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """``-n`` hands tests out one by one (``--dist load``), so the tests that share a costly
-    module fixture (a class graded, an autograder zip built) land on both workers, and each
-    worker pays for the fixture. Those carry ``@pytest.mark.xdist_group(NAME)``: the group
-    goes to one worker; every other test is handed out as before."""
-    if config.getoption("dist") != "load":
-        return None
-    from xdist.scheduler import LoadGroupScheduling
-
-    return LoadGroupScheduling(config, log)
-
-
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Keep the explorations' collections small (see ``pytest_runtest_teardown``)."""
     gc.collect()

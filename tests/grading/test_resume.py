@@ -69,7 +69,6 @@ def kill_at(folder: Path, out: Path, results: int, delay: float) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("resume-class")
 @pytest.mark.parametrize("point", range(KILL_POINTS))
 def test_kill_at_any_moment_then_resume_gives_the_same_files(
         point: int, graded_class: tuple[Path, Path, float], tmp_path: Path) -> None:

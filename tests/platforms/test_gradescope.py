@@ -89,7 +89,6 @@ def autograder_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.xdist_group("gradescope-zip")
 def test_zip_layout(autograder_zip: Path) -> None:
     with zipfile.ZipFile(autograder_zip) as zf:
         names = set(zf.namelist())
@@ -104,7 +103,6 @@ def test_zip_layout(autograder_zip: Path) -> None:
     assert "--topics data_race deadlock" in run
 
 
-@pytest.mark.xdist_group("gradescope-zip")
 def test_scripts_are_valid_bash(autograder_zip: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(autograder_zip) as zf:
         zf.extractall(tmp_path)
@@ -146,7 +144,6 @@ def run_autograder(root: Path) -> dict[str, object]:
     return json.loads((root / "results" / "results.json").read_text())
 
 
-@pytest.mark.xdist_group("gradescope-zip")
 def test_run_autograder_on_a_checkout(autograder_zip: Path, tmp_path: Path) -> None:
     root = fake_autograder(tmp_path, autograder_zip, {
         "kit/exercises/data_race/shop.py": ROOT / "solutions/data_race/shop.py",
@@ -166,7 +163,6 @@ def test_run_autograder_on_a_checkout(autograder_zip: Path, tmp_path: Path) -> N
         for j in range(1, len(topic(name).checks) + 1)]
 
 
-@pytest.mark.xdist_group("gradescope-zip")
 def test_run_autograder_on_loose_files(autograder_zip: Path, tmp_path: Path) -> None:
     root = fake_autograder(tmp_path, autograder_zip, {
         "shop.py": ROOT / "exercises/data_race/shop.py",

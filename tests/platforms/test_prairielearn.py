@@ -190,7 +190,6 @@ def run_sh(grade: Path, bin_dir: Path) -> dict[str, object]:
     return data
 
 
-@pytest.mark.xdist_group("prairielearn-course")
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ROUTE_TOPICS)
 def test_run_sh_grades_with_a_bare_python(tmp_path: Path, course: Path, bare_python: Path,
@@ -205,7 +204,6 @@ def test_run_sh_grades_with_a_bare_python(tmp_path: Path, course: Path, bare_pyt
     assert starter["gradable"] is True and starter["score"] < 1.0, starter
 
 
-@pytest.mark.xdist_group("prairielearn-course")
 def test_a_missing_package_is_not_gradable(tmp_path: Path, course: Path,
                                            bare_python: Path) -> None:
     grade = grade_root(tmp_path, course, "reader_writer",
@@ -218,7 +216,6 @@ def test_a_missing_package_is_not_gradable(tmp_path: Path, course: Path,
     assert "readerwriterlock" in message and "pip install readerwriterlock" in message
 
 
-@pytest.mark.xdist_group("prairielearn-course")
 def test_a_crash_of_the_kits_check_code_is_not_gradable(tmp_path: Path, course: Path,
                                                         bare_python: Path) -> None:
     grade = grade_root(tmp_path, course, "mutex", ROOT / "solutions" / "mutex" / "kitchen.py")
@@ -233,7 +230,6 @@ def test_a_crash_of_the_kits_check_code_is_not_gradable(tmp_path: Path, course: 
     assert "KeyError: 'a bug of the kit'" in data["format_errors"][0]
 
 
-@pytest.mark.xdist_group("prairielearn-course")
 def test_a_grader_that_cannot_start_is_not_gradable(tmp_path: Path, course: Path) -> None:
     grade = grade_root(tmp_path, course, "mutex", ROOT / "solutions" / "mutex" / "kitchen.py")
     broken = tmp_path / "bin"
