@@ -28,7 +28,7 @@ from graders.bugclasses import Bug
 from graders.engine import Exploration, Settings, explore, fail, threads_started
 
 from . import check
-from .support import explore_cases, is_count, require, student_file
+from .support import CountWatch, explore_cases, is_count, require, student_file
 
 #: (shoppers, items each) for no_lost_updates
 CASES = [(2, 3), (3, 2), (2, 1), (1, 3), (3, 0)]
@@ -43,9 +43,12 @@ class _Adds:
     started and ended on each, and its count right after the last call ended (what the
     shoppers left, whatever go_shopping writes there afterwards)."""
 
-    def __init__(self, cls: Any) -> None:
+    def __init__(self, cls: Any, shoppers: int = 0) -> None:
         self.baskets: dict[int, list[Any]] = {}   # id -> [basket, started, ended, after]
         original = getattr(cls, "add", None) if isinstance(cls, type) else None
+        #: who read and wrote the count (its property is set only where add is watched)
+        self.count = CountWatch(cls if callable(original) else None, "count",
+                                lambda: shoppers - self.ended())
         if not callable(original):
             return
         baskets = self.baskets
@@ -111,7 +114,7 @@ def _shopping(folder: Path, settings: Settings, case: tuple[int, int], judge: Ju
 
     def scenario(shop: Any) -> None:
         go_shopping = require(shop, "go_shopping", ["shoppers", "items"])
-        adds = _Adds(getattr(shop, "Basket", None))
+        adds = _Adds(getattr(shop, "Basket", None), shoppers)
         counted = go_shopping(shoppers, items)
         busy = max(0, shoppers - adds.ended())
         _join_the_rest()
@@ -153,7 +156,7 @@ def _judge_basket(counted: Any, adds: _Adds, busy: int, shoppers: int, items: in
             what += f" (into {len(counts)} baskets: {' + '.join(map(str, counts))})"
     if count == expected:
         return
-    if count < expected and not one_by_one:
+    if count < expected and (not one_by_one or adds.count.stale_write):
         fail(Bug.LOST_UPDATE,
              f"Lost update: {what}, so the basket should count {expected}; it counted "
              f"{count}. Two shoppers read the same count and both wrote back one more, so an "
@@ -183,6 +186,12 @@ def _judge_return(counted: Any, adds: _Adds, busy: int, shoppers: int, items: in
              f"{call} returned {counted} while {busy} of its {shoppers} shoppers "
              f"{'was' if busy == 1 else 'were'} still adding items; the basket ended at "
              f"{total}: go_shopping must wait for every shopper before it reads the count.")
+    if counted != total and (early := adds.count.read_while_busy(counted)):
+        fail(Bug.READ_TOO_EARLY,
+             f"{call} returned {counted}, the count it read while {early} of its {shoppers} "
+             f"shoppers {'was' if early == 1 else 'were'} still adding items; the basket "
+             f"ended at {total}: go_shopping must wait for every shopper before it reads "
+             "the count.")
     if counted != total:
         fail(Bug.WRONG_COUNT,
              f"{call} returned {counted}, but the basket its shoppers filled counted "

@@ -11,7 +11,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from graders.engine import Exploration, Failure, LoadError, Settings, machine
+from graders.engine import (
+    Exploration,
+    Failure,
+    LoadError,
+    Settings,
+    in_run,
+    machine,
+    thread_name,
+)
 
 
 def student_file(folder: Path, name: str) -> Path:
@@ -112,6 +120,54 @@ class SharedState:
         if not values or len(whole) != len(values):
             return None
         return whole
+
+
+_ABSENT = object()
+
+
+class CountWatch:
+    """A property put on ``cls.<attribute>``, a count the program's threads share, that sees
+    who reads and writes it. ``stale_write`` is set once a thread writes the count from a
+    value it read before another thread's write: a lost update, whether the writer was
+    interrupted or went off to wait (a sleep) between its read and its write. And it keeps
+    each value the main thread read with how many workers were busy then (``busy()``), so
+    that a function returning a count it read too early can be told from one returning a
+    wrong count. A class with ``__slots__`` or a descriptor of its own by that name is left
+    alone (judged by values only). Make it on the class of the freshly loaded module."""
+
+    def __init__(self, cls: Any, attribute: str, busy: Callable[[], int]) -> None:
+        self.stale_write = False
+        self.main_reads: list[tuple[Any, int]] = []
+        default = cls.__dict__.get(attribute, _ABSENT) if isinstance(cls, type) else None
+        if not isinstance(cls, type) or "__slots__" in cls.__dict__ or hasattr(
+                default, "__get__"):
+            return
+        version, reads = [0], {}
+
+        def get(obj: Any) -> Any:
+            me = thread_name() if in_run() else ""
+            reads[me] = version[0]
+            value = obj.__dict__.get(attribute, default)
+            if value is _ABSENT:
+                raise AttributeError(attribute)
+            if me == "MainThread":
+                self.main_reads.append((value, busy()))
+            return value
+
+        def put(obj: Any, value: Any) -> None:
+            read = reads.pop(thread_name() if in_run() else "", None)
+            if read is not None and read != version[0]:
+                self.stale_write = True
+            version[0] += 1
+            obj.__dict__[attribute] = value
+
+        setattr(cls, attribute, property(get, put))
+
+    def read_while_busy(self, value: Any) -> int:
+        """How many workers were busy when the main thread last read ``value`` while any
+        was (0: it never did)."""
+        return next((n for read, n in reversed(self.main_reads) if n > 0 and read == value),
+                    0)
 
 
 def rebind(module: Any, **replacements: Any) -> None:

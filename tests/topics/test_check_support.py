@@ -4,12 +4,14 @@ how a check's probe reaches the student's function wherever their module holds i
 
 from __future__ import annotations
 
+import threading
 import types
+from typing import Any
 
 import pytest
 
-from graders.checks.support import rebind, require, twin
-from graders.engine import LoadError
+from graders.checks.support import CountWatch, rebind, require, twin
+from graders.engine import LoadError, Settings, explore
 
 
 def _module(source: str) -> types.ModuleType:
@@ -108,3 +110,50 @@ def test_a_callable_that_is_no_plain_function_is_replaced_by_name() -> None:
     real = twin(module.prepare_dish)
     rebind(module, prepare_dish=lambda c: "probe of " + real(c))
     assert module.prepare_dish(1) == module.cook() == "probe of real"
+
+
+COUNTER = '''
+import threading, time
+
+class Counter:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.value = 0
+
+    def add(self, pause):
+        seen = self.value            # read outside the lock...
+        time.sleep(pause)            # ...wait a while (a switch where one must wait)...
+        with self.lock:
+            self.value = seen + 1    # ...and write back a stale count
+
+def run(pause):
+    counter = Counter()
+    workers = [threading.Thread(target=counter.add, args=(pause,)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    early = counter.value
+    for w in workers:
+        w.join()
+    return early
+'''
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.1])
+def test_a_count_watch_sees_a_stale_write_and_a_read_made_while_workers_were_busy(
+        tmp_path, pause):
+    """On the schedule that switches only where a thread must wait, a write from a count
+    read before a sleep is a lost update; and the main thread's early read is seen."""
+    (tmp_path / "counter.py").write_text(COUNTER)
+    seen: list[tuple[bool, int, int]] = []
+
+    def entry(module: Any) -> None:
+        watch = CountWatch(module.Counter, "value", lambda: len(threading.enumerate()) - 1)
+        early = module.run(pause)
+        seen.append((watch.stale_write, watch.read_while_busy(early), early))
+
+    result = explore(entry, [tmp_path / "counter.py"],
+                     Settings(schedules=1, strategy="sequential"))
+    assert result.ok, result.report()
+    [(stale, busy_then, early)] = seen
+    assert stale == (pause > 0)
+    assert early == 0 and busy_then > 0
