@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import types
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from graders.engine import (
-    Exploration,
-    Failure,
-    LoadError,
-    Settings,
-    in_run,
-    machine,
-    thread_name,
-)
+from graders.engine import Exploration, Failure, LoadError, Settings, machine
 
 
 def student_file(folder: Path, name: str) -> Path:
@@ -145,17 +138,17 @@ class CountWatch:
         version, reads = [0], {}
 
         def get(obj: Any) -> Any:
-            me = thread_name() if in_run() else ""
-            reads[me] = version[0]
+            me = threading.current_thread()     # (by identity: names may repeat)
+            reads[id(me)] = version[0]
             value = obj.__dict__.get(attribute, default)
             if value is _ABSENT:
                 raise AttributeError(attribute)
-            if me == "MainThread":
+            if me is threading.main_thread():
                 self.main_reads.append((value, busy()))
             return value
 
         def put(obj: Any, value: Any) -> None:
-            read = reads.pop(thread_name() if in_run() else "", None)
+            read = reads.pop(id(threading.current_thread()), None)
             if read is not None and read != version[0]:
                 self.stale_write = True
             version[0] += 1

@@ -250,8 +250,8 @@ def _livelock(run: Run, verdict: Stuck) -> tuple[str, str]:
     alive = [t for t in verdict.threads if t.status != DONE]
     busy = [t.name for t in alive if t.tid in verdict.busy]
     message = (f"No progress: the program took {verdict.steps:,} steps without "
-               "finishing (an endless loop, or threads that keep reacting to each other: "
-               "a livelock).")
+               "finishing (an endless loop, threads that keep reacting to each other: a "
+               "livelock, or far more work than the exercise needs).")
     details = []
     if busy:
         details.append("Still running at the end: " + ", ".join(busy) + ".")
