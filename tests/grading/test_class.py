@@ -65,6 +65,7 @@ def test_the_committed_class_is_what_make_class_writes() -> None:
     assert make_class.main(["--check"]) == 0, "run: python examples/make_class.py"
 
 
+@pytest.mark.slow
 def test_a_quick_class_on_data_race(tmp_path: Path) -> None:
     names = ["ada", "ben", "eve", "finn", "gus", *CHEATS]
     folder = tmp_path / "class"

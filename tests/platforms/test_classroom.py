@@ -101,10 +101,12 @@ def reported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, ob
     return found
 
 
+@pytest.mark.slow
 def test_one_result_per_check(reported: dict[str, dict[str, object]]) -> None:
     assert list(reported) == runners()
 
 
+@pytest.mark.slow
 def test_result_format(reported: dict[str, dict[str, object]]) -> None:
     for name, result in reported.items():
         assert result["version"] == 1
@@ -117,6 +119,7 @@ def test_result_format(reported: dict[str, dict[str, object]]) -> None:
         assert (test["status"] == "pass") == (test["score"] == result["max_score"]), name
 
 
+@pytest.mark.slow
 def test_classroom_total(reported: dict[str, dict[str, object]]) -> None:
     """What the reporter sends to Classroom: the tests' scores over the max scores."""
     total = sum(t["score"] for r in reported.values() for t in r["tests"])

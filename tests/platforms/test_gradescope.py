@@ -144,6 +144,7 @@ def run_autograder(root: Path) -> dict[str, object]:
     return json.loads((root / "results" / "results.json").read_text())
 
 
+@pytest.mark.slow
 def test_run_autograder_on_a_checkout(autograder_zip: Path, tmp_path: Path) -> None:
     root = fake_autograder(tmp_path, autograder_zip, {
         "kit/exercises/data_race/shop.py": ROOT / "solutions/data_race/shop.py",
@@ -163,6 +164,7 @@ def test_run_autograder_on_a_checkout(autograder_zip: Path, tmp_path: Path) -> N
         for j in range(1, len(topic(name).checks) + 1)]
 
 
+@pytest.mark.slow
 def test_run_autograder_on_loose_files(autograder_zip: Path, tmp_path: Path) -> None:
     root = fake_autograder(tmp_path, autograder_zip, {
         "shop.py": ROOT / "exercises/data_race/shop.py",

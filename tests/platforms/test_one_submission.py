@@ -104,6 +104,7 @@ def test_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_export_keeps_edited_files(tmp_path: Path) -> None:
     pytest.importorskip("nbformat")
     assert graders("nbgrader", "export", "--course", str(tmp_path), "--topics",
