@@ -160,6 +160,8 @@ class Universe:
         self.posted: list[list[_Receive]] = [[] for _ in range(size)]
         self.collectives: list[_Collective] = []
         self.calls = [0] * size
+        #: per rank, the requests (isend, irecv) not yet completed by a wait or a test
+        self.open_requests: list[list[Request]] = [[] for _ in range(size)]
 
     def thread_of(self, rank: int) -> ThreadState | None:
         proc = self.ranks[rank] if 0 <= rank < self.size else None
@@ -242,6 +244,21 @@ class Request:
         self._send = send
         self._recv = recv
         self._buffer = buffer
+        _w, _ts, proc, universe = comm._me()
+        self._open = universe.open_requests[proc.rank]
+        self._open.append(self)
+
+    def _completed(self) -> None:
+        if self in self._open:
+            self._open.remove(self)
+
+    def describe(self) -> str:
+        """``isend() to rank 1 (tag 0)``, as an unfinished request is named."""
+        if self._send is not None:
+            return f"isend() to rank {self._send.dest} (tag {self._send.tag})"
+        assert self._recv is not None
+        source = "any rank" if self._recv.source == ANY_SOURCE else f"rank {self._recv.source}"
+        return f"irecv() from {source}"
 
     def _complete(self) -> bool:
         if self._send is not None:
@@ -254,6 +271,7 @@ class Request:
         queue = self._send.queue if self._send is not None else self._queue_of_receive()
         while not self._complete():
             run.block(ts, queue, None, obj=queue.owner)
+        self._completed()
         return self._result(status)
 
     Wait = wait
@@ -266,6 +284,7 @@ class Request:
         step(self, "test")
         if not self._complete():
             return False, None
+        self._completed()
         return True, self._result(status)
 
     def Test(self, status: Status | None = None) -> bool:
@@ -602,7 +621,17 @@ class _Rank(Process):
         proc = self._proc
         target = self._target
         assert proc is not None and target is not None
-        proc.result = self._world.dumps(target(*self._args, **self._kwargs))[0]
+        result = target(*self._args, **self._kwargs)
+        universe = proc.universe
+        unfinished = universe.open_requests[proc.rank] if universe is not None else []
+        if unfinished:
+            raise MPIError(
+                f"rank {proc.rank} ended with {len(unfinished)} request"
+                f"{'s' if len(unfinished) > 1 else ''} it never completed "
+                f"({', '.join(r.describe() for r in unfinished)}): MPI needs every request "
+                "completed, by req.wait() (or req.test() until it says True), before the "
+                "program ends")
+        proc.result = self._world.dumps(result)[0]
 
 
 def mpiexec(function: Callable[..., object], size: int, *args: Any) -> list[Any]:

@@ -175,6 +175,15 @@ def test_a_receive_from_a_rank_that_ended_says_so(kit):
                 "it.") in f.details.splitlines()
 
 
+def test_a_request_never_completed_fails_its_rank(kit):
+    """MPI needs every request completed before the program ends: an isend nobody waits
+    for is the rank's error, named, even though the message got through."""
+    _, f = _found(kit, MPI, "isend_never_waited", 2)
+    assert f.bug_class == BugClass.EXCEPTION
+    assert "ended with 1 request it never completed (isend() to rank" in f.message
+    assert "req.wait()" in f.message
+
+
 # ------------------------------------------------------------------ correct programs
 CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_stop", None),
            (IPC, "locked_counter", None), (IPC, "queue_get_then_join", None),

@@ -36,6 +36,14 @@ def nonblocking_exchange():
     return got
 
 
+def isend_never_waited():
+    """Buggy: the send is started with isend and never completed (no wait, no test)."""
+    rank = comm.Get_rank()
+    other = 1 - rank
+    comm.isend(rank, dest=other)
+    return comm.recv(source=other)
+
+
 def both_receive():
     """Buggy: both ranks receive first."""
     rank = comm.Get_rank()
