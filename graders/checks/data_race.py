@@ -43,11 +43,12 @@ class _Adds:
     started and ended on each, and its count right after the last call ended (what the
     shoppers left, whatever go_shopping writes there afterwards)."""
 
-    def __init__(self, cls: Any, shoppers: int = 0) -> None:
+    def __init__(self, cls: Any, shoppers: int = 0, watch_count: bool = False) -> None:
         self.baskets: dict[int, list[Any]] = {}   # id -> [basket, started, ended, after]
         original = getattr(cls, "add", None) if isinstance(cls, type) else None
-        #: who read and wrote the count (its property is set only where add is watched)
-        self.count = CountWatch(cls if callable(original) else None, "count",
+        #: who read and wrote the count, when asked (a property costs at every access): set
+        #: only where add is watched
+        self.count = CountWatch(cls if callable(original) and watch_count else None, "count",
                                 lambda: shoppers - self.ended())
         if not callable(original):
             return
@@ -114,7 +115,10 @@ def _shopping(folder: Path, settings: Settings, case: tuple[int, int], judge: Ju
 
     def scenario(shop: Any) -> None:
         go_shopping = require(shop, "go_shopping", ["shoppers", "items"])
-        adds = _Adds(getattr(shop, "Basket", None), shoppers)
+        # (who read the count when is asked by the judgments that use it: the schedule
+        # that switches only where one must wait, and what go_shopping returns)
+        adds = _Adds(getattr(shop, "Basket", None), shoppers,
+                     watch_count=one_by_one or judge is _judge_return)
         counted = go_shopping(shoppers, items)
         busy = max(0, shoppers - adds.ended())
         _join_the_rest()

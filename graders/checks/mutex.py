@@ -52,11 +52,12 @@ class _Shifts:
     of cook) started and ended in each, and its tally right after the last shift ended (what
     the cooks left, whatever run_kitchen writes there afterwards)."""
 
-    def __init__(self, cls: Any, cooks: int) -> None:
+    def __init__(self, cls: Any, cooks: int, watch_tally: bool = False) -> None:
         self.kitchens: dict[int, list[Any]] = {}   # id -> [kitchen, started, ended, after]
         original = getattr(cls, "cook", None) if isinstance(cls, type) else None
-        #: who read and wrote the tally (its property is set only where cook is watched)
-        self.tally = CountWatch(cls if callable(original) else None, "served",
+        #: who read and wrote the tally, when asked (a property costs at every access): set
+        #: only where cook is watched
+        self.tally = CountWatch(cls if callable(original) and watch_tally else None, "served",
                                 lambda: cooks - self.ended())
         if not callable(original):
             return
@@ -107,7 +108,7 @@ def _kitchen(folder: Path, settings: Settings, case: tuple[int, int], probe: Any
         prepare_dish = require(kitchen, "prepare_dish", ["cook"])
         if probe is not None:
             rebind(kitchen, prepare_dish=probe(prepare_dish))
-        shifts = _Shifts(getattr(kitchen, "Kitchen", None), cooks)
+        shifts = _Shifts(getattr(kitchen, "Kitchen", None), cooks, watch_tally=judge_tally)
         served = run_kitchen(cooks, dishes)
         if after is not None:
             _join_the_rest()
