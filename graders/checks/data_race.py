@@ -244,6 +244,9 @@ def _trips(folder: Path, settings: Settings, trips: tuple[tuple[int, int], ...],
         if total < expected and not one_by_one:
             fail(Bug.LOST_UPDATE, f"Lost update: {what}. Two shoppers read the same count and "
                  "both wrote back one more, so an item was lost.")
+        if total > expected and len(counts) > 1:
+            fail(Bug.WRONG_COUNT, f"{what}: more than was added to them in all, as if the "
+                 "baskets shared one count. Each basket counts only its own items.")
         fail(Bug.WRONG_COUNT, f"{what}, even though no shopper was interrupted between "
              "reading and writing a count." if one_by_one else f"{what}.")
 

@@ -115,9 +115,6 @@ class SharedState:
         return whole
 
 
-_ABSENT = object()
-
-
 class CountWatch:
     """A property put on ``cls.<attribute>``, a count the program's threads share, that sees
     who reads and writes it. ``stale_write`` is set once a thread writes the count from a
@@ -125,24 +122,25 @@ class CountWatch:
     interrupted or went off to wait (a sleep) between its read and its write. And it keeps
     each value the main thread read with how many workers were busy then (``busy()``), so
     that a function returning a count it read too early can be told from one returning a
-    wrong count. A class with ``__slots__`` or a descriptor of its own by that name is left
-    alone (judged by values only). Make it on the class of the freshly loaded module."""
+    wrong count. Only a count kept on the instances is watched: a class with ``__slots__``,
+    or with anything of that name of its own (a count the class keeps, read and written as
+    ``Basket.count``, which a property would break), is left alone and judged by values
+    only. Make it on the class of the freshly loaded module."""
 
     def __init__(self, cls: Any, attribute: str, busy: Callable[[], int]) -> None:
         self.stale_write = False
         self.main_reads: list[tuple[Any, int]] = []
-        default = cls.__dict__.get(attribute, _ABSENT) if isinstance(cls, type) else None
-        if not isinstance(cls, type) or "__slots__" in cls.__dict__ or hasattr(
-                default, "__get__"):
+        if not isinstance(cls, type) or "__slots__" in cls.__dict__ or hasattr(cls, attribute):
             return
         version, reads = [0], {}
 
         def get(obj: Any) -> Any:
             me = threading.current_thread()     # (by identity: names may repeat)
             reads[id(me)] = version[0]
-            value = obj.__dict__.get(attribute, default)
-            if value is _ABSENT:
-                raise AttributeError(attribute)
+            try:
+                value = obj.__dict__[attribute]
+            except KeyError:
+                raise AttributeError(attribute) from None
             if me is threading.main_thread():
                 self.main_reads.append((value, busy()))
             return value
