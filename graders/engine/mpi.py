@@ -38,6 +38,7 @@ from .verdicts import BugClass
 
 ANY_SOURCE = -1
 ANY_TAG = -1
+UNDEFINED = -32766   # mpi4py's MPI.UNDEFINED: the index when no request is done
 
 
 class MPIError(RuntimeError):
@@ -81,6 +82,8 @@ class _Receive:
     message: _Message | None = None
     queue: WaitQueue = field(init=False)
     universe: Universe | None = None
+    #: a probe's: it sees a matching message (of either kind) and leaves it to a receive
+    probe: bool = False
 
     def __post_init__(self) -> None:
         self.queue = WaitQueue(self, "receive")
@@ -92,7 +95,7 @@ class _Receive:
 
     def takes(self, msg: _Message) -> bool:
         return (self.source in (ANY_SOURCE, msg.source) and self.tag in (ANY_TAG, msg.tag)
-                and self.raw == msg.raw)
+                and (self.probe or self.raw == msg.raw))
 
     def waited_for(self, kind: str) -> ThreadState | None:
         assert self.universe is not None
@@ -149,6 +152,21 @@ class _Collective:
                 f"{self.index + 1} of every rank, for {names}{why}")
 
 
+class _AnyRequest:
+    """What a rank in Request.waitany() waits for: any of its requests to complete."""
+
+    def __init__(self, universe: Universe, rank: int) -> None:
+        self.universe = universe
+        self.rank = rank
+        self.label = f"a request of rank {rank}"
+
+    def waited_for(self, kind: str) -> ThreadState | None:
+        return self.universe.first_other(self.rank, range(self.universe.size))
+
+    def wait_words(self, view: ThreadView, threads: Sequence[ThreadView], what: str) -> str:
+        return "waits in Request.waitany() for one of its requests to complete"
+
+
 class Universe:
     """The ranks of one ``mpiexec``: who they are, their messages, their collectives."""
 
@@ -162,6 +180,9 @@ class Universe:
         self.calls = [0] * size
         #: per rank, the requests (isend, irecv) not yet completed by a wait or a test
         self.open_requests: list[list[Request]] = [[] for _ in range(size)]
+        #: per rank, where Request.waitany waits: woken whenever a message to or from
+        #: that rank is matched (one of its requests may have completed)
+        self.progress = [WaitQueue(_AnyRequest(self, r), "request") for r in range(size)]
 
     def thread_of(self, rank: int) -> ThreadState | None:
         proc = self.ranks[rank] if 0 <= rank < self.size else None
@@ -191,12 +212,28 @@ class Universe:
     # ------------------------------------------------------------- point to point
     def post_send(self, msg: _Message) -> None:
         msg.universe = self
-        for recv in self.posted[msg.dest]:
+        for recv in list(self.posted[msg.dest]):
             if recv.takes(msg):
                 self.posted[msg.dest].remove(recv)
+                if recv.probe:             # seen, and left for a receive
+                    recv.message = msg
+                    self._wake(recv.queue)
+                    continue
                 self._match(recv, msg)
                 return
         self.unexpected[msg.dest].append(msg)
+
+    def post_probe(self, probe: _Receive) -> None:
+        """A blocking probe: answered at once by a message already here, or by the next
+        one that comes, which stays for a receive either way."""
+        probe.universe = self
+        probe.message = self.peek(probe)
+        if probe.message is None:
+            self.posted[probe.dest].append(probe)
+
+    def peek(self, probe: _Receive) -> _Message | None:
+        """The first message here that ``probe`` matches, left where it is."""
+        return next((m for m in self.unexpected[probe.dest] if probe.takes(m)), None)
 
     def post_receive(self, recv: _Receive) -> None:
         recv.universe = self
@@ -208,12 +245,16 @@ class Universe:
         self.posted[recv.dest].append(recv)
 
     def _match(self, recv: _Receive, msg: _Message) -> None:
-        run = self.world.run
         recv.message = msg
         msg.matched = True
-        for queue in (recv.queue, msg.queue):
-            for waiter in list(queue.waiters):
-                run.wake(waiter, True)
+        for queue in (recv.queue, msg.queue, self.progress[recv.dest],
+                      self.progress[msg.source]):
+            self._wake(queue)
+
+    def _wake(self, queue: WaitQueue) -> None:
+        run = self.world.run
+        for waiter in list(queue.waiters):
+            run.wake(waiter, True)
 
 
 # ------------------------------------------------------------------ requests and status
@@ -302,6 +343,62 @@ class Request:
         return [r.wait() for r in requests]
 
     Waitall = waitall
+
+    @staticmethod
+    def testall(requests: Sequence[Request], statuses: Any = None) -> tuple[bool, Any]:
+        """(True, their results) once every request is done (all are then complete);
+        (False, None) while one is not."""
+        if not requests:
+            return True, []
+        step(requests[0], "test")
+        if not all(r._complete() for r in requests):
+            return False, None
+        for r in requests:
+            r._completed()
+        return True, [r._result(None) for r in requests]
+
+    @staticmethod
+    def Testall(requests: Sequence[Request], statuses: Any = None) -> bool:
+        return Request.testall(requests, statuses)[0]
+
+    @staticmethod
+    def testany(requests: Sequence[Request], status: Status | None = None
+                ) -> tuple[int, bool, Any]:
+        """(index, True, its result) of the first request done (it is then complete), or
+        (UNDEFINED, False, None)."""
+        if requests:
+            step(requests[0], "test")
+        for i, r in enumerate(requests):
+            if r._complete():
+                r._completed()
+                return i, True, r._result(status)
+        return UNDEFINED, not requests, None
+
+    @staticmethod
+    def Testany(requests: Sequence[Request], status: Status | None = None
+                ) -> tuple[int, bool]:
+        index, flag, _ = Request.testany(requests, status)
+        return index, flag
+
+    @staticmethod
+    def waitany(requests: Sequence[Request], status: Status | None = None
+                ) -> tuple[int, Any]:
+        """(index, its result) of the first request to be done; it waits until one is."""
+        if not requests:
+            return UNDEFINED, None
+        run, ts = step(requests[0], "wait")
+        _w, _ts, proc, universe = requests[0]._comm._me()
+        while True:
+            for i, r in enumerate(requests):
+                if r._complete():
+                    r._completed()
+                    return i, r._result(status)
+            queue = universe.progress[proc.rank]
+            run.block(ts, queue, None, obj=queue.owner)
+
+    @staticmethod
+    def Waitany(requests: Sequence[Request], status: Status | None = None) -> int:
+        return Request.waitany(requests, status)[0]
 
 
 # ------------------------------------------------------------------ reduction ops
@@ -432,6 +529,41 @@ class Intracomm:
             run.block(ts, recv.queue, None, obj=recv)
         self._deliver(recv.message, status, buf)
 
+    def probe(self, source: int = ANY_SOURCE, tag: int = ANY_TAG,
+              status: Status | None = None) -> bool:
+        """Wait until a message from ``source`` with ``tag`` is here, and leave it there."""
+        run, ts = step(self, "probe")
+        _w, _ts, proc, u = self._me()
+        u.check_rank(source, any_ok=True)
+        probe = _Receive(proc.rank, source, tag, False, probe=True)
+        u.post_probe(probe)
+        while probe.message is None:
+            run.block(ts, probe.queue, None, obj=probe)
+        self._describe(probe.message, status)
+        return True
+
+    def Probe(self, source: int = ANY_SOURCE, tag: int = ANY_TAG,
+              status: Status | None = None) -> None:
+        self.probe(source, tag, status)
+
+    def iprobe(self, source: int = ANY_SOURCE, tag: int = ANY_TAG,
+               status: Status | None = None) -> bool:
+        """Whether a message from ``source`` with ``tag`` is here (it stays there)."""
+        step(self, "probe")
+        _w, _ts, proc, u = self._me()
+        u.check_rank(source, any_ok=True)
+        found = u.peek(_Receive(proc.rank, source, tag, False, probe=True))
+        if found is not None:
+            self._describe(found, status)
+        return found is not None
+
+    Iprobe = iprobe
+
+    @staticmethod
+    def _describe(msg: _Message, status: Status | None) -> None:
+        if status is not None:
+            status.source, status.tag, status.count = msg.source, msg.tag, len(msg.data)
+
     def irecv(self, buf: Any = None, source: int = ANY_SOURCE, tag: int = ANY_TAG) -> Request:
         step(self, "irecv")
         return Request(self, None, self._receive(source, tag, False))
@@ -441,8 +573,7 @@ class Intracomm:
         return Request(self, None, self._receive(source, tag, True), buf)
 
     def _deliver(self, msg: _Message, status: Status | None, buf: Any) -> Any:
-        if status is not None:
-            status.source, status.tag, status.count = msg.source, msg.tag, len(msg.data)
+        self._describe(msg, status)
         if msg.raw:
             _fill(buf, msg.data)
             return None
@@ -668,7 +799,8 @@ def fake_modules() -> dict[str, types.ModuleType]:
     mpi = types.ModuleType("mpi4py.MPI")
     names: dict[str, Any] = {
         "COMM_WORLD": Intracomm(), "Intracomm": Intracomm, "Comm": Intracomm,
-        "ANY_SOURCE": ANY_SOURCE, "ANY_TAG": ANY_TAG, "Status": Status, "Request": Request,
+        "ANY_SOURCE": ANY_SOURCE, "ANY_TAG": ANY_TAG, "UNDEFINED": UNDEFINED,
+        "Status": Status, "Request": Request,
         "Op": Op, "Exception": MPIError, "Wtime": _wtime, "Get_processor_name": _node,
         "Is_initialized": lambda: True, "Is_finalized": lambda: False,
         "Init": lambda: None, "Finalize": lambda: None, **OPS,

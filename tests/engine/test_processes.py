@@ -175,6 +175,12 @@ def test_a_receive_from_a_rank_that_ended_says_so(kit):
                 "it.") in f.details.splitlines()
 
 
+def test_a_probe_for_a_message_nobody_sends_is_a_deadlock(kit):
+    _, f = _found(kit, MPI, "probe_for_nobody", 2)
+    assert f.bug_class == BugClass.DEADLOCK
+    assert "rank 1, which has ended without sending it" in f.details
+
+
 def test_a_request_never_completed_fails_its_rank(kit):
     """MPI needs every request completed before the program ends: an isend nobody waits
     for is the rank's error, named, even though the message got through."""
@@ -189,7 +195,9 @@ CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_s
            (IPC, "locked_counter", None), (IPC, "queue_get_then_join", None),
            (IPC, "eof_after_close", None), (IPC, "terminated", None), (MPI, "ordered_exchange", 2),
            (MPI, "nonblocking_exchange", 2), (MPI, "spmd_sum", 4),
-           (MPI, "manager_any_order", 4)]
+           (MPI, "manager_any_order", 4), (MPI, "probe_then_receive", 3),
+           (MPI, "iprobe_then_receive", 3), (MPI, "waitany_manager", 4),
+           (MPI, "testall_exchange", 2)]
 
 
 @pytest.mark.parametrize(("file", "function", "size"), CORRECT,

@@ -44,6 +44,66 @@ def isend_never_waited():
     return comm.recv(source=other)
 
 
+def probe_then_receive():
+    """Fixed: rank 0 probes for whoever sends first, then receives from that rank."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if rank != 0:
+        comm.send(rank * 10, dest=0)
+        return None
+    got = []
+    for _ in range(size - 1):
+        status = MPI.Status()
+        comm.probe(source=MPI.ANY_SOURCE, status=status)
+        got.append(comm.recv(source=status.Get_source()))
+    return sorted(got)
+
+
+def iprobe_then_receive():
+    """Fixed: rank 0 polls with iprobe until a message is there, then receives it."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if rank != 0:
+        comm.send(rank, dest=0)
+        return None
+    got = []
+    while len(got) < size - 1:
+        if comm.iprobe(source=MPI.ANY_SOURCE):
+            got.append(comm.recv(source=MPI.ANY_SOURCE))
+    return sorted(got)
+
+
+def waitany_manager():
+    """Fixed: rank 0 posts a receive from every other rank and takes them as they come."""
+    rank, size = comm.Get_rank(), comm.Get_size()
+    if rank != 0:
+        comm.send(rank, dest=0)
+        return None
+    requests = [comm.irecv(source=r) for r in range(1, size)]
+    got = []
+    for _ in requests[:]:
+        index, value = MPI.Request.waitany(requests)
+        got.append(value)
+        requests.pop(index)
+    return sorted(got)
+
+
+def testall_exchange():
+    """Fixed: isend and irecv, completed by polling testall."""
+    rank = comm.Get_rank()
+    other = 1 - rank
+    requests = [comm.isend(rank, dest=other), comm.irecv(source=other)]
+    while True:
+        done, results = MPI.Request.testall(requests)
+        if done:
+            return results[1]
+
+
+def probe_for_nobody():
+    """Buggy: rank 0 probes for a message that rank 1 never sends."""
+    if comm.Get_rank() == 0:
+        comm.probe(source=1)
+    return comm.Get_rank()
+
+
 def both_receive():
     """Buggy: both ranks receive first."""
     rank = comm.Get_rank()
