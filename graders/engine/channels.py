@@ -19,6 +19,7 @@ processes, in their words.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import queue as _real_queue
 import sys
 from collections import deque
@@ -428,6 +429,41 @@ class JoinableQueue(Queue):
                 + (f" that only {others} can make" if others else " that nobody can make"))
 
 
+_real_connection_wait = multiprocessing.connection.wait
+
+
+def wait(object_list: Sequence[Any], timeout: float | None = None) -> list[Any]:
+    """``multiprocessing.connection.wait`` for pipe ends made in a run: the ends that have
+    something to read (a message, or the end of the stream), once one has, or none after
+    ``timeout``. The waiting thread is parked on every end's queue at once (the first one
+    names it in reports), and taken off the others as soon as it is woken."""
+    if scheduler.here() is None or not all(isinstance(o, Connection) for o in object_list):
+        return _real_connection_wait(object_list, timeout)
+    run, ts, proc = _ctx(object_list[0] if object_list else wait, "poll")
+    ends: list[Connection] = list(object_list)
+    for end in ends:
+        end._open_in(proc)
+    deadline = _deadline(run, timeout)
+
+    def ready() -> list[Connection]:
+        return [e for e in ends if e._in is not None and (e._in.messages or not
+                                                           e._peer._holders)]
+
+    while not (found := ready()):
+        if not ends or (deadline is not None and deadline <= run.now):
+            return []
+        others = [e._readers for e in ends[1:]]
+        for queue in others:
+            queue.waiters.append(ts)
+        try:
+            run.block(ts, ends[0]._readers, deadline, obj=ends[0])
+        finally:
+            for queue in others:
+                if ts in queue.waiters:
+                    queue.waiters.remove(ts)
+    return found
+
+
 def _stand_in(real: Any, fake: Any) -> Any:
     """A factory that makes the stand-in inside a run and the real thing outside one."""
     def make(*args: Any, **kwargs: Any) -> Any:
@@ -443,4 +479,5 @@ def stand_ins() -> list[tuple[Any, str, Any]]:
         (multiprocessing, "Queue", _stand_in(_real_queue_cls, Queue)),
         (multiprocessing, "SimpleQueue", _stand_in(_real_simple_queue, SimpleQueue)),
         (multiprocessing, "JoinableQueue", _stand_in(_real_joinable_queue, JoinableQueue)),
+        (multiprocessing.connection, "wait", wait),
     ]

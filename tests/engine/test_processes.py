@@ -175,6 +175,18 @@ def test_a_receive_from_a_rank_that_ended_says_so(kit):
                 "it.") in f.details.splitlines()
 
 
+def test_connection_wait_on_pipe_ends_returns_the_ready_ones(kit):
+    seen = []
+
+    def entry(module):
+        seen.append((module.wait_on_two_pipes(), module.wait_with_a_timeout_for_nobody()))
+
+    result = explore(entry, [kit.programs / IPC], Settings(schedules=50),
+                     processes=Processes())
+    assert result.ok, result.report()
+    assert seen and all(got == ["left", "right"] and waited == [] for got, waited in seen)
+
+
 def test_a_probe_for_a_message_nobody_sends_is_a_deadlock(kit):
     _, f = _found(kit, MPI, "probe_for_nobody", 2)
     assert f.bug_class == BugClass.DEADLOCK
@@ -191,10 +203,11 @@ def test_a_request_never_completed_fails_its_rank(kit):
 
 
 # ------------------------------------------------------------------ correct programs
-CORRECT = [(IPC, "pingpong", None), (IPC, "recv_then_join", None), (IPC, "with_stop", None),
+CORRECT = [(IPC, "pingpong", None), (IPC, "wait_on_two_pipes", None),
+           (IPC, "recv_then_join", None), (IPC, "with_stop", None),
            (IPC, "locked_counter", None), (IPC, "queue_get_then_join", None),
-           (IPC, "eof_after_close", None), (IPC, "terminated", None), (MPI, "ordered_exchange", 2),
-           (MPI, "nonblocking_exchange", 2), (MPI, "spmd_sum", 4),
+           (IPC, "eof_after_close", None), (IPC, "terminated", None),
+           (MPI, "ordered_exchange", 2), (MPI, "nonblocking_exchange", 2), (MPI, "spmd_sum", 4),
            (MPI, "manager_any_order", 4), (MPI, "probe_then_receive", 3),
            (MPI, "iprobe_then_receive", 3), (MPI, "waitany_manager", 4),
            (MPI, "testall_exchange", 2)]

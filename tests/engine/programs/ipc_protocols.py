@@ -5,7 +5,7 @@ real ``multiprocessing`` (the fixed ones finish, the buggy ones may hang or lose
 """
 
 import os
-from multiprocessing import Pipe, Process, Queue, Value
+from multiprocessing import Pipe, Process, Queue, Value, connection
 
 BIG = 100_000          # bytes: more than a pipe holds (64 KiB)
 seen_in_this_process = []
@@ -305,3 +305,40 @@ def segment_unlinked():
 def segment_left_behind():
     """Buggy: every process closes the segment, nobody unlinks it."""
     return _segment(False)
+
+
+def _say(conn, word):
+    conn.send(word)
+    conn.close()
+
+
+def wait_on_two_pipes():
+    """Fixed: two children answer on pipes of their own; the parent takes each answer as
+    soon as connection.wait() says one is there, then sees both ends reach their end."""
+    ends, children = [], []
+    for word in ("left", "right"):
+        mine, theirs = Pipe()
+        child = Process(target=_say, args=(theirs, word))
+        child.start()
+        theirs.close()
+        ends.append(mine)
+        children.append(child)
+    got = []
+    while ends:
+        for end in connection.wait(ends):
+            try:
+                got.append(end.recv())
+            except EOFError:
+                ends.remove(end)
+    for child in children:
+        child.join()
+    return sorted(got)
+
+
+def wait_with_a_timeout_for_nobody():
+    """Fixed: connection.wait() with a timeout returns no end when nothing comes."""
+    mine, theirs = Pipe()
+    waited = connection.wait([mine], timeout=0.5)
+    theirs.close()
+    return waited
+
