@@ -161,6 +161,9 @@ ATTRIBUTES: dict[str, str] = {
     **{name: "which can find and change the grader's own objects"
        for name in ("get_objects", "get_referrers", "get_referents")},
 }
+#: Why a private attribute the file never defines is held for review.
+_NOT_ITS_OWN = ("a private part of an object this file did not make (a library's, or the "
+                "grader's own bookkeeping)")
 #: Harmless reads: ``type(self).__name__`` spelled ``self.__class__.__name__``.
 _NAME_READS = frozenset({"__name__", "__qualname__"})
 
@@ -239,6 +242,23 @@ def _texts(tree: ast.Module) -> dict[str, str]:
             texts.setdefault(node.targets[0].id, []).append(text)
     return {name: found[0] for name, found in texts.items()
             if len(set(found)) == 1 and len(found) == stores.get(name, 0)}
+
+
+def _own_names(tree: ast.Module) -> frozenset[str]:
+    """Every name the file defines itself: attributes it sets, names it binds, functions
+    and classes it makes. A private name not among them (``req._open``) is someone else's:
+    a library's, or the grader's stand-ins', which keep their books there."""
+    own: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            own.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            own.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            own.add(node.name)
+        elif isinstance(node, ast.arg):
+            own.add(node.arg)
+    return frozenset(own)
 
 
 class _Binder(ast.NodeVisitor):
@@ -433,6 +453,7 @@ class _Scan:
         self.nodes: dict[ast.AST, str | None] = {}
         self.names: dict[tuple[int, str], str | None] = {}
         self.texts = _texts(tree)
+        self.own = _own_names(tree)
 
     # -------------------------------------------------------------- resolution
     def lookup(self, name: str, scope: _Scope) -> str | None:
@@ -577,6 +598,8 @@ class _Scan:
                 return
         if name in ATTRIBUTES:
             self.flag(node, f"uses .{name}, {ATTRIBUTES[name]}")
+        elif _private(name) and name not in self.own:
+            self.flag(node, f"uses .{name}, {_NOT_ITS_OWN}")
         elif name == "__dict__" and dotted is not None:
             self.flag(node, f"uses {dotted}, which can change Python's own modules and "
                             "classes")
@@ -610,6 +633,8 @@ class _Scan:
             name = self._text(args[1]) if len(args) > 1 else None
             if name in ATTRIBUTES:
                 self.flag(node, f"uses {name}, {ATTRIBUTES[name]}")
+            elif name is not None and _private(name) and name not in self.own:
+                self.flag(node, f"uses .{name}, {_NOT_ITS_OWN}")
             if base is None:
                 if func in _CHANGES and isinstance(args[0], _HIDDEN):
                     self.flag(node, "changes an object picked out at run time (from a list, a "

@@ -109,6 +109,11 @@ HOSTILE = [
     ("setattr_patch", "import time\nsetattr(time, 'sleep', print)\n", 2, "changes time.sleep"),
     ("private", "import threading\nthreading._active.clear()\n", 2,
      "uses threading._active, a private part"),
+    ("someone_elses_private", "def swap(comm):\n    req = comm.isend(1, dest=1)\n"
+     "    req._open.remove(req)\n", 3, "uses ._open, a private part of an object this file "
+     "did not make"),
+    ("someone_elses_private_by_name", "def f(req):\n    return getattr(req, '_open')\n", 2,
+     "uses ._open, a private part of an object"),
     ("proc", "import glob\nglob.glob('/proc/*/status')\n", 2, "names '/proc/*/status'"),
     ("processes_elsewhere", "import multiprocessing\n", 1, "imports multiprocessing"),
     ("process_pool_elsewhere", "from concurrent.futures import ProcessPoolExecutor\n", 1,
@@ -137,6 +142,9 @@ HONEST = [
     "'''Reads /proc? No: a docstring is not code.'''\n",
     "this is not Python(\n",
     "NAME = 'served'\nclass K:\n    served = 0\nprint(getattr(K, NAME))\n",
+    "class Station:\n    def __init__(self, ports):\n        self._free = ports\n\n"
+    "    def free(self, other):\n        return self._free + other._free + other._spare()\n\n"
+    "    def _spare(self):\n        return 0\n",
 ]
 
 
