@@ -53,7 +53,7 @@ from graders.engine import (
 )
 
 from . import check
-from .support import explore_cases, past_stuck, require, student_file
+from .support import StaleWrites, explore_cases, past_stuck, require, student_file
 
 #: How long (virtual seconds) the shelf stays empty while no_busy_waiting counts steps: long
 #: enough that a customer who looks every 0.2 s looks ten times (0.2 s let a look every
@@ -104,11 +104,10 @@ def _watch_loaves(cls: Any) -> None:
     """Make ``cls.loaves`` a property that fails the run the moment it goes below zero, or
     the moment a thread writes it after reading it while another thread changed it in
     between (a read-modify-write outside the lock: one of the two changes is lost)."""
-    version = [0, ""]                   # writes so far, and who wrote last
-    reads: dict[str, int] = {}          # thread -> the version it last read (since its write)
+    writes = StaleWrites()
 
     def get(shelf: Any) -> Any:
-        reads[threading.current_thread().name] = version[0]
+        writes.read()
         return shelf.__dict__.get("loaves")
 
     def put(shelf: Any, value: Any) -> None:
@@ -117,15 +116,12 @@ def _watch_loaves(cls: Any) -> None:
             fail(Bug.EMPTY_SHELF,
                  f"{me} took a loaf from an empty shelf (loaves went to {value}). It was "
                  "woken, and took a loaf without looking whether one was still there.")
-        read = reads.pop(me, None)
-        if read is not None and read != version[0]:
+        if (overwritten := writes.write()) is not None:
             fail(Bug.LOST_UPDATE,
                  f"{_who(me).capitalize()} set loaves to {value} from the count it had read "
-                 f"before {_who(version[1])} changed it: that change is lost, and the shelf's "
-                 "count is wrong. Look at the shelf and change it only while holding the "
-                 "lock of its Condition.")
-        version[0] += 1
-        version[1] = me
+                 f"before {_who(overwritten.name)} changed it: that change is lost, and the "
+                 "shelf's count is wrong. Look at the shelf and change it only while holding "
+                 "the lock of its Condition.")
         shelf.__dict__["loaves"] = value
 
     cls.loaves = property(get, put)

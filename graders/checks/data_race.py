@@ -107,7 +107,10 @@ Judge = Callable[[Any, _Adds, int, int, int, bool], None]
 
 
 def _shopping(folder: Path, settings: Settings, case: tuple[int, int], judge: Judge,
-              one_by_one: bool = False) -> Exploration:
+              one_by_one: bool = False, watch_count: bool = False) -> Exploration:
+    """go_shopping on one case, judged once every shopper is done. Who read the count when
+    is watched on the schedule that switches only where one must wait, and where
+    ``watch_count`` asks (the judgments that read it: a property costs at every access)."""
     shoppers, items = case
     if (shoppers < 2 or items == 0) and settings.replay is None:
         # little to interleave: a tenth of the schedules
@@ -115,10 +118,8 @@ def _shopping(folder: Path, settings: Settings, case: tuple[int, int], judge: Ju
 
     def scenario(shop: Any) -> None:
         go_shopping = require(shop, "go_shopping", ["shoppers", "items"])
-        # (who read the count when is asked by the judgments that use it: the schedule
-        # that switches only where one must wait, and what go_shopping returns)
         adds = _Adds(getattr(shop, "Basket", None), shoppers,
-                     watch_count=one_by_one or judge is _judge_return)
+                     watch_count=one_by_one or watch_count)
         counted = go_shopping(shoppers, items)
         busy = max(0, shoppers - adds.ended())
         _join_the_rest()
@@ -214,7 +215,7 @@ def returns_the_count(folder: Path, settings: Settings) -> Exploration:
     """go_shopping returns what the basket counted, after every shopper is done (a basket
     that lost items is no_lost_updates' business)."""
     return explore_cases(settings, RETURN_CASES, lambda case, s: _shopping(
-        folder, s, case, _judge_return))
+        folder, s, case, _judge_return, watch_count=True))
 
 
 def _trips(folder: Path, settings: Settings, trips: tuple[tuple[int, int], ...],

@@ -115,6 +115,32 @@ class SharedState:
         return whole
 
 
+class StaleWrites:
+    """The reads and writes of one shared value, to tell a write made from a stale read: a
+    thread that read the value, and writes it after another thread wrote it in between,
+    overwrites that change unseen (a lost update, whether the writer was interrupted or
+    went off to wait, in a sleep, between its read and its write). Threads are told apart
+    by identity (their names may repeat)."""
+
+    def __init__(self) -> None:
+        self.version = 0                     # writes so far
+        self.last_writer: Any = None         # the thread of the last write
+        self._reads: dict[int, int] = {}     # thread -> the version it last read
+
+    def read(self) -> None:
+        self._reads[id(threading.current_thread())] = self.version
+
+    def write(self) -> Any:
+        """Count a write by the calling thread; return the thread whose write it overwrites
+        unseen (the caller read before it), or None."""
+        me = threading.current_thread()
+        read = self._reads.pop(id(me), None)
+        stale = self.last_writer if read is not None and read != self.version else None
+        self.version += 1
+        self.last_writer = me
+        return stale
+
+
 class CountWatch:
     """A property put on ``cls.<attribute>``, a count the program's threads share, that sees
     who reads and writes it. ``stale_write`` is set once a thread writes the count from a
@@ -132,24 +158,21 @@ class CountWatch:
         self.main_reads: list[tuple[Any, int]] = []
         if not isinstance(cls, type) or "__slots__" in cls.__dict__ or hasattr(cls, attribute):
             return
-        version, reads = [0], {}
+        writes = StaleWrites()
 
         def get(obj: Any) -> Any:
-            me = threading.current_thread()     # (by identity: names may repeat)
-            reads[id(me)] = version[0]
+            writes.read()
             try:
                 value = obj.__dict__[attribute]
             except KeyError:
                 raise AttributeError(attribute) from None
-            if me is threading.main_thread():
+            if threading.current_thread() is threading.main_thread():
                 self.main_reads.append((value, busy()))
             return value
 
         def put(obj: Any, value: Any) -> None:
-            read = reads.pop(id(threading.current_thread()), None)
-            if read is not None and read != version[0]:
+            if writes.write() is not None:
                 self.stale_write = True
-            version[0] += 1
             obj.__dict__[attribute] = value
 
         setattr(cls, attribute, property(get, put))
