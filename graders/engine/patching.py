@@ -14,7 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import concurrent.futures.thread
 import importlib.util
-import operator
+import itertools
 import os
 import queue
 import random
@@ -121,13 +121,48 @@ def _locations(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
-#: sys.modules at one moment: its names and its modules, in order.
-_Snapshot = tuple[list[str], list[Any]]
+#: sys.modules at one moment, enough to tell later what was added to it: its length and its
+#: last entry (name and module).
+_Mark = tuple[int, str, object]
 
 
-def _snapshot() -> _Snapshot:
-    modules = sys.modules.copy()    # one call: another thread importing cannot split it
-    return list(modules), list(modules.values())
+def _mark() -> _Mark | None:
+    """Where sys.modules ends now (None if it is empty, or changed while being read)."""
+    try:
+        for name, module in reversed(sys.modules.items()):
+            return len(sys.modules), name, module
+    except RuntimeError:    # another thread imported meanwhile
+        return None
+    return None
+
+
+def _added_since(mark: _Mark | None) -> list[tuple[str, types.ModuleType]] | None:
+    """The entries appended to sys.modules since ``mark``, when that is all that changed;
+    None when something else may have (an entry removed, or the mark's own entry moved).
+
+    sys.modules keeps its order, and an entry removed before the mark would leave the
+    mark's entry fewer places from the end than the growth in length says. So only the
+    new tail is read: comparing every entry, as a snapshot would, touches hundreds of
+    module objects per run, and cost more than loading the program (measured: 10-35 us a
+    snapshot inside a run, against 4-8 us in a warm loop). The price: an entry replaced
+    in place before the mark's goes unseen; only code that rewrites sys.modules does that,
+    and the grading scan holds such code for review.
+    """
+    if mark is None:
+        return None
+    n, name, module = mark
+    extra = len(sys.modules) - n
+    if extra < 0:
+        return None
+    try:
+        tail = list(itertools.islice(reversed(sys.modules.items()), extra + 1))
+    except RuntimeError:    # another thread imported meanwhile
+        return None
+    if len(tail) != extra + 1 or tail[-1][0] != name or tail[-1][1] is not module:
+        return None
+    tail.pop()
+    tail.reverse()
+    return tail
 
 
 class Program:
@@ -144,10 +179,10 @@ class Program:
         self._library_cache: dict[str, bool] = {}
         self._stale_seen: dict[str, tuple[object, bool]] = {}
         self._displaced: dict[str, types.ModuleType] = {}   # what load() took out, per run
-        # sys.modules as load() left it (nothing stale in it), and as unload() left it
-        # (what it displaced was stale): see _stale_since
-        self._loaded: _Snapshot | None = None
-        self._unloaded: _Snapshot | None = None
+        # where sys.modules ended when load() left it (nothing stale in it), and when
+        # unload() left it (what it displaced was stale): see _stale_since
+        self._loaded: _Mark | None = None
+        self._unloaded: _Mark | None = None
         self._unloaded_displaced: dict[str, types.ModuleType] = {}
         for path in self.paths:
             self._code[path] = self._compile(path)
@@ -227,22 +262,15 @@ class Program:
                 names.append(name)
         return names
 
-    def _stale_since(self, before: _Snapshot | None, stale: list[str]) -> list[str]:
-        """The names ``_stale_names`` would give, knowing those of an earlier ``before``.
-
-        When sys.modules still starts with the entries ``before`` saw, in their order, only
-        the names added since need a look: comparing the lists runs in C, where the full
-        scan is a Python call per module (hundreds in a test run), twice per run.
-        """
-        if before is None:
+    def _stale_since(self, before: _Mark | None, stale: list[str]) -> list[str]:
+        """The names ``_stale_names`` would give, knowing those (``stale``) at an earlier
+        ``before``: when sys.modules has only grown since, just the new entries need a
+        look, where the full scan is a Python call per module (hundreds in a test run),
+        twice per run."""
+        added = _added_since(before)
+        if added is None:
             return self._stale_names()
-        keys, values = before
-        n = len(keys)
-        now_keys, now_values = _snapshot()
-        if now_keys[:n] != keys or not all(map(operator.is_, now_values[:n], values)):
-            return self._stale_names()
-        return stale + [name for name, module in zip(now_keys[n:], now_values[n:], strict=True)
-                        if self._stale(name, module)]
+        return stale + [name for name, module in added if self._stale(name, module)]
 
     def load(self) -> list[types.ModuleType]:
         """Import the code under test anew (in a run); ``unload`` undoes it, even when an
@@ -252,7 +280,7 @@ class Program:
             self._unloaded, list(self._unloaded_displaced))}
         for name in self._displaced:
             del sys.modules[name]
-        self._loaded = _snapshot()     # nothing stale in it: what the run adds will be
+        self._loaded = _mark()     # nothing stale in it: what the run adds will be
         for d in reversed(self.dirs):
             sys.path.insert(0, d.rstrip(os.sep))
         modules = []
@@ -270,7 +298,7 @@ class Program:
             del sys.modules[name]
         sys.modules.update(self._displaced)
         # Stale now: exactly what was displaced (put back), the next load's starting point.
-        self._unloaded, self._unloaded_displaced = _snapshot(), self._displaced
+        self._unloaded, self._unloaded_displaced = _mark(), self._displaced
         self._displaced = {}
         for d in self.dirs:
             with suppress(ValueError):

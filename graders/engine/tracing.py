@@ -103,13 +103,20 @@ class CodePoints:
         self.traced = traced
         # identity(code) -> (code, its points), or (code, None) for code that is not traced
         self.cache: dict[int, tuple[CodeType, dict[int, bool] | None]] = {}
+        #: the entries of ``cache`` for code that is not traced: every thread of every run
+        #: starts its own table with a copy (one call in C), where finding each anew cost a
+        #: Python call per code object a thread ran (the engine's stand-ins, a check's
+        #: harness: ~190 per run of a data_race check)
+        self.untraced: dict[int, tuple[CodeType, None]] = {}
 
     def of(self, frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
         code = frame.f_code
         hit = self.cache.get(identity(code))
         if hit is None or hit[0] is not code:
-            hit = self.cache[identity(code)] = (code, _points(code) if is_traced(
-                code, frame.f_globals, self.traced) else None)
+            if is_traced(code, frame.f_globals, self.traced):
+                hit = self.cache[identity(code)] = (code, _points(code))
+            else:
+                hit = self.cache[identity(code)] = self.untraced[identity(code)] = (code, None)
         return hit
 
 
@@ -117,6 +124,7 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
     """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
     the code ``code_points`` accepts."""
     points_of = code_points.of
+    untraced = code_points.untraced
 
     def tracer_for(ts: ThreadState) -> TraceFunction:
         yield_point = run.yield_point
@@ -127,7 +135,7 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
         # so that the tracer, called before every instruction, neither hashes the code nor
         # allocates an entry; and one look-up per call of code not traced (the engine's own
         # stand-ins are called at every operation on a primitive).
-        tracers: dict[int, tuple[CodeType, TraceFunction | None]] = {}
+        tracers: dict[int, tuple[CodeType, TraceFunction | None]] = dict(untraced)
 
         def local_for(code: CodeType, points: dict[int, bool]) -> TraceFunction:
             entries: dict[int, LogEntry] = {}   # the same step logs the same (immutable) entry
