@@ -8,6 +8,7 @@ decides how to show the outcome.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,14 @@ def run_check(topic_name: str, check_name: str, folder: Path,
 
     A check that reports a bug class :class:`~graders.bugclasses.Bug` does not name is a bug
     of the kit (topics.toml could never promise it): it raises ValueError.
+
+    What the process holds before the check is frozen first (``gc.freeze``: never walked
+    nor freed by the collector again), since each of the check's explorations ends with a
+    full collection, which would otherwise walk all of it: the kit, pytest, the checks
+    before. Nothing is ever unfrozen, so an earlier exploration's leftovers are never
+    finalized outside its stand-ins (docs/engine-profile.md).
     """
+    gc.freeze()
     t = topic(topic_name)
     info = t.check(check_name)
     fn = checks_of(topic_name)[check_name]

@@ -29,7 +29,7 @@ from typing import Any
 from . import aio, lockorder, monitoring, scheduler, strategies
 from .findings import Misuse, Stated, Stuck
 from .ipc import installed as processes_installed
-from .patching import DEFAULT_FRESH, Program, seeded_random, stand_ins_installed
+from .patching import DEFAULT_FRESH, Program, random_kept, stand_ins_installed
 from .processes import Processes, program_files
 from .report import Timeline, interleaving, timeline, words
 from .scheduler import Run, RunSettings
@@ -234,18 +234,18 @@ class _Explorer:
         handle = MainThread()
         scheduler.active = run
         try:
-            with seeded_random(seed):
-                drawn = random.getstate()
-                run.random_after_scenario = drawn
-                ts = run.spawn("MainThread", main_body, False, handle)
-                handle._state = ts
-                run.start()
-                self._wait(run)
-                # Did the program draw from ``random``? Then only this seed replays it.
-                # (And besides the scenario a check declared? See probes.draw_scenario.)
-                state = random.getstate()
-                run.used_random = state != drawn
-                run.undeclared_draw = run.undeclared_draw or state != run.random_after_scenario
+            random.seed(seed)      # (explore() puts the caller's state back: random_kept)
+            drawn = random.getstate()
+            run.random_after_scenario = drawn
+            ts = run.spawn("MainThread", main_body, False, handle)
+            handle._state = ts
+            run.start()
+            self._wait(run)
+            # Did the program draw from ``random``? Then only this seed replays it.
+            # (And besides the scenario a check declared? See probes.draw_scenario.)
+            state = random.getstate()
+            run.used_random = state != drawn
+            run.undeclared_draw = run.undeclared_draw or state != run.random_after_scenario
         finally:
             scheduler.active = None
             aio.settle(run)
@@ -300,7 +300,7 @@ class _Explorer:
         s = self.settings
         start = _real_monotonic()
         try:
-            with stand_ins_installed(), self._scheduling_points():
+            with stand_ins_installed(), self._scheduling_points(), random_kept():
                 try:
                     if s.replay is not None:
                         return self._replay_only(start)
