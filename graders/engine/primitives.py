@@ -75,9 +75,13 @@ def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
     frame: FrameType | None = sys._getframe(depth)
     traced = run.settings.traced
     while frame is not None:
-        code = frame.f_code
-        if traced(code.co_filename):
-            return code, frame.f_lasti
+        # (a frame whose module is not under test runs no code under test, and reading
+        # f_code is an audit event: see tracing.module_file)
+        file = frame.f_globals.get("__file__")
+        if type(file) is not str or traced(file):
+            code = frame.f_code
+            if traced(code.co_filename):
+                return code, frame.f_lasti
         frame = frame.f_back
     return None, -1
 

@@ -108,6 +108,8 @@ class CodePoints:
         #: Python call per code object a thread ran (the engine's stand-ins, a check's
         #: harness: ~190 per run of a data_race check)
         self.untraced: dict[int, tuple[CodeType, None]] = {}
+        #: the files of modules none of whose code is traced (see :meth:`module_file`)
+        self.untraced_files: dict[str, bool] = {}
 
     def of(self, frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
         code = frame.f_code
@@ -117,7 +119,25 @@ class CodePoints:
                 hit = self.cache[identity(code)] = (code, _points(code))
             else:
                 hit = self.cache[identity(code)] = self.untraced[identity(code)] = (code, None)
+                file = module_file(frame)
+                if file is not None and not self.traced(file):
+                    self.untraced_files[file] = True
         return hit
+
+
+def module_file(frame: FrameType) -> str | None:
+    """The file of the module whose globals ``frame`` runs with.
+
+    A frame whose module's file is not traced runs code that is not traced either (code
+    compiled from a file under test carries that file's name, and code compiled from a
+    string is traced only with the globals of a module under test; see :func:`is_traced`),
+    so that frame is declined without reading ``frame.f_code``: each read raises the
+    ``object.__getattr__`` audit event, which the grading sandbox's hook sees, and the tracer
+    asks at every call (725,000 of them in a data_race check, measured). Only code built
+    with a function object of its own (``types.FunctionType(code, globals)``) escapes that
+    rule, and the grading scan holds ``__code__`` and ``__globals__`` for review."""
+    file = frame.f_globals.get("__file__")
+    return file if type(file) is str else None
 
 
 def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState], TraceFunction]:
@@ -125,6 +145,7 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
     the code ``code_points`` accepts."""
     points_of = code_points.of
     untraced = code_points.untraced
+    untraced_files = code_points.untraced_files
 
     def tracer_for(ts: ThreadState) -> TraceFunction:
         yield_point = run.yield_point
@@ -161,6 +182,9 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
             return local
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
+            file = frame.f_globals.get("__file__")
+            if type(file) is str and file in untraced_files:
+                return None         # (module_file says why)
             code = frame.f_code
             hit = tracers.get(identity(code))
             if hit is None or hit[0] is not code:
