@@ -11,8 +11,8 @@ For each topic, ``ada``'s (passing) files are graded, interleaved ``--repeats`` 
   ``plain`` (nothing installed), ``counting hook`` (an audit hook that only counts the
   events, which it reports), ``hook, no per-run look`` (the audit hook of
   :mod:`graders.grading.guard` with :func:`graders.grading.integrity.unchanged` made free),
-  ``hook`` (the audit hook as a worker has it: a quick integrity look each time the engine
-  loads the student's module, once per explored schedule), ``hook + wrappers`` (plus
+  ``hook`` (the audit hook as a worker has it: a quick integrity look at the loads of the
+  student's module that :func:`guard.look_due` picks), ``hook + wrappers`` (plus
   :func:`guard.protect_functions`: what a worker runs under).
 
 Times are CPU seconds (user + system, of every process involved), summed over the topic's

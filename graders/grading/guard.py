@@ -26,11 +26,16 @@ audit events, whichever way the code reached them.
   captured file interleave differently on every run, and feedback must not).
 * **Integrity between runs.** The engine loads the student's files afresh in every run
   (an ``exec`` audit event of a student code object). The first such event of a check
-  takes an :mod:`~graders.grading.integrity` snapshot; every later one compares against
-  it, so a patch made while one run imported the student's module is seen before the next
-  run uses it. The functions' code and defaults are compared only when one of them was set
-  since the last look (setting them raises an audit event, whoever does it; reading a
-  function's ``__code__`` raises one too, about a thousand per look otherwise).
+  takes an :mod:`~graders.grading.integrity` snapshot; the next ones compare against it,
+  so a patch made while one run imported the student's module is seen before the next
+  run uses it. Each of the first :data:`LOOK_EVERY_LOAD` loads looks, then the 16th, the
+  32nd, ... only: a look costs about a sixth of a short run (0.35 ms, over a thousand runs
+  per check), and what it adds is an earlier verdict, since the worker compares the whole
+  interpreter again once the check is over (a patch still in place then is seen; one made
+  and undone within a run is seen by no look). The functions' code and defaults are
+  compared only when one of them was set since the last look (setting them raises an
+  audit event, whoever does it; reading a function's ``__code__`` raises one too, about a
+  thousand per look otherwise).
 
 Each refusal raises ``PermissionError`` in the student's code and is recorded; the
 supervisor turns any record into a failed check with a message naming what was refused.
@@ -81,6 +86,15 @@ UNDER_STUDENT_FRAME = {
     "os.killpg": "sending signals to processes",
     "signal.pthread_kill": "sending signals to threads",
 }
+#: The loads of a check that each get an integrity look; after them, only the 16th, 32nd...
+LOOK_EVERY_LOAD = 8
+
+
+def look_due(load: int) -> bool:
+    """Does the ``load``-th load of the student's module (counted from 1) get a look?"""
+    return load <= LOOK_EVERY_LOAD or load & (load - 1) == 0
+
+
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 
 
@@ -101,6 +115,8 @@ class GuardState:
     in_run_changes: list[str] = field(default_factory=list)
     #: a function's code or defaults were set since the last integrity look
     functions_touched: bool = True
+    #: the student's module was loaded this many times in this check (once per run)
+    loads: int = 0
 
     def enter_worker(self, max_processes: int) -> None:
         """Called in a freshly forked worker, before the check."""
@@ -113,6 +129,7 @@ class GuardState:
         self.in_run_index = None
         self.in_run_changes.clear()
         self.functions_touched = True
+        self.loads = 0
 
 
 class _Probe(Exception):
@@ -200,11 +217,13 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
         if not isinstance(code, types.CodeType) or not code.co_filename.startswith(roots):
             return
         # The engine is loading the student's module for a new run.
+        state.loads += 1
         if state.in_run_baseline is None:
             take_touched()
             state.in_run_baseline, state.in_run_index = integrity.indexed()
-        elif not state.in_run_changes and (state.in_run_index is None or not integrity.unchanged(
-                state.in_run_index, functions=take_touched())):
+        elif not state.in_run_changes and look_due(state.loads) and (
+                state.in_run_index is None
+                or not integrity.unchanged(state.in_run_index, functions=take_touched())):
             now, index = integrity.indexed()
             changes = integrity.compare(state.in_run_baseline, now)
             state.in_run_changes.extend(changes[:10])

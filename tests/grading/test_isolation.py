@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from grading_helpers import starter, starter_points, write_submission
+from grading_helpers import solution, starter, starter_points, write_submission
 
 from graders.catalog import topic
 from graders.grading import sandbox
@@ -97,6 +97,24 @@ def test_an_attack_scores_no_more_than_the_honest_code(tmp_path: Path, name: str
     assert first.bug_class == bug_class, first.message
     assert words in first.message
     assert not OUTSIDE.exists()
+
+
+def test_a_patch_made_between_two_integrity_looks_is_still_caught(tmp_path: Path) -> None:
+    """The guard looks at the interpreter at each of a check's first loads of the student's
+    module, then at the 16th, 32nd...; a patch made at the 10th load (counted in the
+    worker's environment, which outlives the module) is caught by the look after the check.
+    """
+    patch = ("import os, time\n"
+             "_n = int(os.environ.get('LOADS', '0')) + 1\n"
+             "os.environ['LOADS'] = str(_n)\n"
+             "if _n == 10:\n"
+             "    time.sleep = lambda seconds: None\n")
+    text = solution("data_race").replace("import threading\n", "import threading\n" + patch, 1)
+    result = grade(tmp_path, "late", text)
+    first = result.checks[0]
+    assert first.bug_class == "tampering", first.message
+    assert "time.sleep was replaced" in first.message
+    assert result.score < sum(c.points for c in result.checks)
 
 
 def test_results_cannot_be_forged_through_stdout_or_any_descriptor(tmp_path: Path) -> None:
