@@ -21,7 +21,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
 
@@ -317,6 +317,8 @@ class RunSettings:
     spurious_wakeups: int = 0
     #: a timed Condition.wait() runs out only when no other thread can run
     timeouts_when_idle: bool = False
+    #: identity -> namespace of the modules not under test (tracing.library_namespaces)
+    namespaces: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -219,3 +219,33 @@ def test_leftovers_of_an_earlier_exploration_are_finalized_inside_a_later_one(ki
                    Settings(schedules=1)).ok
     gc.collect()       # outside any exploration
     assert unraisable == []
+
+
+@pytest.mark.parametrize("disguise", ["threading.__file__", "scheduler_file"])
+def test_a_program_that_names_a_library_as_its_file_is_still_traced(tmp_path, disguise):
+    """The tracer declines frames that run in a library's namespace without reading their
+    code (an audit event in the grading sandbox); a module under test that sets its
+    ``__file__`` to a library's, or the engine's own, must not pass for one: its lost
+    update is still found."""
+    from graders.engine import scheduler
+
+    value = repr(scheduler.__file__) if disguise == "scheduler_file" else disguise
+    racy = tmp_path / "racy.py"
+    racy.write_text(
+        "import threading\n"
+        f"__file__ = {value}\n"
+        "count = 0\n\n"
+        "def add(n):\n"
+        "    global count\n"
+        "    for _ in range(n):\n"
+        "        count += 1\n\n"
+        "def main():\n"
+        "    threads = [threading.Thread(target=add, args=(3,)) for _ in range(2)]\n"
+        "    for t in threads:\n"
+        "        t.start()\n"
+        "    for t in threads:\n"
+        "        t.join()\n"
+        "    assert count == 6, f'Lost update: counted {count}'\n")
+    result = explore(lambda module: module.main(), [racy], Settings(schedules=50))
+    assert result.failure is not None, result.report()
+    assert "Lost update" in result.failure.message
