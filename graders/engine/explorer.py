@@ -301,7 +301,8 @@ class _Explorer:
         s = self.settings
         start = _real_monotonic()
         try:
-            with stand_ins_installed(), self._scheduling_points(), random_kept():
+            with stand_ins_installed(), self._scheduling_points(), random_kept(), \
+                    self.program.libraries_imported():
                 try:
                     if s.replay is not None:
                         return self._replay_only(start)

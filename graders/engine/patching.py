@@ -2,11 +2,13 @@
 
 The stand-ins replace attributes of the real ``threading``, ``time``, ``queue`` and
 ``concurrent.futures`` modules (and the CPU count ``os`` reports: :mod:`.machine`) for the
-duration of an exploration and are restored after, whatever happens. The code under test,
-its sibling modules and libraries that bind primitives at import (``readerwriterlock``'s
-``lock_factory=threading.Lock`` default) are imported anew inside every run, after the
-stand-ins are in place, so a lock made at import belongs to that run and no state leaks
-from one schedule into the next.
+duration of an exploration and are restored after, whatever happens. The code under test
+and its sibling modules are imported anew inside every run, after the stand-ins are in
+place, so a lock made at import belongs to that run and no state leaks from one schedule
+into the next. Libraries that bind the stand-ins at import (``readerwriterlock``'s
+``lock_factory=threading.Lock`` default) are imported once per exploration, after the
+stand-ins are in place and before its first run, for every run to share: the caller's own
+copy never meets a stand-in, and no run pays for the import (or logs its steps).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import concurrent.futures.thread
 import importlib.util
 import itertools
 import os
+import pkgutil
 import queue
 import random
 import sys
@@ -33,7 +36,13 @@ from .verdicts import LoadError
 
 _MISSING = object()
 
-#: Third-party libraries that bind threading primitives when imported.
+#: Third-party libraries that bind threading primitives when imported: imported once per
+#: exploration under the stand-ins, outside any run, for all its runs (never the caller's
+#: copy; see Program.libraries_imported). Only for libraries whose import leaves no state
+#: a run could change: readerwriterlock makes one lock at import (a real one, outside a
+#: run), to read the error a release of an unlocked lock raises, and keeps only that
+#: error's type and words. Importing it in every run cost four times a small program's
+#: whole run (its classes are typing Protocols).
 DEFAULT_FRESH = ("readerwriterlock",)
 
 
@@ -184,6 +193,8 @@ class Program:
         self._loaded: _Mark | None = None
         self._unloaded: _Mark | None = None
         self._unloaded_displaced: dict[str, types.ModuleType] = {}
+        #: the fresh libraries imported for this exploration's runs (libraries_imported)
+        self._kept: dict[str, types.ModuleType] = {}
         for path in self.paths:
             self._code[path] = self._compile(path)
         self.names = [self._module_name(p) for p in self.paths]
@@ -272,6 +283,52 @@ class Program:
             return self._stale_names()
         return stale + [name for name, module in added if self._stale(name, module)]
 
+    def _named(self, library: str) -> bool:
+        """Do the files under test, or the Python files beside them, name ``library``?"""
+        files = {*self.paths, *(f for d in self.dirs for f in Path(d).glob("*.py"))}
+        needle = library.encode()
+        for file in files:
+            with suppress(OSError):
+                if needle in file.read_bytes():
+                    return True
+        return False
+
+    @contextmanager
+    def libraries_imported(self) -> Iterator[None]:
+        """The fresh libraries the code under test names, imported now (with the stand-ins
+        installed, outside any run: see DEFAULT_FRESH) with all their submodules, and put
+        into sys.modules by every run's ``load`` (the caller's copies are displaced there
+        as before). A library that cannot be imported here is imported by the runs, each
+        anew, as one a program names only in a way the search cannot see is."""
+        wanted = tuple(name for name in self.fresh if self._named(name))
+        if not wanted:
+            yield
+            return
+
+        def ours(name: str) -> bool:
+            return name.split(".")[0] in wanted
+
+        callers = {name: m for name, m in list(sys.modules.items()) if ours(name)}
+        for name in callers:
+            del sys.modules[name]
+        try:
+            for name in wanted:
+                with suppress(Exception):
+                    package = importlib.import_module(name)
+                    for info in pkgutil.walk_packages(getattr(package, "__path__", []),
+                                                      name + "."):
+                        with suppress(Exception):
+                            importlib.import_module(info.name)
+            self._kept = {name: m for name, m in list(sys.modules.items()) if ours(name)}
+        finally:
+            for name in [name for name in list(sys.modules) if ours(name)]:
+                del sys.modules[name]
+            sys.modules.update(callers)
+        try:
+            yield
+        finally:
+            self._kept = {}
+
     def load(self) -> list[types.ModuleType]:
         """Import the code under test anew (in a run); ``unload`` undoes it, even when an
         import failed half way."""
@@ -281,6 +338,7 @@ class Program:
         for name in self._displaced:
             del sys.modules[name]
         self._loaded = _mark()     # nothing stale in it: what the run adds will be
+        sys.modules.update(self._kept)     # (after the mark: taken out again by unload)
         for d in reversed(self.dirs):
             sys.path.insert(0, d.rstrip(os.sep))
         modules = []

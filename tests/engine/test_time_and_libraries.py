@@ -136,6 +136,32 @@ def test_a_writer_that_skips_the_lock_is_caught(kit):
     assert "a reader saw a half-written pair" in result.failure.message
 
 
+@pytest.mark.timeout(60)
+def test_readerwriterlock_is_imported_once_per_exploration_never_the_callers_copy(kit):
+    """Importing readerwriterlock in every run cost four times a small program's run: it is
+    imported once per exploration, under the stand-ins (its locks are the engine's), and
+    every run shares that copy; the caller's own copy is neither used nor changed."""
+    import sys
+
+    import readerwriterlock.rwlock
+
+    callers = readerwriterlock.rwlock
+    seen = []
+
+    def entry(module):
+        rw = sys.modules["readerwriterlock.rwlock"]
+        seen.append((rw, type(rw.RWLockFair().c_lock_read_count).__module__))
+        module.fair()
+
+    result = explore(entry, [kit.programs / "rwlocks.py"], Settings(schedules=20))
+    assert result.ok, result.report()
+    assert len({id(rw) for rw, _ in seen}) == 1, "imported again in a run"
+    assert seen[0][0] is not callers
+    assert seen[0][1] == "graders.engine.primitives"
+    assert sys.modules["readerwriterlock.rwlock"] is callers
+    assert type(callers.RWLockFair().c_lock_read_count).__module__ == "_thread"
+
+
 # ------------------------------------------------------------------ patching is undone
 
 REAL = {
