@@ -36,7 +36,7 @@ from .scheduler import Run, RunSettings
 from .strategies import Plan, Strategy
 from .threads import MainThread
 from .tokens import PYTHON, Token, decode, encode
-from .tracing import CodePoints, library_namespaces, thread_tracers
+from .tracing import CodePoints, thread_tracers
 from .verdicts import BugClass, LoadError
 
 _real_monotonic = time.monotonic
@@ -195,14 +195,13 @@ class _Explorer:
         self.program = program
         self.settings = settings
         self.monitored = monitoring.AVAILABLE and not os.environ.get("GRADERS_SETTRACE")
-        namespaces = library_namespaces(program.traced)
-        self.code_points = CodePoints(program.traced, namespaces)
+        self.code_points = CodePoints(program.traced)
         self.run_settings = RunSettings(
             max_steps=settings.max_steps, starvation_bound=settings.starvation_bound,
             strict_locks=settings.strict_locks, traced=program.traced,
             library=program.library, lock_order=settings.lock_order,
             spurious_wakeups=settings.spurious_wakeups,
-            timeouts_when_idle=settings.timeouts_when_idle, namespaces=namespaces)
+            timeouts_when_idle=settings.timeouts_when_idle)
         #: the scenarios run with the next run's repeat key (set by _search only)
         self.repeats: set[tuple[Hashable, ...]] = set()
 

@@ -18,7 +18,6 @@ from typing import Any
 from . import scheduler
 from .findings import Misuse, Site
 from .scheduler import Aborted, LogEntry, Run, ThreadState, WaitQueue
-from .tracing import identity
 from .verdicts import BugClass
 
 _real: dict[str, Callable[..., Any]] = {
@@ -75,15 +74,10 @@ def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
     """The innermost frame of the code under test that led here (for the report)."""
     frame: FrameType | None = sys._getframe(depth)
     traced = run.settings.traced
-    namespaces = run.settings.namespaces
     while frame is not None:
-        # (a frame that runs with a library's namespace runs no code under test, and
-        # reading f_code is an audit event: see tracing.library_namespaces)
-        namespace = frame.f_globals
-        if namespaces.get(identity(namespace)) is not namespace:
-            code = frame.f_code
-            if traced(code.co_filename):
-                return code, frame.f_lasti
+        code = frame.f_code
+        if traced(code.co_filename):
+            return code, frame.f_lasti
         frame = frame.f_back
     return None, -1
 

@@ -21,7 +21,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import CodeType, FrameType, ModuleType
 from typing import Any, Protocol
 
@@ -59,6 +59,7 @@ _get_ident = _thread.get_ident
 # 3.11 the engine sets the running thread's tracer at every switch, where the wrapper's look
 # at its caller cost more than the switch (0.7 s of a data_race check's 5.7 s, measured).
 _settrace = sys.settrace
+_gettrace = sys.gettrace
 # asyncio keeps the running event loop per OS thread (in C): greenlets keep their own
 # (Run._switch)
 _get_running_loop = asyncio.events._get_running_loop
@@ -317,8 +318,6 @@ class RunSettings:
     spurious_wakeups: int = 0
     #: a timed Condition.wait() runs out only when no other thread can run
     timeouts_when_idle: bool = False
-    #: identity -> namespace of the modules not under test (tracing.library_namespaces)
-    namespaces: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -490,6 +489,8 @@ class Run:
         try:
             if not self.aborting:
                 ts.body()
+                if ts.trace is not None and _gettrace() is not ts.trace:
+                    self._trace_lost(ts)
         except Aborted:
             pass
         except BaseException as exc:
@@ -500,6 +501,17 @@ class Run:
             quiet_exit = isinstance(exc, SystemExit) and ts is not self.main
             if not self.aborting and not quiet_exit:
                 self.fail_with_exception(ts, exc)
+
+    def _trace_lost(self, ts: ThreadState) -> None:
+        """3.11: the thread's trace function is no longer the engine's. The program, or
+        code it called (``bdb``, a debugger, ``sys.settrace`` reached some other way),
+        switched tracing off or replaced it, so the thread's steps went unseen: none of its
+        schedules can be trusted, and the run fails. (3.12+ explores through
+        ``sys.monitoring``, which ``sys.settrace`` does not touch.)"""
+        self.fail_with_exception(ts, RuntimeError(
+            f"{ts.name} switched off the engine's view of its steps (sys.settrace was "
+            "changed, by the program or by a library it called, such as bdb or a "
+            "debugger): its interleavings can no longer be explored"))
 
     def _hub_main(self, _: object) -> None:
         """The run on one OS thread: switch to the main thread, and to whichever thread
@@ -614,6 +626,9 @@ class Run:
         """A scheduling point in the running thread ``ts``: maybe let another thread run."""
         if self.aborting:
             self._unwind(ts)
+        if ts.trace is not None and _gettrace() is not ts.trace:
+            self._trace_lost(ts)
+            raise Aborted
         self.steps += 1
         ts.steps += 1
         self.stepped.add(ts.tid)

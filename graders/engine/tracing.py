@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dis
 import functools
-import sys
 from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
@@ -100,11 +99,8 @@ class CodePoints:
     kept for a whole exploration (a run's code objects are those of the run before: the
     files are compiled once)."""
 
-    def __init__(self, traced: Callable[[str], bool],
-                 namespaces: dict[int, dict[str, Any]] | None = None) -> None:
+    def __init__(self, traced: Callable[[str], bool]) -> None:
         self.traced = traced
-        #: the namespaces of modules not under test (see :func:`library_namespaces`)
-        self.namespaces = namespaces if namespaces is not None else {}
         # identity(code) -> (code, its points), or (code, None) for code that is not traced
         self.cache: dict[int, tuple[CodeType, dict[int, bool] | None]] = {}
         #: the entries of ``cache`` for code that is not traced: every thread of every run
@@ -124,37 +120,11 @@ class CodePoints:
         return hit
 
 
-def library_namespaces(traced: Callable[[str], bool]) -> dict[int, dict[str, Any]]:
-    """identity -> namespace, for the modules loaded now whose files are not under test.
-
-    A frame that runs with one of these globals runs no code under test (code compiled from
-    a file under test runs with its own module's namespace, and code compiled from a string
-    is traced only with the namespace of a module under test; see :func:`is_traced`), so
-    the tracer and the caller-site walk decline it without reading ``frame.f_code``: each
-    read raises the ``object.__getattr__`` audit event, which the grading sandbox's hook
-    receives, and the tracer asks at every call (725,000 times in a data_race check,
-    measured). Taken when an exploration starts, before any code under test runs in it, and
-    kept by identity: a module under test can set its ``__file__``, not make its namespace
-    another. (Only a function built around foreign globals, ``types.FunctionType(code,
-    globals)``, escapes the rule, and the grading scan holds ``__code__`` and ``__globals__``
-    for review.)"""
-    found: dict[int, dict[str, Any]] = {}
-    for module in list(sys.modules.values()):
-        namespace = getattr(module, "__dict__", None)
-        if type(namespace) is not dict:
-            continue
-        file = namespace.get("__file__")
-        if type(file) is str and not traced(file):
-            found[identity(namespace)] = namespace
-    return found
-
-
 def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState], TraceFunction]:
     """A factory of per-thread trace functions for ``run`` (its ``tracer_for``), tracing
     the code ``code_points`` accepts."""
     points_of = code_points.of
     untraced = code_points.untraced
-    namespaces = code_points.namespaces
 
     def tracer_for(ts: ThreadState) -> TraceFunction:
         yield_point = run.yield_point
@@ -191,9 +161,6 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
             return local
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
-            namespace = frame.f_globals
-            if namespaces.get(identity(namespace)) is namespace:
-                return None         # (library_namespaces says why)
             code = frame.f_code
             hit = tracers.get(identity(code))
             if hit is None or hit[0] is not code:

@@ -249,3 +249,43 @@ def test_a_program_that_names_a_library_as_its_file_is_still_traced(tmp_path, di
     result = explore(lambda module: module.main(), [racy], Settings(schedules=50))
     assert result.failure is not None, result.report()
     assert "Lost update" in result.failure.message
+
+
+RACY_ADD = (
+    "def add(box, n):\n"
+    "    {prologue}\n"
+    "    for _ in range(n):\n"
+    "        box[0] += 1\n\n"
+    "def main():\n"
+    "    box = [0]\n"
+    "    threads = [threading.Thread(target={target}, args=(box, 3)) for _ in range(2)]\n"
+    "    for t in threads:\n"
+    "        t.start()\n"
+    "    for t in threads:\n"
+    "        t.join()\n"
+    "    assert box[0] == 6, f'Lost update: counted {{box[0]}}'\n")
+
+UNTRACED = {
+    # a function of the program's code run with a library module's globals
+    "foreign_globals": ("import threading, collections\n", "pass",
+                        "type(add)(add.__code__, vars(collections), 'add')"),
+    # sys.settrace(None) in the thread (3.11 explores through sys.settrace)
+    "settrace_off": ("import threading, sys\n", "sys.settrace(None)", "add"),
+    # the standard library's debugger switches tracing off on every frame of the stack
+    "bdb_continue": ("import threading, bdb\n",
+                     "d = bdb.Bdb(); d.botframe = None; d.set_continue()", "add"),
+}
+
+
+@pytest.mark.parametrize("trick", sorted(UNTRACED))
+def test_code_under_test_cannot_step_out_of_the_engines_view(tmp_path, trick):
+    """Racy code that escapes tracing would make every update atomic, and pass: run with
+    a library's globals it is still traced (by its code); with tracing switched off, the
+    run fails saying so (3.11), or the switch changes nothing (3.12+: sys.monitoring)."""
+    header, prologue, target = UNTRACED[trick]
+    racy = tmp_path / "racy.py"
+    racy.write_text(header + RACY_ADD.format(prologue=prologue, target=target))
+    result = explore(lambda module: module.main(), [racy], Settings(schedules=50))
+    assert result.failure is not None, result.report()
+    message = result.failure.message
+    assert "Lost update" in message or "switched off the engine's view" in message, message
