@@ -244,6 +244,33 @@ def _texts(tree: ast.Module) -> dict[str, str]:
             if len(set(found)) == 1 and len(found) == stores.get(name, 0)}
 
 
+#: Methods that build a new string from others (``"".join(["__co", "de__"])``).
+_STRING_BUILDERS = frozenset({"join", "format", "replace", "strip", "lstrip", "rstrip",
+                              "lower", "upper", "title", "capitalize", "swapcase",
+                              "removeprefix", "removesuffix", "decode", "translate"})
+
+
+def _builds_a_string(node: ast.AST) -> bool:
+    """``node`` makes a string at run time: an f-string, a sum or %-format, a method that
+    builds one, ``str()``, ``chr()``."""
+    if isinstance(node, ast.JoinedStr | ast.BinOp):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        return ((isinstance(func, ast.Attribute) and func.attr in _STRING_BUILDERS)
+                or (isinstance(func, ast.Name) and func.id in ("str", "chr")))
+    return False
+
+
+def _built_names(tree: ast.Module) -> frozenset[str]:
+    """Names the file binds to a string it builds at run time (``_n = "".join(...)``): a
+    ``getattr(x, _n)`` then looks up an attribute the scan cannot read."""
+    return frozenset(
+        node.targets[0].id for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name) and _builds_a_string(node.value))
+
+
 def _own_names(tree: ast.Module) -> frozenset[str]:
     """Every name the file defines itself: attributes it sets, names it binds, functions
     and classes it makes. A private name not among them (``req._open``) is someone else's:
@@ -453,6 +480,7 @@ class _Scan:
         self.nodes: dict[ast.AST, str | None] = {}
         self.names: dict[tuple[int, str], str | None] = {}
         self.texts = _texts(tree)
+        self.built = _built_names(tree)
         self.own = _own_names(tree)
 
     # -------------------------------------------------------------- resolution
@@ -636,11 +664,17 @@ class _Scan:
             elif name is not None and _private(name) and name not in self.own:
                 self.flag(node, f"uses .{name}, {_NOT_ITS_OWN}")
             if base is None:
+                built = len(args) > 1 and name is None and (
+                    not isinstance(args[1], ast.Name) or args[1].id in self.built)
                 if func in _CHANGES and isinstance(args[0], _HIDDEN):
                     self.flag(node, "changes an object picked out at run time (from a list, a "
                                     "call...), so the scan cannot see whether it is a part "
                                     "of Python that the grader relies on")
-                elif name is None and len(args) > 1 and not isinstance(args[1], ast.Name):
+                elif func == "vars" and isinstance(args[0], _HIDDEN):
+                    self.flag(node, "reads the namespace of an object picked out at run time "
+                                    "(from a list, a call...), so the scan cannot see whether "
+                                    "it is a part of Python that the grader relies on")
+                elif built:
                     self.flag(node, "looks up an attribute by a name built at run time, so "
                                     "the scan cannot see which (a frame's, a traceback's?)")
                 return

@@ -62,6 +62,14 @@ HOSTILE = [
     ("built_name", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
                    "    f = getattr(e.__traceback__, 'tb_' + 'frame')\n", 4,
      "looks up an attribute by a name built at run time"),
+    ("built_name_bound", "import collections\n_n = ''.join(['_', 'sys'])\n"
+                         "m = getattr([collections][0], _n)\n", 3,
+     "looks up an attribute by a name built at run time"),
+    ("built_name_of_own_class", "class B:\n    def add(self):\n        pass\n\n"
+                                "_p = '__co' + 'de__'\nc = getattr(B.add, _p)\n", 6,
+     "looks up an attribute by a name built at run time"),
+    ("vars_hidden", "import collections\nhome = vars([collections][0])\n", 2,
+     "reads the namespace of an object picked out at run time"),
     ("names_the_kit", "import threading\nW = 'graders' in repr(threading.Thread)\n", 2,
      "names the grading kit"),
     ("name_in_a_constant", "_C = '__code__'\n\ndef f():\n    pass\n\ncode = getattr(f, _C)\n",
