@@ -473,13 +473,19 @@ class ControlledLoop(asyncio.BaseEventLoop):
 def settle(run: Run) -> None:
     """After a run: close the coroutines its loops' tasks never started (a run cut short
     leaves them), so that Python does not warn, in some later run, that they were never
-    awaited."""
+    awaited; and take its tasks out of asyncio's registry of live tasks (the low-level
+    API asyncio offers other event loops for their tasks). A run kept for its report, or
+    frozen by ``gc.freeze`` between checks, keeps its tasks alive, and every later
+    ``asyncio.all_tasks()`` (each run of an asyncio program calls it as ``asyncio.run``
+    ends) walked all of them: after a dev check's wrong fixes, each later asyncio check
+    took five times as long (docs/engine-profile.md)."""
     for loop in run.loops:
         tasks = set(asyncio.all_tasks(loop)) | set(loop._threads)
         for task in tasks:
             coro = task.get_coro()
             if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == "CORO_CREATED":
                 coro.close()
+            asyncio.tasks._unregister_task(task)
 
 
 def _park(ts: ThreadState, queue: WaitQueue) -> None:

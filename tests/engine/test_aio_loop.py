@@ -124,6 +124,21 @@ def test_a_run_cut_short_leaves_nothing_behind_for_the_next() -> None:
     assert result.ok, result.report()
 
 
+def test_tasks_a_run_leaves_alive_are_not_in_asyncios_registry() -> None:
+    """A run's tasks can outlive it (a deadlocked run's, a failing run kept for its report,
+    garbage frozen between checks); asyncio must not go on counting them among the live
+    tasks: every later ``asyncio.all_tasks()`` (every ``asyncio.run`` calls it as it ends)
+    walked all of them, and after a dev check's wrong fixes each later asyncio check took
+    five times as long."""
+    registry = getattr(asyncio.tasks, "_all_tasks", None)
+    if registry is None:
+        registry = asyncio.tasks._scheduled_tasks   # 3.12+
+    before = len(registry)
+    for _ in range(3):
+        assert _explore("lock_across_await", schedules=20).failure is not None
+    assert len(registry) == before
+
+
 def test_asyncio_is_itself_again_after_exploring() -> None:
     _explore("no_lost_update", schedules=2)
     assert asyncio.Lock.__module__ == "asyncio.locks"
