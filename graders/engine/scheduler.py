@@ -339,6 +339,9 @@ class Run:
         self.strategy = strategy
         self.settings = settings
         self.threads: list[ThreadState] = []
+        #: the threads not yet ended, in the order they were made: what _pick looks through
+        #: at every step (a run with processes makes many threads that end early)
+        self.live: list[ThreadState] = []
         self.by_ident: dict[int, ThreadState] = {}
         self.current: ThreadState | None = None
         self.now = 0.0
@@ -443,6 +446,7 @@ class Run:
         if self.current is not None:          # a thread belongs to its starter's process
             ts.process = self.current.process
         self.threads.append(ts)
+        self.live.append(ts)
         if self.main is None:
             self.main = ts
         if not self.green:
@@ -589,6 +593,8 @@ class Run:
             ts.queue.waiters.remove(ts)
             ts.queue = None
         ts.deadline = None
+        if ts.status != DONE:
+            self.live.remove(ts)
         ts.status = DONE
         for waiter in list(ts.done_queue.waiters):
             self.wake(waiter, True)
@@ -688,7 +694,7 @@ class Run:
         options = []
         timed = None
         first = 0.0
-        for t in self.threads:
+        for t in self.live:
             status = t.status
             if status == RUNNABLE:
                 options.append(t)
