@@ -299,6 +299,7 @@ class _Explorer:
     def explore(self) -> Exploration:
         s = self.settings
         start = _real_monotonic()
+        gc.callbacks.append(scheduler.collector_at_work)
         try:
             with stand_ins_installed(), self._scheduling_points(), random_kept(), \
                     self.program.libraries_imported():
@@ -313,6 +314,7 @@ class _Explorer:
                     # (why not a cheaper one: docs/engine-profile.md).
                     gc.collect()
         finally:
+            gc.callbacks.remove(scheduler.collector_at_work)
             scheduler._WORKERS.close()
         result.seconds = _real_monotonic() - start
         return result

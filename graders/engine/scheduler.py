@@ -126,6 +126,20 @@ def _park_forever() -> None:
     parked.acquire()          # never released
 
 
+def collector_at_work(phase: str, info: dict[str, int]) -> None:
+    """``gc.callbacks`` hook, installed while an exploration runs: the active run learns
+    when a collection starts and stops. The collector runs when an allocation crosses its
+    threshold, in whichever controlled thread made it, and finalizes what it frees there:
+    often a run's leftovers in a later run (an object in a cycle with its threads, with a
+    ``__del__`` of the program's own). A switch in the middle of a finalizer let other
+    threads see it half done and run while the collector was half-way through its work (a
+    correct basket failed data_race's checks, now and then, with "Exception ignored in
+    __del__" on the screen), so a finalizer runs whole, as one step of no one's."""
+    run = active
+    if run is not None:
+        run.collecting = phase == "start"
+
+
 def here() -> tuple[Run, ThreadState] | None:
     """The active run and the calling controlled thread, or None outside any controlled run."""
     run = active
@@ -409,6 +423,10 @@ class Run:
         self.clock_read = False       # the program read a clock (then the time is state)
         self.spurious_left = settings.spurious_wakeups
         self.timeouts_when_idle = settings.timeouts_when_idle
+        #: the garbage collector is at work (see collector_at_work): it runs finalizers at a
+        #: moment of its own, inside whichever thread allocated, and nothing they run is a
+        #: scheduling point
+        self.collecting = False
         # Set by the explorer:
         #: the per-thread trace function factory on 3.11 (None: sys.monitoring delivers the
         #: scheduling points, see monitoring.py)
@@ -630,6 +648,8 @@ class Run:
     # --------------------------------------------------------- the baton
     def yield_point(self, ts: ThreadState, event: LogEntry) -> None:
         """A scheduling point in the running thread ``ts``: maybe let another thread run."""
+        if self.collecting:
+            return
         if self.aborting:
             self._unwind(ts)
         if ts.trace is not None and _gettrace() is not ts.trace:
@@ -664,6 +684,8 @@ class Run:
     def loop_step(self, ts: ThreadState, event: LogEntry) -> None:
         """A loop's back jump in code that touched nothing shared: never a switch, but a step
         against the budget, so ``while True: pass`` ends in a verdict instead of hanging."""
+        if self.collecting:
+            return
         if self.aborting:
             self._unwind(ts)
         if self.steps >= self.budget:

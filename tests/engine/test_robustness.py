@@ -186,6 +186,19 @@ def test_late_finalizers_of_earlier_runs_are_refused_quietly(kit, monkeypatch):
     assert unraisable == []
 
 
+def test_a_finalizer_the_collector_runs_is_never_interrupted(kit, monkeypatch):
+    """The garbage collector runs a program's ``__del__`` in whichever thread allocated
+    when it started: no switch may land inside it (another thread saw it half done, and
+    "Exception ignored in __del__" tracebacks reached the screen). The same holds for the
+    ``__del__`` of an object an earlier run left in a cycle, which a later run's allocation
+    frees (a correct data_race basket with one failed a check now and then)."""
+    unraisable: list[str] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: unraisable.append(repr(u.exc_value)))
+    result = kit.explore("leftovers.py:finalizers_run_whole", schedules=100)
+    assert result.ok, result.report()
+    assert unraisable == []
+
+
 def test_a_late_finalizer_that_turns_the_refusal_into_another_error_is_quiet_too(
         kit, monkeypatch):
     """Code that catches the refusal and raises something else (a check's harness makes

@@ -2,6 +2,7 @@
 takes a lock of its own run, as concurrent.futures.as_completed() takes a future's lock."""
 
 import concurrent.futures
+import gc
 import threading
 
 
@@ -61,3 +62,35 @@ def judged_late():
     left = _judged_late(lock, box)
     next(left)
     box.append(left)
+
+
+
+class _Node:
+    """Garbage in a reference cycle, with a finalizer of the program's own that makes two
+    changes another thread can see."""
+
+    def __init__(self, log):
+        self.log = log
+        self.me = self
+
+    def __del__(self):
+        self.log.append("a")
+        self.log.append("b")
+
+
+def finalizers_run_whole():
+    """The garbage collector runs finalizers at a moment of its own, inside whichever
+    thread allocates then: no thread may be switched to in the middle of one (the program
+    did not ask for that moment, and the collector is half-way through its work)."""
+    log = []
+    _Node(log)
+
+    def watch():
+        for _ in range(20):
+            assert len(log) % 2 == 0, "a finalizer was interrupted half-way"
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    gc.collect()
+    watcher.join()
+    assert log == ["a", "b"]
