@@ -354,7 +354,8 @@ class Run:
         self.settings = settings
         self.threads: list[ThreadState] = []
         #: the threads not yet ended, in the order they were made: what _pick looks through
-        #: at every step (a run with processes makes many threads that end early)
+        #: at every step (a check that seats table after table in one run leaves the earlier
+        #: tables' threads ended: deadlock's solution, 37 % of the threads a step looked at)
         self.live: list[ThreadState] = []
         self.by_ident: dict[int, ThreadState] = {}
         self.current: ThreadState | None = None
