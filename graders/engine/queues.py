@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import queue as _real_queue
 import reprlib
-import weakref
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
@@ -69,16 +68,17 @@ class SimpleQueue:
 
 
 #: Pools are numbered per run, from 0 as in a fresh process, so that a report names the same
-#: threads on a replay as in the run it replays: the run numbered (a weak reference) and its
-#: count. (Data in a dict: the grading sandbox's integrity snapshot compares code only.)
-_numbering: dict[str, Any] = {"run": None, "numbers": itertools.count()}
+#: threads on a replay as in the run it replays (``Run.pools_made``); outside a run, in
+#: the order made. (Data in a dict: the grading sandbox's integrity snapshot compares code only.)
+_outside: dict[str, Any] = {"numbers": itertools.count()}
 
 
 def _pool_number() -> int:
-    run, made_for = scheduler.active, _numbering["run"]
-    if run is not None and (made_for is None or made_for() is not run):
-        _numbering.update(run=weakref.ref(run), numbers=itertools.count())
-    return int(next(_numbering["numbers"]))
+    run = scheduler.active
+    if run is None:
+        return int(next(_outside["numbers"]))
+    run.pools_made += 1
+    return run.pools_made - 1
 
 
 #: how a deadlock report shows a task's arguments: short

@@ -53,6 +53,7 @@ else:
     _getcurrent = _greenlets.getcurrent
 
 _allocate = _thread.allocate_lock
+_start_new_thread = _thread.start_new_thread
 _get_ident = _thread.get_ident
 # Bound at import, as the greenlet functions above are: the grading sandbox later replaces
 # sys.settrace by a wrapper that refuses submitted code (guard.protect_functions), and on
@@ -186,7 +187,7 @@ class _WorkerPool:
         if slot is None:
             slot = [_allocate(), (job, arg)]
             slot[0].acquire()
-            _thread.start_new_thread(self._work, (slot,))
+            _start_new_thread(self._work, (slot,))
         else:
             slot[1] = (job, arg)
         return slot[0]
@@ -265,7 +266,7 @@ class ThreadState:
         self.trace: TraceFunction | None = None
         self.queue: WaitQueue | None = None
         self.deadline: float | None = None
-        self.wake_value: object = None
+        self.wake_value: Any = None
         self.held: list[Any] = []     # lock-like objects this thread holds, oldest first
         self.sems: list[Any] = []     # semaphores it acquired and has not released
         self.os_ident: int | None = None
@@ -273,6 +274,9 @@ class ThreadState:
         self.unwinds = 0              # Aborted raised in it since the run ended (see _unwind)
         self.blocked_at = 0           # the run's step count when it last blocked
         self.steps = 0                # scheduling points (and loop passes) it has taken
+        #: the scheduling point it last took: where it stands while it waits there (what
+        #: statehash reads where the tracer's callback has no frame: compiled, see native)
+        self.point: LogEntry | None = None
         self.naps = 0                 # times time.sleep() put it to sleep
         #: the controlled process it belongs to (:mod:`.processes`); None: the program's own
         self.process: Any = None
@@ -342,7 +346,7 @@ class LogEntry:
     code: CodeType | None = None
     offset: int = -1
     note: str | None = None       # "acquire", "blocked", "switch", "start" ...
-    obj: object = None
+    obj: Any = None
     preempted: bool = False
 
 
@@ -386,6 +390,7 @@ class Run:
         self.thread_counter = 0
         self.stepped: set[int] = set()
         self.lag: dict[int, int] = {}   # tid -> times the clock passed before its first step
+        self.pools_made = 0             # thread pools made in this run (queues._pool_number)
         self.moved: set[int] = set()    # threads that took a step before the clock last passed
         self.ticked = 0               # self.steps when time last passed
         self.budget = max(1, settings.max_steps // 4)
@@ -439,7 +444,7 @@ class Run:
         #: the scenario's declared draws (probes.draw_scenario): what each gave, and the
         #: state of ``random`` after the last one (at first: as seeded for the run)
         self.scenario: list[Hashable] = []
-        self.random_after_scenario: object = None
+        self.random_after_scenario: Any = None
         #: a draw came from ``random`` besides the declared ones
         self.undeclared_draw = False
         #: set by the explorer: the scenarios (all the draws of a run) already run with this
@@ -658,6 +663,7 @@ class Run:
             raise Aborted
         self.steps += 1
         ts.steps += 1
+        ts.point = event
         self.stepped.add(ts.tid)
         if self.steps >= self.state_at and event.note is not None:
             self._look_for_cycle(event)
@@ -873,7 +879,7 @@ class Run:
 
     # --------------------------------------------------------- blocking
     def block(self, ts: ThreadState, queue: WaitQueue | None, deadline: float | None,
-              obj: object = None) -> object:
+              obj: Any = None) -> Any:
         """Park ``ts`` until woken (returns the waker's value) or timed out (False)."""
         if deadline is not None and deadline <= self.now:
             return False

@@ -274,17 +274,22 @@ def _full(cell: Any) -> bool:
     return True
 
 
-def _frames(top: FrameType | None) -> list[tuple[FrameType, bool]]:
+def _frames(top: FrameType | None, point: Any) -> list[tuple[FrameType, bool]]:
     """A thread's frames outside the engine's machinery, outermost first, each with whether
     it stopped before an instruction (a scheduling point delivered by a callback) or in a
-    call."""
+    call. ``point``: the thread's last scheduling point (a log entry), which tells where the
+    callback, compiled (graders/engine/native.py), has no frame of its own."""
     frames: list[tuple[FrameType, bool]] = []
     callee: FrameType | None = None
     frame = top
     while frame is not None:
         name = frame.f_code.co_filename
         if name not in _MACHINERY:
-            before = callee is not None and callee.f_code.co_filename in _CALLBACKS
+            if callee is None:
+                before = point is not None and point.code is frame.f_code and (
+                    point.offset == frame.f_lasti)
+            else:
+                before = callee.f_code.co_filename in _CALLBACKS
             frames.append((frame, before))
         callee = frame
         frame = frame.f_back
@@ -305,7 +310,7 @@ def fingerprint(run: RunLike, clock_read: bool) -> tuple[tuple[object, ...] | No
             continue
         top = run.frame_of(t, stacks)
         frames = [(frame, clean(frame.f_code, frame.f_lasti, before))
-                  for frame, before in _frames(top)]
+                  for frame, before in _frames(top, t.point)]
         if (t.status == RUNNABLE or t.deadline is not None) and not all(
                 ok for _, ok in frames):
             return None, 0

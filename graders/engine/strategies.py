@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import ClassVar, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from .findings import RUNNABLE
 from .scheduler import Run, Stall, ThreadState
 
@@ -69,6 +71,8 @@ class Plan:
                                   # (200 before the first)
 
 
+# (compiled where it can be: a strategy written in any module may still subclass it)
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Strategy:
     """One way to pick who runs next. Subclasses set ``name`` and implement ``choose``."""
 
@@ -86,15 +90,15 @@ class Strategy:
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" not in cls.__dict__:
+        if "name" not in vars(cls):
             return
         if not _NAME.fullmatch(cls.name):
             raise ValueError(f"strategy name {cls.name!r}: use lowercase letters, digits, "
                              "'_' and '-', starting with a letter (it begins replay tokens)")
         known = REGISTRY.get(cls.name)
         # (the same class defined again, by a module loaded anew, takes its place)
-        if known is not None and (known.__module__, known.__qualname__) != (
-                cls.__module__, cls.__qualname__):
+        if known is not None and (getattr(known, "__module__", None), known.__qualname__) != (
+                getattr(cls, "__module__", None), cls.__qualname__):
             raise ValueError(f"two strategies are named {cls.name!r}: "
                              f"{known.__qualname__} and {cls.__qualname__}")
         REGISTRY[cls.name] = cls
@@ -454,7 +458,8 @@ class SyncBias(Strategy):
 
     name = "sync"
     unfair = True
-    P_SYNC, P_OTHER = 0.9, 0.05
+    P_SYNC = 0.9
+    P_OTHER = 0.05
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
@@ -509,7 +514,7 @@ class HandOff(Strategy):
 
     name = "handoff"
     unfair = True
-    P = 0.75
+    P: ClassVar[float] = 0.75
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
