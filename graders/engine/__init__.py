@@ -18,6 +18,7 @@ This package imports neither pytest nor any topic.
 
 from typing import TypeVar
 
+from . import native  # noqa: F401 - first: decides where the hot modules load from
 from .explorer import (
     Exploration,
     Failure,

@@ -31,7 +31,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from . import aio, machine, primitives, queues, threads, timing
+from . import aio, machine, native, primitives, queues, threads, timing
 from .verdicts import LoadError
 
 _MISSING = object()
@@ -107,7 +107,9 @@ _STDLIB = tuple(
 _SITE = tuple(
     os.path.realpath(p) + os.sep
     for p in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-_ENGINE = os.path.dirname(os.path.realpath(__file__)) + os.sep
+# (from a module never compiled: a compiled module's __file__ names its .so wherever it was
+# built)
+_ENGINE = os.path.dirname(os.path.realpath(native.__file__)) + os.sep
 
 
 def _locations(names: Sequence[str]) -> tuple[str, ...]:

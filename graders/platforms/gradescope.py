@@ -13,8 +13,9 @@ at its root (Gradescope's autograder specification):
     ``/autograder``) moves the whole tree and ``GRADERS_PYTHON`` the interpreter, so the
     script runs the same way in a test;
 ``kit/``
-    the kit itself: ``pyproject.toml``, ``README.md`` and the ``graders`` package (no
-    exercises, no solutions).
+    the kit itself: ``pyproject.toml``, ``setup.py``, ``README.md`` and the ``graders``
+    package's sources (no exercises, no solutions; setup.sh compiles the engine's hot path
+    where the image has a C compiler).
 
 The submission may hold the kit's ``exercises/<topic>/`` tree (a GitHub or Bitbucket
 submission of a student's checkout), ``<topic>/`` folders, or just the files. It is graded
@@ -34,6 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from graders.catalog import Topic, topics
+from graders.engine import native
 from graders.grading import formats
 
 from .one_submission import KIT_ROOT, grade_root
@@ -81,11 +83,13 @@ exec "$PYTHON" -m graders gradescope run --submission "$ROOT/submission" \\
 
 
 def kit_files() -> list[tuple[str, Path]]:
-    """(name in the zip, file) for the kit: pyproject.toml, README.md, the graders package."""
-    files = [(name, KIT_ROOT / name) for name in ("pyproject.toml", "README.md")
+    """(name in the zip, file) for the kit: pyproject.toml, setup.py, README.md, the graders
+    package (its sources: the image compiles the engine's hot path itself, where it can)."""
+    files = [(name, KIT_ROOT / name) for name in ("pyproject.toml", "setup.py", "README.md")
              if (KIT_ROOT / name).is_file()]
     for path in sorted((KIT_ROOT / "graders").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc" \
+                and not any(path.match(built) for built in native.BUILT_FILES):
             files.append((path.relative_to(KIT_ROOT).as_posix(), path))
     return files
 

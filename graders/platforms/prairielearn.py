@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.catalog import Topic
+from graders.engine import native
 from graders.grading import formats
 
 from .one_submission import KIT_ROOT, NotGraded, grade_root
@@ -198,7 +199,7 @@ def copy_kit(course: Path, chosen: Sequence[Topic]) -> list[str]:
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(KIT_ROOT / "graders", dest,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *native.BUILT_FILES))
     for dist in dists:
         vendor(dist, root)
     return ["graders", *(f"{d.metadata['Name']} {d.version}" for d in dists)]

@@ -101,6 +101,9 @@ def test_question_folder(tmp_path: Path) -> None:
     assert subprocess.run(["bash", "-n", str(run_sh)], check=False).returncode == 0
     kit = tmp_path / KIT
     assert (kit / "graders" / "topics.toml").is_file() and not list(kit.rglob("__pycache__"))
+    # the sources only: a compiled engine of this machine would not fit the grading image
+    assert not [p for p in (kit / "graders").rglob("*") if p.suffix in (".so", ".pyd")
+                or p.name.startswith("native-")]
     # what reader_writer needs, pure Python, beside the kit (with its own dependency)
     assert (kit / "readerwriterlock" / "rwlock.py").is_file()
     assert (kit / "typing_extensions.py").is_file()
