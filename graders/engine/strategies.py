@@ -27,15 +27,21 @@ import dis
 import functools
 import random
 import re
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from types import CodeType
-from typing import ClassVar, Protocol
-
-from mypy_extensions import mypyc_attr
+from typing import ClassVar, Protocol, TypeVar
 
 from .findings import RUNNABLE
 from .scheduler import Run, Stall, ThreadState
+
+_T = TypeVar("_T")
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # read by mypyc when it compiles: where it is missing, nothing is compiled
+    def mypyc_attr(*attrs: str, **kwattrs: object) -> Callable[[_T], _T]:
+        return lambda cls: cls
 
 #: Every strategy class by name, in the order they were defined.
 REGISTRY: dict[str, type[Strategy]] = {}
