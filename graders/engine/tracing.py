@@ -16,6 +16,7 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
+from . import scheduler
 from .scheduler import LogEntry, Run, ThreadState, TraceFunction
 
 #: A number that stands for an object's identity while it lives, like ``id``, without the
@@ -176,3 +177,36 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
         return global_
 
     return tracer_for
+
+
+def instruction_callback(points: dict[int, dict[int, bool]],
+                         disable: object) -> Callable[[CodeType, int], object]:
+    """The ``sys.monitoring`` instruction callback (3.12+, see monitoring.py): ``points`` maps
+    the identity of each instrumented code object to its scheduling points; an instruction
+    that is none returns ``disable`` and is never delivered again."""
+    caller = scheduler.caller
+    # (identity(code), offset, tid) -> that step's log entry, made once: entries are never
+    # changed, so each step need not allocate one
+    entries: dict[tuple[int, int, int], LogEntry] = {}
+
+    def on_instruction(code: CodeType, offset: int) -> object:
+        kind = points[identity(code)].get(offset)
+        if kind is None:
+            return disable          # touches only its own frame: never a scheduling point
+        run = scheduler.active
+        if run is None:
+            return None
+        ts = caller(run)
+        if ts is None:
+            return None
+        key = (identity(code), offset, ts.tid)
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = LogEntry(ts.tid, code, offset)
+        if kind:
+            run.yield_point(ts, entry)
+        else:
+            run.loop_step(ts, entry)
+        return None
+
+    return on_instruction
