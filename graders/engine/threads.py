@@ -63,7 +63,8 @@ class Thread:
             raise RuntimeError("threads can only be started once")
         run, _ts = step(self, "start")
         self._started = True
-        self._state = run.spawn(self._name, self._bootstrap, self._daemonic, self)
+        # (bool: the flag is stored as given, as threading does, and the scheduler takes a bool)
+        self._state = run.spawn(self._name, self._bootstrap, bool(self._daemonic), self)
 
     def _bootstrap(self) -> None:
         self.run()

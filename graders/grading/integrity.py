@@ -67,7 +67,10 @@ def _fingerprint(value: object) -> tuple[object, ...] | None:
         for accessor in (value.fget, value.fset, value.fdel):
             parts.extend(_fingerprint(accessor) or (accessor,))
         return tuple(parts)
-    if isinstance(value, (type, types.ModuleType)) or callable(value):
+    if isinstance(value, (type, types.ModuleType, types.GetSetDescriptorType,
+                          types.MemberDescriptorType)) or callable(value):
+        # (a descriptor holds an attribute of every instance: of each attribute of a
+        # compiled class, graders/engine/native.py; replaced, reads see something else)
         return (value,)
     return None
 

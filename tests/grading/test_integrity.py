@@ -59,6 +59,10 @@ def _patches() -> Iterator[tuple[str, Callable[[], Callable[[], None]]]]:
     # (a function of a module never compiled: a compiled one has no code to swap)
     yield "a function's code swapped", swap_code(explorer._Explorer.run_once)
     yield "a function's defaults swapped", swap_defaults(threading.Thread.join)
+    # A compiled class keeps each attribute behind a descriptor in the class: replaced by a
+    # value, Python code that reads the attribute (the explorer reads a run's verdict) gets
+    # the value, compiled code the real one. (LogEntry has one in both engines: slots.)
+    yield "an attribute's descriptor replaced", setting(scheduler.LogEntry, "note", None)
 
 
 @pytest.mark.parametrize(("what", "apply"), list(_patches()))

@@ -135,6 +135,21 @@ def daemon_setter():
     return [before, after_start, t.daemon]
 
 
+def daemon_truthy():
+    """Any truthy value is a daemon flag, kept as given, as threading keeps it (the
+    compiled scheduler takes a bool: graders/engine/native.py)."""
+    go = threading.Event()
+    t = threading.Thread(target=go.wait)
+    t.daemon = 1
+    u = threading.Thread(target=lambda: None, daemon=0)
+    t.start()
+    u.start()
+    go.set()
+    t.join()
+    u.join()
+    return [t.daemon, u.daemon]
+
+
 def subclass_run():
     class Worker(threading.Thread):
         def __init__(self, n):
