@@ -9,7 +9,10 @@ student's module changes a class of ``graders.engine``). For a function the snap
 its code object, defaults and keyword defaults as well, so swapping ``f.__code__`` shows.
 
 Only code-bearing values are compared, never data (counters, caches, the engine's current
-run), so honest programs never trip it. :func:`compare` names what changed, in the words a
+run), so honest programs never trip it; except in the kit's own classes, whose every member
+is compared (their settings, such as the portfolio's mix: nothing changes them while checks
+run), and attribute descriptors, which hold each attribute of a compiled class
+(graders/engine/native.py). :func:`compare` names what changed, in the words a
 student can act on (``threading.Thread.start was replaced``).
 """
 
@@ -142,6 +145,7 @@ def indexed(names: Iterable[str] | None = None) -> tuple[Snapshot, Index]:
         index.modules.append((name, module))
         if module is None:
             continue
+        kit = name == KIT or name.startswith(KIT + ".")
         for attr, value in list(vars(module).items()):
             key = f"{name}.{attr}"
             if key in IGNORED:
@@ -156,6 +160,10 @@ def indexed(names: Iterable[str] | None = None) -> tuple[Snapshot, Index]:
                 index.classes.append((vars(value), frozenset(vars(value))))
                 for member, inner in list(vars(value).items()):
                     inner_fp = _fingerprint(inner)
+                    if inner_fp is None and kit:
+                        # The kit's classes hold settings too (the portfolio's mix, a
+                        # strategy's odds), which nothing changes while checks run.
+                        inner_fp = (inner,)
                     if inner_fp is not None:
                         entries[f"{key}.{member}"] = ("member", *inner_fp)
                         index.add(value, member, inner)

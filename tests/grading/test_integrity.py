@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from graders.engine import explorer, scheduler
+from graders.engine import explorer, scheduler, strategies
 from graders.grading import integrity
 
 
@@ -63,6 +63,8 @@ def _patches() -> Iterator[tuple[str, Callable[[], Callable[[], None]]]]:
     # value, Python code that reads the attribute (the explorer reads a run's verdict) gets
     # the value, compiled code the real one. (LogEntry has one in both engines: slots.)
     yield "an attribute's descriptor replaced", setting(scheduler.LogEntry, "note", None)
+    yield "a kit class's setting changed", setting(strategies.Portfolio, "MIX",
+                                                   ("sequential",))
 
 
 @pytest.mark.parametrize(("what", "apply"), list(_patches()))
