@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import sys
-import sysconfig
 from pathlib import Path
 
 from setuptools import setup
@@ -37,10 +35,9 @@ native = _native_module()
 
 
 def extensions() -> list:
-    if os.environ.get("GRADERS_NATIVE", "1") == "0":
-        return []
-    if sysconfig.get_config_var("Py_GIL_DISABLED"):
-        print("graders: free-threaded Python: the engine stays pure Python", file=sys.stderr)
+    reason = native.not_built_because()
+    if reason is not None:
+        print(f"graders: the engine stays pure Python ({reason})", file=sys.stderr)
         return []
     try:
         from mypyc.build import mypycify

@@ -52,6 +52,16 @@ def stamp_name() -> str:
     return f"native-{sysconfig.get_config_var('SOABI') or sys.implementation.cache_tag}.json"
 
 
+def not_built_because() -> str | None:
+    """Why an install on this interpreter leaves the engine pure whatever the machine has
+    (None: setup.py compiles it where a C compiler is at hand)."""
+    if os.environ.get("GRADERS_NATIVE", "1") == "0":
+        return "GRADERS_NATIVE=0"
+    if sysconfig.get_config_var("Py_GIL_DISABLED"):
+        return "free-threaded Python, which mypyc does not target yet"
+    return None
+
+
 def source_hashes(folder: Path) -> dict[str, str]:
     """sha256 of each compiled module's source in ``folder``."""
     return {name: hashlib.sha256((folder / f"{name}.py").read_bytes()).hexdigest()

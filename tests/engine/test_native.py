@@ -58,8 +58,7 @@ def test_compiled_modules_are_used_only_as_built_from_the_sources_beside_them(
 def _compilable() -> bool:
     """Would the install have compiled the engine here (setup.py)?"""
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    return shutil.which(compiler) is not None and os.environ.get("GRADERS_NATIVE") != "0" \
-        and not sysconfig.get_config_var("Py_GIL_DISABLED")
+    return shutil.which(compiler) is not None and native.not_built_because() is None
 
 
 def _fingerprints(pure: bool) -> list[str]:
