@@ -37,6 +37,10 @@ from types import ModuleType
 #: ``sys._getframe``, ``sys.monitoring``): compiled code has no frame of its own, so from
 #: a scheduling point the call would look like the student's (tests/engine/test_native.py).
 MODULES = ("scheduler", "strategies", "tracing", "patching", "lockorder")
+#: Extension modules written in C, built and used with the compiled ones, as
+#: ``graders.engine.<name>`` from ``<name>.c``: ``_framecode`` reads a frame's code without the
+#: audit event ``frame.f_code`` raises (the tracer's call events, on 3.11)
+C_MODULES = ("_framecode",)
 #: mypyc's shared library of the group, inside this package
 GROUP = "_native"
 #: What a build adds to the package, as glob patterns: never copied to another machine (a
@@ -63,9 +67,10 @@ def not_built_because() -> str | None:
 
 
 def source_hashes(folder: Path) -> dict[str, str]:
-    """sha256 of each compiled module's source in ``folder``."""
-    return {name: hashlib.sha256((folder / f"{name}.py").read_bytes()).hexdigest()
-            for name in MODULES}
+    """sha256 of the source of each compiled module in ``folder``, by file name."""
+    sources = [f"{name}.py" for name in MODULES] + [f"{name}.c" for name in C_MODULES]
+    return {source: hashlib.sha256((folder / source).read_bytes()).hexdigest()
+            for source in sources}
 
 
 def _built(folder: Path, name: str) -> bool:
@@ -79,7 +84,7 @@ def usable(folder: Path = HERE) -> bool:
     asked for."""
     if os.environ.get("GRADERS_ENGINE_PURE", "") not in ("", "0"):
         return False
-    if not all(_built(folder, name) for name in (*MODULES, f"{GROUP}__mypyc")):
+    if not all(_built(folder, name) for name in (*MODULES, *C_MODULES, f"{GROUP}__mypyc")):
         return False
     try:
         stamp = json.loads((folder / stamp_name()).read_text())

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import scheduler
 from .findings import Misuse, Site
+from .frames import traced_site
 from .scheduler import Aborted, LogEntry, Run, ThreadState, WaitQueue
 from .verdicts import BugClass
 
@@ -72,14 +73,7 @@ def _refused(exc: BaseException | None) -> bool:
 
 def _caller_site(run: Run, depth: int = 3) -> tuple[CodeType | None, int]:
     """The innermost frame of the code under test that led here (for the report)."""
-    frame: FrameType | None = sys._getframe(depth)
-    traced = run.settings.traced
-    while frame is not None:
-        code = frame.f_code
-        if traced(code.co_filename):
-            return code, frame.f_lasti
-        frame = frame.f_back
-    return None, -1
+    return traced_site(depth, run.settings.traced)
 
 
 def _earlier(obj: object) -> LeftBehind:

@@ -17,6 +17,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from . import scheduler
+from .frames import code_of
 from .scheduler import LogEntry, Run, ThreadState, TraceFunction
 
 #: A number that stands for an object's identity while it lives, like ``id``, without the
@@ -110,8 +111,8 @@ class CodePoints:
         #: harness: ~190 per run of a data_race check)
         self.untraced: dict[int, tuple[CodeType, None]] = {}
 
-    def of(self, frame: FrameType) -> tuple[CodeType, dict[int, bool] | None]:
-        code = frame.f_code
+    def of(self, frame: FrameType, code: CodeType) -> tuple[CodeType, dict[int, bool] | None]:
+        """``code``, run by ``frame``, and its scheduling points (None: not traced)."""
         hit = self.cache.get(identity(code))
         if hit is None or hit[0] is not code:
             if is_traced(code, frame.f_globals, self.traced):
@@ -162,10 +163,10 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
             return local
 
         def global_(frame: FrameType, event: str, arg: object) -> Any:
-            code = frame.f_code
+            code = code_of(frame)
             hit = tracers.get(identity(code))
             if hit is None or hit[0] is not code:
-                _, points = points_of(frame)
+                _, points = points_of(frame, code)
                 hit = tracers[identity(code)] = (
                     code, None if points is None else local_for(code, points))
             local = hit[1]

@@ -4,6 +4,7 @@ stale, and invisible to the grading sandbox's guard."""
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.machinery
 import json
 import os
@@ -12,10 +13,11 @@ import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from graders.engine import native
+from graders.engine import frames, native
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +29,9 @@ def _fake_build(folder: Path) -> None:
     for name in native.MODULES:
         (folder / f"{name}.py").write_text(f"NAME = {name!r}\n")
         (folder / f"{name}{suffix}").write_bytes(b"")
+    for name in native.C_MODULES:
+        (folder / f"{name}.c").write_text(f"/* {name} */\n")
+        (folder / f"{name}{suffix}").write_bytes(b"")
     (folder / f"{native.GROUP}__mypyc{suffix}").write_bytes(b"")
     (folder / native.stamp_name()).write_text(json.dumps(native.source_hashes(folder)))
 
@@ -36,6 +41,7 @@ def test_compiled_modules_are_used_only_as_built_from_the_sources_beside_them(
     monkeypatch.delenv("GRADERS_ENGINE_PURE", raising=False)
     _fake_build(tmp_path)
     assert native.usable(tmp_path)
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
 
     monkeypatch.setenv("GRADERS_ENGINE_PURE", "1")
     assert not native.usable(tmp_path), "GRADERS_ENGINE_PURE=1 asks for the pure modules"
@@ -46,7 +52,15 @@ def test_compiled_modules_are_used_only_as_built_from_the_sources_beside_them(
     assert not native.usable(tmp_path), "a source edited after the build"
 
     _fake_build(tmp_path)
-    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    source = tmp_path / f"{native.C_MODULES[0]}.c"
+    source.write_text(source.read_text() + "/* edited */\n")
+    assert not native.usable(tmp_path), "a C source edited after the build"
+
+    _fake_build(tmp_path)
+    (tmp_path / f"{native.C_MODULES[0]}{suffix}").unlink()
+    assert not native.usable(tmp_path), "a C module did not build"
+
+    _fake_build(tmp_path)
     (tmp_path / f"{native.GROUP}__mypyc{suffix}").unlink()
     assert not native.usable(tmp_path), "the group's shared library is missing"
 
@@ -87,6 +101,36 @@ def test_the_compiled_and_the_pure_engine_explore_the_same_schedules() -> None:
                         "warnings")
         pytest.skip("no C compiler here: the engine runs pure Python only")
     assert _fingerprints(pure=False) == _fingerprints(pure=True)
+
+
+def _site_by(read: Any, depth: int, traced: Any) -> tuple[object, int]:
+    return read(depth, traced)
+
+
+def test_the_c_helper_reads_frames_as_the_pure_engine_does() -> None:
+    """graders/engine/frames.py: the compiled engine's C helper finds the same code and
+    instruction as the pure one (a report's line comes from them) without the audit events."""
+    if not native.COMPILED:
+        pytest.skip("the engine is not compiled here (the test above says whether it should)")
+    helper = importlib.import_module("graders.engine._framecode")
+    assert frames.code_of is helper.code_of and frames.traced_site is helper.traced_site
+    this_file: Any = __file__.__eq__
+    for depth in (1, 2, 3, 500):
+        for traced in (this_file, lambda name: True, lambda name: False):
+            found = [_site_by(read, depth, traced)
+                     for read in (helper.traced_site, frames._traced_site)]
+            assert found[0] == found[1], (depth, found)
+    assert _site_by(helper.traced_site, 1, this_file)[0] is \
+        test_the_c_helper_reads_frames_as_the_pure_engine_does.__code__
+    frame = sys._getframe()
+    assert helper.code_of(frame) is frame.f_code
+    # and without an audit event (a hook cannot be removed: a process of its own)
+    probe = ("import sys\nfrom graders.engine import _framecode as h\nf = sys._getframe()\n"
+             "seen = []\nsys.addaudithook(lambda e, a: seen.append(e))\n"
+             "h.code_of(f)\nh.traced_site(0, bool)\nprint(seen)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "[]"
 
 
 #: Calls the grading sandbox's guard judges by the innermost Python frame (its caller),
