@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
 
 
 def table() -> dict[int, tuple[str, int, int, int]]:
@@ -108,6 +109,22 @@ def reap_children() -> None:
             return
         if pid == 0:
             return
+
+
+@contextlib.contextmanager
+def exit_watch(pid: int) -> Iterator[list[int]]:
+    """Descriptors that become readable when the child ``pid`` exits: its ``pidfd`` (Linux
+    5.3+), or none where the kernel or the platform has none. A wait for a child's result
+    selects on them with its pipe, and so wakes at the exit instead of at its next poll."""
+    try:
+        fds = [os.pidfd_open(pid)]
+    except (AttributeError, OSError):
+        fds = []
+    try:
+        yield fds
+    finally:
+        for fd in fds:
+            os.close(fd)
 
 
 def become_subreaper() -> bool:

@@ -309,31 +309,32 @@ def _collect(child: subprocess.Popen[bytes], fd: int, plan: Plan,
     data = bytearray()
     eof = False
     next_count = 0.0
-    while True:
-        ready, _, _ = select.select([] if eof else [fd], [], [], 0.25)
-        if ready:
-            chunk = os.read(fd, 1 << 16)
-            eof = not chunk
-            if len(data) <= channel.MAX_BUNDLE:
-                data += chunk
-        if child.poll() is not None:
-            break
-        if cancel is not None and cancel.is_set():
-            procs.kill(tree=child.pid, session=child.pid, include_root=True)
-            child.wait()
-            raise Cancelled
-        now = time.monotonic()
-        if now >= next_count:
-            next_count = now + 1.0
-            if len(procs.descendants(child.pid)) > crowd:
+    with procs.exit_watch(child.pid) as exits:
+        while True:
+            ready, _, _ = select.select(([] if eof else [fd]) + exits, [], [], 0.25)
+            if fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                eof = not chunk
+                if len(data) <= channel.MAX_BUNDLE:
+                    data += chunk
+            if child.poll() is not None:
+                break
+            if cancel is not None and cancel.is_set():
                 procs.kill(tree=child.pid, session=child.pid, include_root=True)
-        if now >= deadline:
-            every = [child.pid, *procs.descendants(child.pid)]
-            procs.signal_all(every, signal.SIGUSR1)
-            time.sleep(0.5)
-            procs.kill(tree=child.pid, session=child.pid, include_root=True)
-            child.wait()
-            return bytes(data), True
+                child.wait()
+                raise Cancelled
+            now = time.monotonic()
+            if now >= next_count:
+                next_count = now + 1.0
+                if len(procs.descendants(child.pid)) > crowd:
+                    procs.kill(tree=child.pid, session=child.pid, include_root=True)
+            if now >= deadline:
+                every = [child.pid, *procs.descendants(child.pid)]
+                procs.signal_all(every, signal.SIGUSR1)
+                time.sleep(0.5)
+                procs.kill(tree=child.pid, session=child.pid, include_root=True)
+                child.wait()
+                return bytes(data), True
     # The child has exited; whatever it wrote is in the pipe.
     while not eof:
         ready, _, _ = select.select([fd], [], [], 1.0)

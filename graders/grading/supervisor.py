@@ -348,34 +348,35 @@ def _run_one(index: int, spec: dict[str, Any], ctx: dict[str, Any]) -> dict[str,
     reaped_before = _reaped_cpu()
     next_count = start
     eof = False
-    while status is None:
-        ready, _, _ = select.select([] if eof else [read_end], [], [], POLL)
-        if ready:
-            chunk = os.read(read_end, 65536)
-            eof = not chunk
-            if len(data) < MAX_RECORD:
-                data += chunk
-        done, raw = os.waitpid(pid, os.WNOHANG)
-        if done:
-            status = raw
-            break
-        now = time.monotonic()
-        if now >= next_count:
-            next_count = now + 0.25
-            # The supervisor is a subreaper: everything below it belongs to this check.
-            below = procs.descendants(os.getpid())
-            if len(below) > limits.max_processes + SLACK:
-                too_many = True
-            else:
-                timed_out = patience.over(
-                    now, procs.cpu_seconds(below) + _reaped_cpu() - reaped_before)
-        if too_many or timed_out:
-            if timed_out:
-                # faulthandler writes a thread dump of every worker-side process
-                procs.signal_all(procs.descendants(os.getpid()), signal.SIGUSR1)
-                time.sleep(0.3)
-            procs.kill(tree=os.getpid(), group=pid)
-            status = os.waitpid(pid, 0)[1]
+    with procs.exit_watch(pid) as exits:     # (else the exit is seen at a poll)
+        while status is None:
+            ready, _, _ = select.select(([] if eof else [read_end]) + exits, [], [], POLL)
+            if read_end in ready:
+                chunk = os.read(read_end, 65536)
+                eof = not chunk
+                if len(data) < MAX_RECORD:
+                    data += chunk
+            done, raw = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = raw
+                break
+            now = time.monotonic()
+            if now >= next_count:
+                next_count = now + 0.25
+                # The supervisor is a subreaper: everything below it belongs to this check.
+                below = procs.descendants(os.getpid())
+                if len(below) > limits.max_processes + SLACK:
+                    too_many = True
+                else:
+                    timed_out = patience.over(
+                        now, procs.cpu_seconds(below) + _reaped_cpu() - reaped_before)
+            if too_many or timed_out:
+                if timed_out:
+                    # faulthandler writes a thread dump of every worker-side process
+                    procs.signal_all(procs.descendants(os.getpid()), signal.SIGUSR1)
+                    time.sleep(0.3)
+                procs.kill(tree=os.getpid(), group=pid)
+                status = os.waitpid(pid, 0)[1]
     seconds = time.monotonic() - start
     procs.kill(tree=os.getpid(), group=pid, session=os.getsid(0))
     procs.reap_children()
