@@ -74,11 +74,13 @@ def _points(code: CodeType) -> dict[int, bool]:
 def is_traced(code: CodeType, globals_: dict[str, Any], traced: Callable[[str], bool]) -> bool:
     """Code of the files under test, and code they compiled from a string (``exec``,
     ``compile``: its file name is ``<string>`` or the like) that runs with the globals of
-    a module under test, as ``exec(source, globals())`` does."""
+    a module under test, as ``exec(source, globals())`` does. A name that looks like the
+    standard library's (``<frozen os>``) is no exception: only code running with a module
+    under test's globals is traced, and the standard library's never does."""
     name = code.co_filename
     if traced(name):
         return True
-    if not name.startswith("<") or name.startswith("<frozen"):
+    if not name.startswith("<"):
         return False
     module_file = globals_.get("__file__")
     return isinstance(module_file, str) and traced(module_file)

@@ -291,7 +291,9 @@ def install(state: GuardState, after_fork: list[Callable[[], None]]) -> None:
                 on_exec(args)
             elif event == "compile" and len(args) > 1:
                 name = os.fsdecode(args[1]) if isinstance(args[1], (str, bytes)) else ""
-                if not (name.startswith("<") or name.startswith(roots)):
+                # (a ``<frozen ...>`` name is the standard library's: this hook trusts it)
+                if name.startswith("<frozen") or not (
+                        name.startswith("<") or name.startswith(roots)):
                     frame = caller()
                     if frame is not None and untrusted(frame.f_code.co_filename):
                         refuse(f"compiling code under another file's name ({name!r})")

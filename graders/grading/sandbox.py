@@ -335,8 +335,10 @@ def _collect(child: subprocess.Popen[bytes], fd: int, plan: Plan,
                 procs.kill(tree=child.pid, session=child.pid, include_root=True)
                 child.wait()
                 return bytes(data), True
-    # The child has exited; whatever it wrote is in the pipe.
-    while not eof:
+    # The child has exited; whatever it wrote is in the pipe (a process it left behind that
+    # still holds the pipe gets no more than the drain's few seconds).
+    drained_by = time.monotonic() + 3.0
+    while not eof and time.monotonic() < drained_by:
         ready, _, _ = select.select([fd], [], [], 1.0)
         if not ready:
             break

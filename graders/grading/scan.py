@@ -6,7 +6,7 @@ understands, so an instructor can look before the points count (class grading pu
 flagged submission in review) and an honest student sees the same warning in
 ``pytest exercises/<topic>`` long before handing in.
 
-What is flagged: the grading kit, ``gc``, ``inspect``, ``ctypes``, ``importlib``,
+What is flagged: the grading kit, ``gc``, ``inspect``, ``ctypes``, ``importlib``, ``pkgutil``,
 ``builtins``, ``signal``, ``subprocess`` and other ways around the sandbox; frame, tracing
 and import machinery (``sys._getframe``, ``sys.settrace``, ``sys.modules``, ``f_globals``,
 ``__code__``, ``tb_frame``, ...); ``__class__`` and ``__module__`` tricks; ``exec``,
@@ -64,6 +64,7 @@ RULES: dict[str, str] = {
     "inspect": "which can read the grader's frames and code",
     "ctypes": "which can change the grader's memory",
     "importlib": "which loads modules by a name chosen at run time",
+    "pkgutil": "which loads modules and finds objects by a name chosen at run time",
     "runpy": "which runs other code",
     "builtins": "which can replace Python's own functions",
     "signal": "which can interrupt or stop the grader",

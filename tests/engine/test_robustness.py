@@ -252,6 +252,10 @@ UNTRACED = {
     # a function of the program's code run with a library module's globals
     "foreign_globals": ("import threading, collections\n", "pass",
                         "type(add)(add.__code__, vars(collections), 'add')"),
+    # the racy loop compiled under a name the standard library's frozen modules have
+    "frozen_name": ("import threading\nexec(compile('def add2(box, n):\\n    for _ in "
+                    "range(n):\\n        box[0] += 1\\n', '<frozen shop>', 'exec'))\n",
+                    "pass", "add2"),
     # sys.settrace(None) in the thread (3.11 explores through sys.settrace)
     "settrace_off": ("import threading, sys\n", "sys.settrace(None)", "add"),
     # the standard library's debugger switches tracing off on every frame of the stack

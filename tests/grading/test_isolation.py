@@ -70,6 +70,9 @@ ATTACKS = {
     "os_system": ("import os\nos.system('true')", "", "process limit", "starting programs"),
     "fake_file_name": ("exec(compile('x = 1', " + repr(str(Path(sandbox.__file__)))
                        + ", 'exec'))", "", "forbidden operation", "another file's name"),
+    # the guard trusts the standard library's frozen modules by their names
+    "frozen_file_name": ("exec(compile('x = 1', '<frozen shop>', 'exec'))", "",
+                         "forbidden operation", "another file's name"),
     "patch_builtins": ("import builtins\nbuiltins.sorted = lambda *a, **k: []", "",
                        "tampering", "builtins.sorted was replaced"),
     "patch_time": ("import time\ntime.sleep = lambda seconds: None", "", "tampering",

@@ -30,6 +30,8 @@ HOSTILE = [
     ("inspect", "import inspect\n", 1, "imports inspect"),
     ("ctypes", "import ctypes\n", 1, "imports ctypes, which can change the grader's memory"),
     ("importlib", "import importlib\n", 1, "imports importlib"),
+    ("pkgutil", "import pkgutil\npkgutil.resolve_name('gra' + 'ders.engine')\n", 1,
+     "imports pkgutil"),
     ("builtins", "import builtins\n", 1, "imports builtins"),
     ("getframe", "import sys\nsys._getframe(1)\n", 2, "uses sys._getframe"),
     ("settrace", "import sys\nsys.settrace(None)\n", 2, "uses sys.settrace"),
