@@ -50,9 +50,18 @@ def quiet_finalizers(hook: Callable[[Any], object]) -> Callable[[Any], object]:
     :class:`LeftBehind` (an ``as_completed()`` generator of an earlier run, collected late)
     says nothing, nor one whose code caught that refusal and raised something else (a
     check's coroutine that turns any exception into a verdict, closed late on 3.12+);
-    anything else goes to ``hook``, the hook that was there before."""
+    anything else goes to ``hook``, the hook that was there before.
+
+    A Ctrl-C whose handler ran inside a finalizer (the collector finalizes an earlier
+    run's leftovers in the main thread, between runs) raised its ``KeyboardInterrupt``
+    there, where it can only be reported: it is delivered to the main thread again, so the
+    exploration stops as asked instead of going on."""
 
     def quiet(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt) and (
+                _thread.get_ident() == _real_threading.main_thread().ident):
+            _thread.interrupt_main()
+            return None
         if _refused(unraisable.exc_value):
             return None
         return hook(unraisable)
