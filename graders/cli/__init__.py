@@ -20,13 +20,9 @@ Exit codes: 0 nothing wrong found, 1 a failure found, 2 a usage or load error,
 
 from __future__ import annotations
 
-import _thread
 import argparse
 import importlib
-import os
-import signal
 import sys
-import time
 from collections.abc import Sequence
 from types import ModuleType
 from typing import NoReturn
@@ -91,47 +87,11 @@ def build_parser() -> Parser:
     return parser
 
 
-#: Commands that explore in this process, and the seconds one has to wind down after Ctrl-C
-#: before the process ends anyway (see :func:`ctrl_c_ends_the_process`).
-EXPLORING = frozenset({"explore", "check"})
-WIND_DOWN = 5.0
-# (bound now: an exploration replaces threading's and time's functions while it runs)
-_start_thread, _sleep = _thread.start_new_thread, time.sleep
-
-
-def ctrl_c_ends_the_process(where: str, told: list[bool]) -> None:
-    """Make sure a Ctrl-C ends this process. The interruption normally unwinds the
-    exploration as a ``KeyboardInterrupt`` and ``main`` says so; CI saw it lost on the way
-    twice, the exploration going on, and a student must never be left with a command that
-    ignores Ctrl-C. So the C-level signal handler's wake-up descriptor is watched by a
-    thread of its own: once SIGINT arrives, the command has :data:`WIND_DOWN` seconds,
-    then the process ends with the same line (unless ``main`` already wrote it, which it
-    notes in ``told``) and exit code. Main thread only (``signal.set_wakeup_fd``)."""
-    read_end, write_end = os.pipe()
-    os.set_blocking(write_end, False)
-    signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
-
-    def watch() -> None:
-        while signal.SIGINT not in (data := os.read(read_end, 64)):
-            if not data:
-                return
-        _sleep(WIND_DOWN)
-        if not told:
-            os.write(2, f"{where}: interrupted.\n".encode())
-        os._exit(EXIT_INTERRUPTED)
-
-    _start_thread(watch, ())
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the exit code. ``argv`` None: this process is the command
-    (``python -m graders``), and a Ctrl-C ends it whatever it was doing."""
+    """Run one command; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in args_list if not a.startswith("-")), "")
     where = f"graders {command}" if command in COMMANDS else "graders"
-    told: list[bool] = []
-    if argv is None and command in EXPLORING:
-        ctrl_c_ends_the_process(where, told)
     try:
         parser = build_parser()
         args = parser.parse_args(args_list)
@@ -147,6 +107,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{where}: error: {text}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        told.append(True)
         print(f"{where}: interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
