@@ -134,10 +134,14 @@ def test_ctrl_c_exits_130_with_one_line(own_programs, tmp_path):
     # (faulthandler: a child that does not end is made to show where each thread stood)
     env = {**os.environ, "NO_COLOR": "1", "GRADERS_TEST_STARTED": str(started),
            "PYTHONFAULTHANDLER": "1"}
+    # A runner started in the background by a shell without job control (`... &` in a
+    # script) ignores SIGINT, and an ignored signal stays ignored across exec: the child
+    # would never see this Ctrl-C. Give it the disposition a terminal's command has.
     child = subprocess.Popen(
         [sys.executable, "-m", "graders", "explore", f"{own_programs}/busy.py:main",
          "--schedules", "1000000"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not started.exists() and child.poll() is None and time.monotonic() < deadline:
