@@ -82,7 +82,8 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_framecode",
-    "The code object a frame runs, read without an audit event.", 0, methods,
+    "What the engine reads of frames at every step, read without audit events.", 0,
+    methods,
 };
 
 PyMODINIT_FUNC

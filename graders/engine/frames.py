@@ -16,16 +16,12 @@ A frame's code is the only sure sign of whose code it runs: its globals, or its 
 from __future__ import annotations
 
 import importlib
+import operator
 import sys
 from collections.abc import Callable
 from types import CodeType, FrameType
 
 from . import native
-
-
-def _code_of(frame: FrameType) -> CodeType:
-    """The code ``frame`` runs."""
-    return frame.f_code
 
 
 def _traced_site(depth: int, traced: Callable[[str], bool]) -> tuple[CodeType | None, int]:
@@ -44,7 +40,8 @@ def _traced_site(depth: int, traced: Callable[[str], bool]) -> tuple[CodeType | 
     return None, -1
 
 
-code_of: Callable[[FrameType], CodeType] = _code_of
+#: the code a frame runs (pure: ``attrgetter``, no Python frame of its own at every call event)
+code_of: Callable[[FrameType], CodeType] = operator.attrgetter("f_code")
 traced_site: Callable[[int, Callable[[str], bool]], tuple[CodeType | None, int]] = _traced_site
 if native.COMPILED:
     _helper = importlib.import_module(f"{native.PACKAGE}._framecode")

@@ -38,8 +38,8 @@ from types import ModuleType
 #: a scheduling point the call would look like the student's (tests/engine/test_native.py).
 MODULES = ("scheduler", "strategies", "tracing", "patching", "lockorder")
 #: Extension modules written in C, built and used with the compiled ones, as
-#: ``graders.engine.<name>`` from ``<name>.c``: ``_framecode`` reads a frame's code without the
-#: audit event ``frame.f_code`` raises (the tracer's call events, on 3.11)
+#: ``graders.engine.<name>`` from ``<name>.c``: ``_framecode`` reads frames without the audit
+#: events ``frame.f_code`` and ``sys._getframe`` raise (see frames.py)
 C_MODULES = ("_framecode",)
 #: mypyc's shared library of the group, inside this package
 GROUP = "_native"
