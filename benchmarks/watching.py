@@ -21,8 +21,8 @@ def watching(each_run: Callable[[Any, Any], None],
 
     run_once, explore = explorer._Explorer.run_once, explorer._Explorer.explore
 
-    def watched_run(self: Any, strategy: Any, seed: int) -> Any:
-        run = run_once(self, strategy, seed)
+    def watched_run(self: Any, strategy: Any, seed: int, **options: Any) -> Any:
+        run = run_once(self, strategy, seed, **options)
         each_run(strategy, run)
         return run
 

@@ -205,7 +205,11 @@ class _Explorer:
         #: the scenarios run with the next run's repeat key (set by _search only)
         self.repeats: set[tuple[Hashable, ...]] = set()
 
-    def run_once(self, strategy: Strategy, seed: int) -> Run:
+    def run_once(self, strategy: Strategy, seed: int, *, judge_random: bool = True) -> Run:
+        """One run of the program under ``strategy``, with ``random`` seeded ``seed``.
+        Whether it drew from ``random`` (``Run.used_random``, ``Run.undeclared_draw``) is
+        judged when ``judge_random`` is true, when it failed, and when it had no choice to
+        make; otherwise those stay false (see :func:`_judge_random`)."""
         run = Run(strategy, self.run_settings)
         run.repeats = self.repeats
         if not self.monitored:
@@ -235,17 +239,14 @@ class _Explorer:
         scheduler.active = run
         try:
             random.seed(seed)      # (explore() puts the caller's state back: random_kept)
-            drawn = random.getstate()
-            run.random_after_scenario = drawn
+            run.random_seed = seed
             ts = run.spawn("MainThread", main_body, False, handle)
             handle._state = ts
             run.start()
             self._wait(run)
-            # Did the program draw from ``random``? Then only this seed replays it.
-            # (And besides the scenario a check declared? See probes.draw_scenario.)
-            state = random.getstate()
-            run.used_random = state != drawn
-            run.undeclared_draw = run.undeclared_draw or state != run.random_after_scenario
+            if judge_random or run.verdict is not None or not (
+                    run.decisions or run.stall_began):
+                _judge_random(run)
         finally:
             scheduler.active = None
             aio.settle(run)
@@ -375,7 +376,10 @@ class _Explorer:
                 continue
             self.repeats = known.get(key, set())
             try:
-                run = self.run_once(strategy, seed)
+                # (``drew`` matters to a one-draw strategy only, an undeclared draw to a
+                # strategy with a repeat key only)
+                run = self.run_once(strategy, seed,
+                                    judge_random=kind.one_draw or key is not None)
             finally:
                 self.repeats = set()
             ran += 1
@@ -429,7 +433,7 @@ class _Explorer:
             while i > 0 and budget > 0:
                 lo = max(0, i - chunk)
                 candidate = devs[:lo] + devs[i:]
-                trial = self.run_once(strategies.Replay(candidate), 0)
+                trial = self.run_once(strategies.Replay(candidate), 0, judge_random=False)
                 budget -= 1
                 if trial.verdict is not None and trial.verdict.bug_class == bug and len(
                         trial.deviations) < len(best.deviations):
@@ -488,6 +492,18 @@ class _Explorer:
             if not (strategy.drew or run.used_random):
                 return Exploration(s, ran + k + 1, None)    # every other run is this one
         return Exploration(s, ran + CHASE_RUNS, None)
+
+
+def _judge_random(run: Run) -> None:
+    """Did the run's program draw from ``random``? Then only its seed replays it. And besides
+    the scenario a check declared (probes.draw_scenario)? Asked right after the run, against
+    a generator seeded as the run's was: reading a generator's state (625 numbers) costs
+    about a tenth of a small run, so the explorer asks only where an answer is used."""
+    state = random.getstate()
+    seeded = random.Random(run.random_seed).getstate()
+    after = run.random_after_scenario
+    run.used_random = state != seeded
+    run.undeclared_draw = run.undeclared_draw or state != (seeded if after is None else after)
 
 
 def _raise_load_error(run: Run) -> None:

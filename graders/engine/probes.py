@@ -108,7 +108,10 @@ def draw_scenario(draw: Callable[[], T]) -> T:
     the explorer counts its schedule as run (see ``_Explorer._search``). Draw the scenario
     before the program starts its threads."""
     run, _ts = _ctx()
-    if random.getstate() != run.random_after_scenario:
+    expected = run.random_after_scenario
+    if expected is None:       # (none drawn yet: as the run seeded it)
+        expected = random.Random(run.random_seed).getstate()
+    if random.getstate() != expected:
         run.undeclared_draw = True
     value = draw()
     run.random_after_scenario = random.getstate()

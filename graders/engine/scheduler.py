@@ -439,10 +439,13 @@ class Run:
         self.tracer_for: Callable[[ThreadState], TraceFunction] | None = None
         #: the modules under test, once loaded: where reports look for the program's names
         self.modules: list[ModuleType] = []
-        #: whether the program drew from ``random`` (then only a seeded token replays it)
+        #: the seed of ``random`` for this run (set by the explorer)
+        self.random_seed = 0
+        #: whether the program drew from ``random`` (then only a seeded token replays it;
+        #: judged by the explorer where it uses the answer, see explorer._judge_random)
         self.used_random = False
         #: the scenario's declared draws (probes.draw_scenario): what each gave, and the
-        #: state of ``random`` after the last one (at first: as seeded for the run)
+        #: state of ``random`` after the last one (None: none yet, as seeded for the run)
         self.scenario: list[Hashable] = []
         self.random_after_scenario: Any = None
         #: a draw came from ``random`` besides the declared ones

@@ -40,8 +40,8 @@ def _runs(kit: Any, monkeypatch: pytest.MonkeyPatch, green: bool, file: str, fun
     monkeypatch.setattr(scheduler, "GREEN", green)
     seen: list[tuple[object, ...]] = []
 
-    def run_once(self: Any, strategy: Any, seed: int) -> Any:
-        run = _run_once(self, strategy, seed)
+    def run_once(self: Any, strategy: Any, seed: int, **options: Any) -> Any:
+        run = _run_once(self, strategy, seed, **options)
         assert run.green is green
         verdict = None if run.verdict is None else str(run.verdict.bug_class)
         seen.append((run.steps, run.decisions, tuple(run.deviations), verdict, len(run.events)))
