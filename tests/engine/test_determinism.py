@@ -235,3 +235,18 @@ def test_a_declared_scenario_lets_its_repeats_go_unmade(kit):
     declared, undeclared = runs(False), runs(True)
     assert len(undeclared) == 120 and set(undeclared) == {1, 2}
     assert len(declared) < 110 and set(declared) == {1, 2}
+
+
+def test_the_strategies_draw_the_numbers_randrange_draws():
+    """The strategies' own ``randrange`` (compiled, without random.py's Python calls) gives
+    the very numbers ``random.Random.randrange`` gives, so that seeds and replay tokens
+    mean the same schedules as they did with it."""
+    import random
+
+    from graders.engine.strategies import _below
+
+    for seed in range(50):
+        ours, theirs = random.Random(seed), random.Random(seed)
+        for n in (1, 2, 3, 5, 7, 8, 64, 1000, 2**40 + 3):
+            assert [_below(ours, n) for _ in range(20)] == [
+                theirs.randrange(n) for _ in range(20)]
