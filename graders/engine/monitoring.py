@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from types import CodeType
 from typing import Any
 
-from .tracing import _points, identity, instruction_callback, is_traced
+from .tracing import Point, identity, instruction_callback, is_traced, step_points
 
 AVAILABLE = hasattr(sys, "monitoring")
 
@@ -52,13 +52,13 @@ def monitored(codes: list[CodeType], traced: Callable[[str], bool]) -> Iterator[
     # (Identities by ``tracing.identity``, not ``id``: each ``id()`` call raises an audit
     # event, which the grading sandbox's hook receives: 400,000 in a data_race check.)
     # id(code) -> its points
-    points: dict[int, dict[int, bool]] = {}
+    points: dict[int, dict[int, Point]] = {}
 
     def instrument(code: CodeType) -> None:
         for c in _nested(code):
             if identity(c) not in instrumented:
                 instrumented[identity(c)] = c
-                points[identity(c)] = _points(c)
+                points[identity(c)] = step_points(c)
                 mon.set_local_events(tool, c, events.INSTRUCTION)
 
     def on_start(code: CodeType, offset: int) -> Any:

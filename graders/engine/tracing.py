@@ -182,19 +182,45 @@ def thread_tracers(run: Run, code_points: CodePoints) -> Callable[[ThreadState],
     return tracer_for
 
 
-def instruction_callback(points: dict[int, dict[int, bool]],
+class Point:
+    """One scheduling point of a code object, for the ``sys.monitoring`` callback: whether
+    it is a step that may switch (else a loop's back jump, see ``_points``), and the log
+    entry of each thread's step there, made once (entries are never changed)."""
+
+    __slots__ = ("code", "offset", "switch", "entries")
+
+    def __init__(self, code: CodeType, offset: int, switch: bool) -> None:
+        self.code = code
+        self.offset = offset
+        self.switch = switch
+        self.entries: list[LogEntry | None] = []
+
+    def entry(self, tid: int) -> LogEntry:
+        entries = self.entries
+        if tid >= len(entries):
+            entries.extend([None] * (tid + 1 - len(entries)))
+        entry = entries[tid]
+        if entry is None:
+            entry = entries[tid] = LogEntry(tid, self.code, self.offset)
+        return entry
+
+
+def step_points(code: CodeType) -> dict[int, Point]:
+    """``code``'s scheduling points by offset, for :func:`instruction_callback`."""
+    return {offset: Point(code, offset, kind) for offset, kind in _points(code).items()}
+
+
+def instruction_callback(points: dict[int, dict[int, Point]],
                          disable: object) -> Callable[[CodeType, int], object]:
     """The ``sys.monitoring`` instruction callback (3.12+, see monitoring.py): ``points`` maps
-    the identity of each instrumented code object to its scheduling points; an instruction
-    that is none returns ``disable`` and is never delivered again."""
+    the identity of each instrumented code object to its scheduling points
+    (:func:`step_points`); an instruction that is none returns ``disable`` and is never
+    delivered again."""
     caller = scheduler.caller
-    # (identity(code), offset, tid) -> that step's log entry, made once: entries are never
-    # changed, so each step need not allocate one
-    entries: dict[tuple[int, int, int], LogEntry] = {}
 
     def on_instruction(code: CodeType, offset: int) -> object:
-        kind = points[identity(code)].get(offset)
-        if kind is None:
+        point = points[identity(code)].get(offset)
+        if point is None:
             return disable          # touches only its own frame: never a scheduling point
         run = scheduler.active
         if run is None:
@@ -202,14 +228,10 @@ def instruction_callback(points: dict[int, dict[int, bool]],
         ts = caller(run)
         if ts is None:
             return None
-        key = (identity(code), offset, ts.tid)
-        entry = entries.get(key)
-        if entry is None:
-            entry = entries[key] = LogEntry(ts.tid, code, offset)
-        if kind:
-            run.yield_point(ts, entry)
+        if point.switch:
+            run.yield_point(ts, point.entry(ts.tid))
         else:
-            run.loop_step(ts, entry)
+            run.loop_step(ts, point.entry(ts.tid))
         return None
 
     return on_instruction
