@@ -76,35 +76,37 @@ def workload(n: int) -> None:
 
 
 def profile(name: str, schedules: int) -> None:
-    """cProfile in every OS thread that runs controlled threads: each controlled thread's
-    own (GRADERS_ENGINE_THREADS=os), or each run's hub, where all its greenlets run (then
-    the callers and cumulative times are mixed up by the switches; own times are right)."""
-    from graders.engine import scheduler
+    """cProfile in every OS thread that runs the exploration: the search's thread, where
+    each run's hub and all its greenlets run (then the callers and cumulative times are
+    mixed up by the switches; own times are right), and each controlled thread's own
+    (GRADERS_ENGINE_THREADS=os)."""
+    from graders.engine import explorer, scheduler
 
     profilers: list[cProfile.Profile] = []
-    originals = {"_os_main": scheduler.Run._os_main, "_hub_main": scheduler.Run._hub_main}
+    patched = [(scheduler.Run, "_os_main"), (explorer._Explorer, "_search")]
+    originals = [getattr(owner, attribute) for owner, attribute in patched]
 
     def profiled(original: Any) -> Any:
-        def body(self: Any, arg: Any) -> None:
+        def body(self: Any, *args: Any) -> Any:
             p = cProfile.Profile()
             profilers.append(p)
             p.enable()
             try:
-                original(self, arg)
+                return original(self, *args)
             finally:
                 p.disable()
         return body
 
     main = cProfile.Profile()
-    for attribute, original in originals.items():
-        setattr(scheduler.Run, attribute, profiled(original))
+    for (owner, attribute), original in zip(patched, originals, strict=True):
+        setattr(owner, attribute, profiled(original))
     try:
         main.enable()
         measure(name, schedules, 0)
         main.disable()
     finally:
-        for attribute, original in originals.items():
-            setattr(scheduler.Run, attribute, original)
+        for (owner, attribute), original in zip(patched, originals, strict=True):
+            setattr(owner, attribute, original)
     stats = pstats.Stats(main)
     for p in profilers:
         stats.add(p)

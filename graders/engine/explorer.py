@@ -10,6 +10,7 @@ so, and why it may not have.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import contextlib
 import ctypes
@@ -204,12 +205,23 @@ class _Explorer:
             timeouts_when_idle=settings.timeouts_when_idle)
         #: the scenarios run with the next run's repeat key (set by _search only)
         self.repeats: set[tuple[Hashable, ...]] = set()
+        # Between the search's thread and the caller's, which watches it (_watch):
+        #: the run under way, with its strategy and seed
+        self.running: Run | None = None
+        self.running_as: tuple[Strategy, int] | None = None
+        #: the schedules counted with the run under way, and its index (what its failure
+        #: names), set by whoever makes runs
+        self.place = (1, 0)
+        #: the caller stopped waiting (interrupted, or gave up on a stuck run): no more runs
+        self.stopped = False
 
     def run_once(self, strategy: Strategy, seed: int, *, judge_random: bool = True) -> Run:
         """One run of the program under ``strategy``, with ``random`` seeded ``seed``.
         Whether it drew from ``random`` (``Run.used_random``, ``Run.undeclared_draw``) is
         judged when ``judge_random`` is true, when it failed, and when it had no choice to
         make; otherwise those stay false (see :func:`_judge_random`)."""
+        if self.stopped:
+            raise _Stopped
         run = Run(strategy, self.run_settings)
         run.repeats = self.repeats
         if not self.monitored:
@@ -237,44 +249,95 @@ class _Explorer:
 
         handle = MainThread()
         scheduler.active = run
+        self.running, self.running_as = run, (strategy, seed)
         try:
             random.seed(seed)      # (explore() puts the caller's state back: random_kept)
             run.random_seed = seed
             ts = run.spawn("MainThread", main_body, False, handle)
             handle._state = ts
             run.start()
-            self._wait(run)
+            if not run.green:
+                run.finished.acquire()
             if judge_random or run.verdict is not None or not (
                     run.decisions or run.stall_began):
                 _judge_random(run)
         finally:
             scheduler.active = None
+            self.running = None
             aio.settle(run)
             self.program.unload()
         strategy.finished(run)
         return run
 
-    def _wait(self, run: Run) -> None:
-        """Wait for the run to end; a thread stuck outside the engine gets a verdict."""
+    def _on_search_thread(self, search: Callable[[], Exploration]) -> Exploration:
+        """``search()`` on a thread of the scheduler's pool, while this thread watches it.
+
+        With greenlets a run happens on the thread that starts it (``Run.start``), so every
+        run of the search is on that one OS thread, and a run costs no hand-over between
+        two threads: when this thread started each run on a pool thread and waited for it,
+        the two hand-overs were a third of a short run's time. This thread does what it
+        did while it waited for each run: it takes an interruption (Ctrl-C comes to the
+        main thread) and gives its verdict on a run stuck outside the engine (_watch).
+        """
+        outcome: list[object] = []
+        done = _thread.allocate_lock()
+        done.acquire()
+        scheduler.on_worker(search, outcome, done)
+        given_up = self._watch(done)
+        if given_up is not None:
+            return given_up
+        got = outcome[0]
+        if isinstance(got, BaseException):
+            raise got           # (raised in the search's thread)
+        assert isinstance(got, Exploration)
+        return got
+
+    def _watch(self, done: Any) -> Exploration | None:
+        """Wait until the search is ``done`` (then None). A run that makes no step for the
+        watchdog's time is stuck outside the engine: it fails, and its thread is told to
+        unwind (``_stuck``); a thread still in it two seconds later never comes back (a
+        call in C), and its failure is the exploration's result, given from here."""
+        watched: Run | None = None
         last = -1
         since = _real_monotonic()
+        told: float | None = None
         try:
-            while not run.finished.acquire(timeout=0.2):
-                if run.steps != last:
-                    last, since = run.steps, _real_monotonic()
-                elif _real_monotonic() - since > self.settings.watchdog:
+            while not done.acquire(timeout=0.2):
+                run = self.running
+                now = _real_monotonic()
+                if run is None or run is not watched or run.steps != last:
+                    watched, last, since, told = run, -1 if run is None else run.steps, now, None
+                elif told is None and now - since > self.settings.watchdog:
                     self._stuck(run)
-                    return
+                    told = now
+                elif told is not None and now - told > 2.0:
+                    self.stopped = True
+                    return self._given_up(run)
         except BaseException:
-            run.fail(Stated(bug_class=BugClass.BLOCKED_OUTSIDE,
-                            message="The exploration was interrupted."))
+            self.stopped = True
+            run = self.running
+            if run is not None:
+                run.fail(Stated(bug_class=BugClass.BLOCKED_OUTSIDE,
+                                message="The exploration was interrupted."))
             # The run's threads unwind at their next step; let them, before the interruption
             # goes on up. A process that exits while the run's OS thread still switches
             # between its greenlets can crash in the interpreter's shutdown (Ctrl-C on
             # `graders explore`: a segmentation fault after "interrupted.").
             with contextlib.suppress(BaseException):
-                run.finished.acquire(timeout=2.0)
+                done.acquire(timeout=2.0)
             raise
+        return None
+
+    def _given_up(self, run: Run) -> Exploration:
+        """The exploration's result when the search's thread stays stuck in ``run``: its
+        failure (set by ``_stuck``). The thread is left where it is, and makes no other run
+        if it ever comes back."""
+        assert self.running_as is not None
+        strategy, seed = self.running_as
+        counted, index = self.place
+        s = self.settings
+        return Exploration(s, counted, self._failure(run, index, strategy, seed),
+                           replayed=decode(s.replay) if s.replay is not None else None)
 
     def _stuck(self, run: Run) -> None:
         ts = run.current
@@ -294,7 +357,6 @@ class _Explorer:
         if ts is not None and ts.os_ident is not None:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(ts.os_ident), ctypes.py_object(scheduler.Aborted))
-        run.finished.acquire(timeout=2.0)
 
     # ------------------------------------------------------------- explore
     def explore(self) -> Exploration:
@@ -305,9 +367,8 @@ class _Explorer:
             with stand_ins_installed(), self._scheduling_points(), random_kept(), \
                     self.program.libraries_imported():
                 try:
-                    if s.replay is not None:
-                        return self._replay_only(start)
-                    result = self._search()
+                    result = self._on_search_thread(
+                        self._replay_only if s.replay is not None else self._search)
                 finally:
                     # What the runs left for the garbage collector is finalized now, while
                     # its refusals (primitives.LeftBehind) are kept quiet. A full collection:
@@ -326,7 +387,7 @@ class _Explorer:
             return contextlib.nullcontext()
         return monitoring.monitored(self.program.code_objects(), self.program.traced)
 
-    def _replay_only(self, start: float) -> Exploration:
+    def _replay_only(self) -> Exploration:
         token = decode(self.settings.replay or "")
         strategy = token.strategy()
         run = self.run_once(strategy, strategy.seed)
@@ -336,7 +397,6 @@ class _Explorer:
             result.failure = self._failure(run, 0, strategy, 0)
         if isinstance(strategy, strategies.Replay) and strategy.diverged:
             result.notes.append(token.diverged())
-        result.seconds = _real_monotonic() - start
         return result
 
     def _search(self) -> Exploration:
@@ -347,6 +407,7 @@ class _Explorer:
             except ValueError:
                 first = None
             if first is not None:
+                self.place = (1, 0)
                 run = self.run_once(first, first.seed)
                 if run.verdict is not None and run.verdict.bug_class != BugClass.LOAD_ERROR:
                     result = Exploration(s, 1, self._failure(run, 0, first, 0))
@@ -375,6 +436,7 @@ class _Explorer:
                 ran += 1       # (its schedule was run: it is the one with the same key)
                 continue
             self.repeats = known.get(key, set())
+            self.place = (i + 1, i + 1)
             try:
                 # (``drew`` matters to a one-draw strategy only, an undeclared draw to a
                 # strategy with a repeat key only)
@@ -485,6 +547,7 @@ class _Explorer:
             seed = random.Random(f"{s.seed}:chase:{k}").getrandbits(32)
             strategy = strategies.Contend(seed)
             strategy.begin(k)
+            self.place = (ran + k + 1, k + 1)
             run = self.run_once(strategy, seed)
             if run.verdict is not None and run.verdict.bug_class == BugClass.DEADLOCK:
                 return Exploration(s, ran + k + 1,
@@ -492,6 +555,10 @@ class _Explorer:
             if not (strategy.drew or run.used_random):
                 return Exploration(s, ran + k + 1, None)    # every other run is this one
         return Exploration(s, ran + CHASE_RUNS, None)
+
+
+class _Stopped(BaseException):
+    """Ends the search's thread at its next run once the caller stopped waiting for it."""
 
 
 def _judge_random(run: Run) -> None:

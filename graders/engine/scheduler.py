@@ -116,11 +116,32 @@ active: Run | None = None
 GREEN = _Greenlet is not None and os.environ.get("GRADERS_ENGINE_THREADS", "") != "os"
 
 #: Greenlets retired by Run._unwind, kept for good: a greenlet collected unfinished would get
-#: GreenletExit and run the program's except and finally blocks after its run.
+#: GreenletExit and run the program's except and finally blocks after its run. Nor may its
+#: OS thread ever end (that finalizes the greenlets left on it): the thread that ran the run
+#: parks for good once its work is done (see ``on_worker``).
 _RETIRED: list[Any] = []
 
 
-def _park_forever() -> None:
+def on_worker(work: Callable[[], object], outcome: list[object], done: Any) -> None:
+    """``work()`` on a thread of the pool: what it returns, or the exception it raises, is
+    appended to ``outcome``, then ``done`` (a held lock) is released. A thread on which a
+    run retired a greenlet then stays parked for good (see ``_RETIRED``)."""
+
+    def job(_: object) -> None:
+        retired = len(_RETIRED)
+        try:
+            outcome.append(work())
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            done.release()
+        if len(_RETIRED) != retired:
+            park_forever()
+
+    _WORKERS.park(job, None).release()
+
+
+def park_forever() -> None:
     """Stop the calling OS thread for good: it holds a thread retired by Run._unwind."""
     parked = _allocate()
     parked.acquire()
@@ -483,13 +504,15 @@ class Run:
         return ts
 
     def start(self) -> None:
-        """Give the main thread its first turn; the run has ended when ``finished`` is
+        """Give the main thread its first turn. With greenlets the whole run happens on the
+        calling OS thread, and is over when this returns (a greenlet it retired stays on
+        that thread: see ``_RETIRED``); otherwise it has ended when ``finished`` is
         released."""
         main = self.main
         assert main is not None
         self.current = main
         if self.green:
-            _WORKERS.park(self._hub_main, None).release()
+            self._hub_main(None)
         else:
             main.gate.release()
 
@@ -549,7 +572,6 @@ class Run:
         comes next each time one ends (its greenlet returns that one to this, its parent)."""
         self.hub_ident = _get_ident()
         self.hub = _getcurrent()
-        retired = len(_RETIRED)
         nxt = self.main
         try:
             while nxt is not None:
@@ -560,10 +582,6 @@ class Run:
             if self.loops:
                 _set_running_loop(None)
             self.finished.release()
-        if len(_RETIRED) != retired:
-            # A retired greenlet must never run again, nor be finalized: its OS thread
-            # stays parked for good, as a retired OS thread does.
-            _park_forever()
 
     def _green_of(self, ts: ThreadState) -> Any:
         g = ts.greenlet
@@ -718,7 +736,7 @@ class Run:
                 self._switch(self.hub, self._thread_done(ts))    # never switched back to
             else:
                 self._leave_os_thread(ts)
-                _park_forever()
+                park_forever()
         raise Aborted
 
     def _pick(self, ts: ThreadState | None) -> ThreadState | None:

@@ -108,7 +108,7 @@ def test_a_thread_that_catches_everything_cannot_hold_up_the_run(kit, scenario, 
         """Where the OS threads that appeared since the start are, unless parked."""
         return [f"{f.f_code.co_filename}:{f.f_lineno}"
                 for i, f in sys._current_frames().items()
-                if i not in before and f.f_code.co_name != "_park_forever"]
+                if i not in before and f.f_code.co_name != "park_forever"]
 
     for _ in range(250):        # threads that are still ending need a moment
         if not running_code():
@@ -148,6 +148,45 @@ def test_threads_outside_the_run_still_get_real_answers():
     assert result.ok, result.report()
     assert seen == {"ident": True, "current": "bystander", "main": "MainThread",
                     "enumerate": True, "count": True}
+
+
+def test_a_run_stuck_in_a_python_loop_outside_the_code_under_test_fails():
+    """The watchdog: no step for its time is a run stuck outside the engine (here a loop in
+    code that is not under test). Its thread is told to unwind, and the run fails."""
+    runs: list[int] = []
+
+    def entry() -> None:
+        runs.append(1)
+        while True:
+            pass
+
+    result = explore(entry, [], Settings(schedules=5, watchdog=0.5))
+    assert result.failure is not None and result.failure.bug_class == BugClass.BLOCKED_OUTSIDE
+    assert "made no progress for 0.5s" in result.failure.message
+    assert runs == [1]
+
+
+def test_a_run_stuck_for_good_outside_the_engine_still_ends_the_exploration():
+    """A call that no exception reaches (a real lock's acquire, in C) never comes back: the
+    exploration reports the run as stuck all the same, and the thread it leaves behind
+    makes no other run once the call returns after all."""
+    held = threading.Lock()          # made before exploring: a real lock
+    held.acquire()
+    runs: list[int] = []
+
+    def entry() -> None:
+        runs.append(1)
+        held.acquire()
+
+    try:
+        result = explore(entry, [], Settings(schedules=5, watchdog=0.5))
+        assert result.failure is not None
+        assert result.failure.bug_class == BugClass.BLOCKED_OUTSIDE
+        assert result.schedules_run == 1
+    finally:
+        held.release()
+    time.sleep(0.5)                  # (the thread comes back now, and stops)
+    assert runs == [1]
 
 
 def test_an_object_left_by_an_earlier_run_cannot_touch_a_later_one(kit):
