@@ -29,7 +29,7 @@ from graders.grading.submissions import discover
 #: The whole class on one topic (every kind of student is in it: dev's endless loop, finn's
 #: fork bomb, the cheats), with a short CPU limit: dev's endless loop in C code ends each of
 #: its checks at it. The other topics would only make the class longer, on both sides.
-ARGS = ["--timeout", "5", "--topics", "data_race"]
+ARGS = ["--timeout", "4", "--topics", "data_race"]
 
 
 class Cluster:
