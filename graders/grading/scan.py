@@ -143,7 +143,7 @@ ATTRIBUTES: dict[str, str] = {
     **{name: _FRAMES for name in (
         "f_back", "f_builtins", "f_code", "f_globals", "f_locals", "f_trace",
         "f_trace_lines", "f_trace_opcodes", "tb_frame", "gi_frame", "cr_frame", "ag_frame",
-        "_getframe", "_current_frames")},
+        "gr_frame", "_getframe", "_current_frames")},
     **{name: "which can read or replace the code of any function, the grader's included"
        for name in ("__code__", "__globals__", "__closure__")},
     **{name: "which can tell a function the grader watches from the student's own, or "

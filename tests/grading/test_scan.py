@@ -48,6 +48,10 @@ HOSTILE = [
     ("code", "def f(g):\n    g.__code__ = None\n", 2, "uses .__code__"),
     ("tb_frame", "try:\n    1 / 0\nexcept ZeroDivisionError as e:\n"
                  "    e.__traceback__.tb_frame\n", 4, "uses .tb_frame"),
+    # (a greenlet's frame: the engine's controlled threads are greenlets, and the run's hub
+    # is the thread that explores)
+    ("gr_frame", "import threading\nthreading.current_thread()._state.greenlet.parent"
+                 ".gr_frame\n", 2, "uses .gr_frame"),
     ("module_trick", "import threading\nclass Lock:\n    pass\n"
                      "Lock.__module__ = threading.Lock.__module__\n", 4, "uses .__module__"),
     ("class_trick", "import threading\nlock = threading.Lock()\nlock.__class__ = object\n", 3,
