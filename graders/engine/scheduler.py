@@ -123,14 +123,15 @@ _RETIRED: list[Any] = []
 
 
 def on_worker(work: Callable[[], object], outcome: list[object], done: Any) -> None:
-    """``work()`` on a thread of the pool: what it returns, or the exception it raises, is
-    appended to ``outcome``, then ``done`` (a held lock) is released. A thread on which a
-    run retired a greenlet then stays parked for good (see ``_RETIRED``)."""
+    """``work()`` (a search, which makes runs) on a thread of the pool: what it returns, or
+    the exception it raises, is appended to ``outcome``, then ``done`` (a held lock) is
+    released. A thread on which a run retired a greenlet then stays parked for good (see
+    ``_RETIRED``)."""
 
     def job(_: object) -> None:
         retired = len(_RETIRED)
         try:
-            outcome.append(work())
+            outcome.append(work() if _Greenlet is None else _host(work))
         except BaseException as exc:
             outcome.append(exc)
         finally:
@@ -139,6 +140,28 @@ def on_worker(work: Callable[[], object], outcome: list[object], done: Any) -> N
             park_forever()
 
     _WORKERS.park(job, None).release()
+
+
+#: OS thread ident -> the greenlet its search runs in (see _host)
+_SEARCHES: dict[int, Any] = {}
+
+
+def _host(work: Callable[[], object]) -> object:
+    """``work()`` in a greenlet of its own, while this thread's first greenlet hosts the hub
+    of every run the search starts (``Run.start`` switches here, and back once the run is
+    over). A run's greenlets are the hub's children: walking up from one (``.parent``)
+    reaches this greenlet, compiled code with no Python frame, never the search's frames
+    (the explorer's locals: its runs and their verdicts)."""
+    ident = _get_ident()
+    search = _SEARCHES[ident] = _Greenlet(work)
+    try:
+        got = search.switch()
+        while isinstance(got, Run):
+            got._hub_main(None)
+            got = search.switch()
+        return got
+    finally:
+        del _SEARCHES[ident]
 
 
 def park_forever() -> None:
@@ -505,16 +528,19 @@ class Run:
 
     def start(self) -> None:
         """Give the main thread its first turn. With greenlets the whole run happens on the
-        calling OS thread, and is over when this returns (a greenlet it retired stays on
-        that thread: see ``_RETIRED``); otherwise it has ended when ``finished`` is
-        released."""
+        calling OS thread (its hub in the thread's first greenlet, when a search runs there
+        in a greenlet of its own: ``_host``), and is over when this returns (a greenlet it
+        retired stays on that thread: see ``_RETIRED``); otherwise it has ended when
+        ``finished`` is released."""
         main = self.main
         assert main is not None
         self.current = main
-        if self.green:
-            self._hub_main(None)
-        else:
+        if not self.green:
             main.gate.release()
+        elif _SEARCHES.get(_get_ident()) is _getcurrent():
+            _getcurrent().parent.switch(self)       # to the host (_host), back when over
+        else:
+            self._hub_main(None)
 
     def _os_main(self, ts: ThreadState) -> None:
         """The thread's life on its OS thread, from the first time it holds the baton."""
