@@ -41,6 +41,7 @@ from .tracing import CodePoints, thread_tracers
 from .verdicts import BugClass, LoadError
 
 _real_monotonic = time.monotonic
+_real_get_ident = _thread.get_ident
 #: How many runs with a lock-order cycle an exploration keeps until it ends (each may yet
 #: turn out to hold a signal): a cycle still standing then is chased.
 KEPT_CYCLES = 8
@@ -214,6 +215,10 @@ class _Explorer:
         self.place = (1, 0)
         #: the caller stopped waiting (interrupted, or gave up on a stuck run): no more runs
         self.stopped = False
+        #: the caller gave up on a stuck run, and put the program away itself (_given_up)
+        self.abandoned = False
+        #: the thread _stuck sent Aborted to
+        self.told: int | None = None
 
     def run_once(self, strategy: Strategy, seed: int, *, judge_random: bool = True) -> Run:
         """One run of the program under ``strategy``, with ``random`` seeded ``seed``.
@@ -262,10 +267,12 @@ class _Explorer:
                     run.decisions or run.stall_began):
                 _judge_random(run)
         finally:
-            scheduler.active = None
+            if scheduler.active is run:     # (not so when the caller gave the run up)
+                scheduler.active = None
             self.running = None
             aio.settle(run)
-            self.program.unload()
+            if not self.abandoned:
+                self.program.unload()
         strategy.finished(run)
         return run
 
@@ -336,6 +343,13 @@ class _Explorer:
         strategy, seed = self.running_as
         counted, index = self.place
         s = self.settings
+        # What the run's thread would do at its end: the next exploration may begin.
+        self.abandoned = True
+        if scheduler.active is run:
+            scheduler.active = None
+        self.program.unload()
+        if self.told is not None:
+            _withdraw_async_exception(self.told)
         return Exploration(s, counted, self._failure(run, index, strategy, seed),
                            replayed=decode(s.replay) if s.replay is not None else None)
 
@@ -355,6 +369,7 @@ class _Explorer:
             "the code under test).",
             details=f"Where it was:\n{stack}" if stack else "", thread=name))
         if ts is not None and ts.os_ident is not None:
+            self.told = ts.os_ident
             ctypes.pythonapi.PyThreadState_SetAsyncExc(
                 ctypes.c_ulong(ts.os_ident), ctypes.py_object(scheduler.Aborted))
 
@@ -555,6 +570,29 @@ class _Explorer:
             if not (strategy.drew or run.used_random):
                 return Exploration(s, ran + k + 1, None)    # every other run is this one
         return Exploration(s, ran + CHASE_RUNS, None)
+
+
+class _Withdrawn(BaseException):
+    """Raised in the caller's own thread, and caught there, to clear 3.11's flag of a pending
+    asynchronous exception (see :func:`_withdraw_async_exception`)."""
+
+
+def _withdraw_async_exception(ident: int) -> None:
+    """Take back the ``Aborted`` that ``_stuck`` sent to thread ``ident``, which never came
+    back. Up to 3.11 a pending one is an interpreter-wide flag, cleared only by the thread
+    it is for: every other thread met it at every check, and the next exploration's first
+    run made no step at all (blocked outside the engine, by the run before). The thread
+    comes back to a run that is over, and unwinds at its next step anyway."""
+    set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    set_async(ctypes.c_ulong(ident), None)
+    if sys.version_info < (3, 12):
+        # (the flag is cleared by the thread an exception is delivered to: this one)
+        try:
+            set_async(ctypes.c_ulong(_real_get_ident()), ctypes.py_object(_Withdrawn))
+            for _ in range(1000):       # (delivered at the loop's next check)
+                pass
+        except _Withdrawn:
+            pass
 
 
 class _Stopped(BaseException):

@@ -183,10 +183,34 @@ def test_a_run_stuck_for_good_outside_the_engine_still_ends_the_exploration():
         assert result.failure is not None
         assert result.failure.bug_class == BugClass.BLOCKED_OUTSIDE
         assert result.schedules_run == 1
+        # The process goes on exploring while that thread is still stuck (a check after it).
+        assert explore(lambda: None, [], Settings(schedules=3)).ok
     finally:
         held.release()
     time.sleep(0.5)                  # (the thread comes back now, and stops)
     assert runs == [1]
+
+
+def test_a_runs_greenlets_lead_to_none_of_the_searchs_frames():
+    """The search runs on the thread that hosts its runs' greenlets, in a greenlet of its
+    own: walking up from a controlled thread's greenlet (``.parent``, ``.gr_frame``,
+    ``.f_back``) meets the host, never the explorer's frames, whose locals hold the runs
+    and their verdicts."""
+    import greenlet
+
+    seen: list[str] = []
+
+    def entry() -> None:
+        g = greenlet.getcurrent().parent
+        while g is not None:
+            frame = g.gr_frame
+            while frame is not None:
+                seen.append(frame.f_code.co_filename)
+                frame = frame.f_back
+            g = g.parent
+
+    assert explore(entry, [], Settings(schedules=2)).ok
+    assert not [f for f in seen if f.endswith("explorer.py")], seen
 
 
 def test_an_object_left_by_an_earlier_run_cannot_touch_a_later_one(kit):
