@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,6 +173,10 @@ _OPENERS = frozenset({"open", "io.open", "io.open_code", "io.FileIO", "codecs.op
                       "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath"})
 _IMPORTERS = frozenset({"__import__", "importlib.import_module", "importlib.__import__"})
 _LOOKUPS = frozenset({"getattr", "hasattr"})
+#: Callables that look attributes up by the names they are given.
+_NAMED_GETTERS = frozenset({"operator.attrgetter", "operator.methodcaller"})
+#: A string that could be an attribute's name, or a dotted path of them.
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _CHANGES = frozenset({"setattr", "delattr"})
 _BUILTINS = frozenset(dir(builtins))
 
@@ -688,6 +693,21 @@ class _Scan:
             elif name is None and len(args) > 1:
                 self.flag(node, f"looks up a part of {base} by a name made at run time, so "
                                 "the scan cannot see which")
+        elif func in _NAMED_GETTERS:
+            # (attrgetter reads every argument, methodcaller its first, as attribute names,
+            # dotted ones part by part)
+            for arg in args if func == "operator.attrgetter" else args[:1]:
+                text = self._text(arg)
+                if text is None:
+                    self.flag(node, f"uses {func} with a name made at run time, so the scan "
+                                    "cannot see which attribute it reads (a frame's, a "
+                                    "traceback's?)")
+                    continue
+                for part in text.split("."):
+                    if part in ATTRIBUTES:
+                        self.flag(node, f"uses .{part}, {ATTRIBUTES[part]}")
+                    elif _private(part) and part not in self.own:
+                        self.flag(node, f"uses .{part}, {_NOT_ITS_OWN}")
         elif func in _OPENERS:
             target = args[0] if args else next(
                 (k.value for k in node.keywords if k.arg in ("file", "path")), None)
@@ -717,6 +737,15 @@ class _Scan:
 
     def _string(self, node: ast.Constant) -> None:
         text = node.value
+        above = self.parent.get(node)
+        looked_up = isinstance(above, ast.Call) and _plain(self.resolve(above.func)) in (
+            _NAMED_GETTERS | _LOOKUPS | _CHANGES)          # (judged with the call)
+        if _DOTTED.fullmatch(text) and not looked_up and not isinstance(above, ast.Expr):
+            # An attribute's name as a string reaches the attribute through getattr,
+            # operator.attrgetter, a table of names...: flagged as its use would be.
+            for part in text.split("."):
+                if part in ATTRIBUTES:
+                    self.flag(node, f"names .{part} in a string, {ATTRIBUTES[part]}")
         if "graders" in text.lower() and not isinstance(self.parent.get(node), ast.Expr):
             self.flag(node, "names the grading kit, which an exercise has no need to look "
                             "for (code that behaves one way under the grader and another "

@@ -52,6 +52,18 @@ HOSTILE = [
     # is the thread that explores)
     ("gr_frame", "import threading\nthreading.current_thread()._state.greenlet.parent"
                  ".gr_frame\n", 2, "uses .gr_frame"),
+    # (names of attributes handed to code that looks them up: operator's getters, a table)
+    ("attrgetter", "from operator import attrgetter\nback = attrgetter('f_back')\n", 2,
+     "uses .f_back"),
+    ("attrgetter_dotted", "import operator\nget = operator.attrgetter('x', 'tb_frame.f_back')\n",
+     2, "uses .tb_frame"),
+    ("attrgetter_private", "import operator\nget = operator.attrgetter('_state')\n", 2,
+     "uses ._state"),
+    ("attrgetter_built", "import operator\nget = operator.attrgetter('gr_' + 'frame')\n", 2,
+     "with a name made at run time"),
+    ("methodcaller", "import operator\ncall = operator.methodcaller('_getframe')\n", 2,
+     "uses ._getframe"),
+    ("name_in_a_table", "NAMES = ('f_locals', 'count')\n", 1, "names .f_locals in a string"),
     ("module_trick", "import threading\nclass Lock:\n    pass\n"
                      "Lock.__module__ = threading.Lock.__module__\n", 4, "uses .__module__"),
     ("class_trick", "import threading\nlock = threading.Lock()\nlock.__class__ = object\n", 3,
