@@ -7,6 +7,7 @@ import functools
 import inspect
 import threading
 import types
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -202,7 +203,12 @@ def rebind(module: Any, **replacements: Any) -> None:
     for name, new in replacements.items():
         old = getattr(module, name)
         if type(old) is types.FunctionType:
-            old.__code__ = _forwarder(len(old.__closure__ or ()))
+            with warnings.catch_warnings():
+                # 3.13 warns when a generator's or coroutine's function gets a plain
+                # function's code: the forwarder hands back whatever the replacement
+                # returns (a coroutine for a coroutine), which is what the probe wants.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                old.__code__ = _forwarder(len(old.__closure__ or ()))
             old.__defaults__ = None
             old.__kwdefaults__ = {"_probe_": new}
         else:
