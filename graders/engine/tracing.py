@@ -187,7 +187,7 @@ class Point:
     it is a step that may switch (else a loop's back jump, see ``_points``), and the log
     entry of each thread's step there, made once (entries are never changed)."""
 
-    __slots__ = ("code", "offset", "switch", "entries")
+    __slots__ = ("code", "entries", "offset", "switch")
 
     def __init__(self, code: CodeType, offset: int, switch: bool) -> None:
         self.code = code
