@@ -166,6 +166,9 @@ ATTRIBUTES: dict[str, str] = {
 #: Why a private attribute the file never defines is held for review.
 _NOT_ITS_OWN = ("a private part of an object this file did not make (a library's, or the "
                 "grader's own bookkeeping)")
+#: Why reading the namespace of an object other than ``self`` is held for review.
+_OTHERS_NAMESPACE = ("reads every attribute of an object this file may not have made "
+                     "(vars(), __dict__): the grader's objects keep their books there")
 #: Harmless reads: ``type(self).__name__`` spelled ``self.__class__.__name__``.
 _NAME_READS = frozenset({"__name__", "__qualname__"})
 
@@ -275,6 +278,21 @@ def _built_names(tree: ast.Module) -> frozenset[str]:
         node.targets[0].id for node in ast.walk(tree)
         if isinstance(node, ast.Assign) and len(node.targets) == 1
         and isinstance(node.targets[0], ast.Name) and _builds_a_string(node.value))
+
+
+def _kit_private_names() -> frozenset[str]:
+    """The private attribute names the engine's stand-ins keep their books in
+    (``self._state``, ``self._owner``...): read on an object the file did not make, they
+    lead to the grader's own objects, whatever the file defines under the same name."""
+    names: set[str] = set()
+    for source in (Path(__file__).resolve().parents[1] / "engine").glob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                    and _private(node.attr) and isinstance(node.value, ast.Name)
+                    and node.value.id in ("self", "cls")):
+                names.add(node.attr)
+    return frozenset(names)
+
 
 
 def _own_names(tree: ast.Module) -> frozenset[str]:
@@ -632,11 +650,13 @@ class _Scan:
                 return
         if name in ATTRIBUTES:
             self.flag(node, f"uses .{name}, {ATTRIBUTES[name]}")
-        elif _private(name) and name not in self.own:
+        elif self._foreign(name, node.value):
             self.flag(node, f"uses .{name}, {_NOT_ITS_OWN}")
         elif name == "__dict__" and dotted is not None:
             self.flag(node, f"uses {dotted}, which can change Python's own modules and "
                             "classes")
+        elif name == "__dict__" and not _is_self(node.value):
+            self.flag(node, _OTHERS_NAMESPACE)
 
     def _handed_on(self, node: ast.AST) -> bool:
         """``node`` (a module) is passed, returned or stored where the scan cannot follow."""
@@ -648,6 +668,13 @@ class _Scan:
                 _LOOKUPS | _CHANGES | {"vars"})
         return isinstance(above, ast.Return | ast.Yield | ast.YieldFrom | ast.List | ast.Set
                           | ast.Dict | ast.Starred | ast.Lambda)
+
+    def _foreign(self, name: str, receiver: ast.AST | None) -> bool:
+        """``name``, read on ``receiver`` (None: unknown), is a private part of an object
+        the file did not make: a name it never defines, or one the grader's stand-ins keep
+        their books in, read on anything but ``self``."""
+        return _private(name) and (name not in self.own or (
+            name in KIT_PRIVATE and (receiver is None or not _is_self(receiver))))
 
     def _text(self, node: ast.AST) -> str | None:
         """A string literal, or a name bound to one string and nothing else."""
@@ -667,11 +694,13 @@ class _Scan:
             name = self._text(args[1]) if len(args) > 1 else None
             if name in ATTRIBUTES:
                 self.flag(node, f"uses {name}, {ATTRIBUTES[name]}")
-            elif name is not None and _private(name) and name not in self.own:
+            elif name is not None and self._foreign(name, args[0]):
                 self.flag(node, f"uses .{name}, {_NOT_ITS_OWN}")
             if base is None:
                 built = len(args) > 1 and name is None and (
                     not isinstance(args[1], ast.Name) or args[1].id in self.built)
+                passed = (len(args) > 1 and name is None and not built
+                          and not _is_self(args[0]))
                 if func in _CHANGES and isinstance(args[0], _HIDDEN):
                     self.flag(node, "changes an object picked out at run time (from a list, a "
                                     "call...), so the scan cannot see whether it is a part "
@@ -680,9 +709,15 @@ class _Scan:
                     self.flag(node, "reads the namespace of an object picked out at run time "
                                     "(from a list, a call...), so the scan cannot see whether "
                                     "it is a part of Python that the grader relies on")
+                elif func == "vars" and not _is_self(args[0]):
+                    self.flag(node, _OTHERS_NAMESPACE)
                 elif built:
                     self.flag(node, "looks up an attribute by a name built at run time, so "
                                     "the scan cannot see which (a frame's, a traceback's?)")
+                elif passed:
+                    self.flag(node, "looks up an attribute of an object it did not make by "
+                                    "a name held in a variable, so the scan cannot see which "
+                                    "(a frame's, a traceback's?)")
                 return
             if func == "vars":
                 self.flag(node, f"uses vars({base}), which can change Python's own modules "
@@ -706,7 +741,7 @@ class _Scan:
                 for part in text.split("."):
                     if part in ATTRIBUTES:
                         self.flag(node, f"uses .{part}, {ATTRIBUTES[part]}")
-                    elif _private(part) and part not in self.own:
+                    elif self._foreign(part, None):
                         self.flag(node, f"uses .{part}, {_NOT_ITS_OWN}")
         elif func in _OPENERS:
             target = args[0] if args else next(
@@ -746,6 +781,8 @@ class _Scan:
             for part in text.split("."):
                 if part in ATTRIBUTES:
                     self.flag(node, f"names .{part} in a string, {ATTRIBUTES[part]}")
+                elif self._foreign(part, None):
+                    self.flag(node, f"names .{part} in a string, {_NOT_ITS_OWN}")
         if "graders" in text.lower() and not isinstance(self.parent.get(node), ast.Expr):
             self.flag(node, "names the grading kit, which an exercise has no need to look "
                             "for (code that behaves one way under the grader and another "
@@ -768,7 +805,13 @@ def _plain(dotted: str | None) -> str | None:
 
 
 def _private(part: str) -> bool:
-    return part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+    return part.startswith("_") and part.strip("_") != "" and not (
+        part.startswith("__") and part.endswith("__"))
+
+
+def _is_self(node: ast.AST) -> bool:
+    """``self`` or ``cls``: the object a method of the file's own class was given."""
+    return isinstance(node, ast.Name) and node.id in ("self", "cls")
 
 
 def _outside(path: str, whole: bool) -> bool:
@@ -776,3 +819,7 @@ def _outside(path: str, whole: bool) -> bool:
     if path.startswith(("/", "\\", "~")) or (len(path) > 1 and path[1] == ":"):
         return True
     return whole and ".." in path.replace("\\", "/").split("/")
+
+
+#: (read once, when the scan is imported)
+KIT_PRIVATE = _kit_private_names()

@@ -64,6 +64,19 @@ HOSTILE = [
     ("methodcaller", "import operator\ncall = operator.methodcaller('_getframe')\n", 2,
      "uses ._getframe"),
     ("name_in_a_table", "NAMES = ('f_locals', 'count')\n", 1, "names .f_locals in a string"),
+    # (the stand-ins' own books, reached without a frame: a red team set the run's flags)
+    ("kit_private_defined_too", "import threading\nclass Decoy:\n    def __init__(self):\n"
+                                "        self._state = None\n\n"
+                                "s = threading.current_thread()._state\n", 6, "uses ._state"),
+    ("private_name_in_a_string", "import threading\n"
+                                 "s = threading.current_thread().__dict__['_state']\n", 2,
+     "names ._state in a string"),
+    ("vars_of_another", "import threading\nme = threading.current_thread()\n"
+                        "books = vars(me)\n", 3, "reads every attribute of an object"),
+    ("dict_of_another", "import threading\nbooks = threading.current_thread().__dict__\n", 2,
+     "reads every attribute of an object"),
+    ("name_passed_in", "def get(obj, name):\n    return getattr(obj, name, None)\n", 2,
+     "by a name held in a variable"),
     ("module_trick", "import threading\nclass Lock:\n    pass\n"
                      "Lock.__module__ = threading.Lock.__module__\n", 4, "uses .__module__"),
     ("class_trick", "import threading\nlock = threading.Lock()\nlock.__class__ = object\n", 3,
