@@ -307,17 +307,18 @@ class _Explorer:
         watched: Run | None = None
         last = -1
         since = _real_monotonic()
-        told: float | None = None
+        told_at: float | None = None
         try:
             while not done.acquire(timeout=0.2):
                 run = self.running
                 now = _real_monotonic()
                 if run is None or run is not watched or run.steps != last:
-                    watched, last, since, told = run, -1 if run is None else run.steps, now, None
-                elif told is None and now - since > self.settings.watchdog:
+                    watched, since, told_at = run, now, None
+                    last = -1 if run is None else run.steps
+                elif told_at is None and now - since > self.settings.watchdog:
                     self._stuck(run)
-                    told = now
-                elif told is not None and now - told > 2.0:
+                    told_at = now
+                elif told_at is not None and now - told_at > 2.0:
                     self.stopped = True
                     return self._given_up(run)
         except BaseException:
