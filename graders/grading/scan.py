@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -280,10 +281,13 @@ def _built_names(tree: ast.Module) -> frozenset[str]:
         and isinstance(node.targets[0], ast.Name) and _builds_a_string(node.value))
 
 
+@functools.cache
 def _kit_private_names() -> frozenset[str]:
     """The private attribute names the engine's stand-ins keep their books in
     (``self._state``, ``self._owner``...): read on an object the file did not make, they
-    lead to the grader's own objects, whatever the file defines under the same name."""
+    lead to the grader's own objects, whatever the file defines under the same name. Read
+    from the engine's sources once, when a file first defines such a name (a tenth of a
+    second: not at import, which every student's check pays)."""
     names: set[str] = set()
     for source in (Path(__file__).resolve().parents[1] / "engine").glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
@@ -292,7 +296,6 @@ def _kit_private_names() -> frozenset[str]:
                     and node.value.id in ("self", "cls")):
                 names.add(node.attr)
     return frozenset(names)
-
 
 
 def _own_names(tree: ast.Module) -> frozenset[str]:
@@ -674,7 +677,17 @@ class _Scan:
         the file did not make: a name it never defines, or one the grader's stand-ins keep
         their books in, read on anything but ``self``."""
         return _private(name) and (name not in self.own or (
-            name in KIT_PRIVATE and (receiver is None or not _is_self(receiver))))
+            (receiver is None or not _is_self(receiver)) and name in _kit_private_names()))
+
+    def _name_parts(self, node: ast.AST, text: str, how: str) -> None:
+        """Judge each part of a (dotted) attribute name given as ``text``: ``how`` says
+        where it was met ("uses" for a getter's argument, "names" for a string)."""
+        where = " in a string" if how == "names" else ""
+        for part in text.split("."):
+            if part in ATTRIBUTES:
+                self.flag(node, f"{how} .{part}{where}, {ATTRIBUTES[part]}")
+            elif self._foreign(part, None):
+                self.flag(node, f"{how} .{part}{where}, {_NOT_ITS_OWN}")
 
     def _text(self, node: ast.AST) -> str | None:
         """A string literal, or a name bound to one string and nothing else."""
@@ -738,11 +751,7 @@ class _Scan:
                                     "cannot see which attribute it reads (a frame's, a "
                                     "traceback's?)")
                     continue
-                for part in text.split("."):
-                    if part in ATTRIBUTES:
-                        self.flag(node, f"uses .{part}, {ATTRIBUTES[part]}")
-                    elif self._foreign(part, None):
-                        self.flag(node, f"uses .{part}, {_NOT_ITS_OWN}")
+                self._name_parts(node, text, "uses")
         elif func in _OPENERS:
             target = args[0] if args else next(
                 (k.value for k in node.keywords if k.arg in ("file", "path")), None)
@@ -778,11 +787,7 @@ class _Scan:
         if _DOTTED.fullmatch(text) and not looked_up and not isinstance(above, ast.Expr):
             # An attribute's name as a string reaches the attribute through getattr,
             # operator.attrgetter, a table of names...: flagged as its use would be.
-            for part in text.split("."):
-                if part in ATTRIBUTES:
-                    self.flag(node, f"names .{part} in a string, {ATTRIBUTES[part]}")
-                elif self._foreign(part, None):
-                    self.flag(node, f"names .{part} in a string, {_NOT_ITS_OWN}")
+            self._name_parts(node, text, "names")
         if "graders" in text.lower() and not isinstance(self.parent.get(node), ast.Expr):
             self.flag(node, "names the grading kit, which an exercise has no need to look "
                             "for (code that behaves one way under the grader and another "
@@ -820,6 +825,3 @@ def _outside(path: str, whole: bool) -> bool:
         return True
     return whole and ".." in path.replace("\\", "/").split("/")
 
-
-#: (read once, when the scan is imported)
-KIT_PRIVATE = _kit_private_names()
