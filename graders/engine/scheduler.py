@@ -382,16 +382,27 @@ class RunSettings:
     timeouts_when_idle: bool = False
 
 
-@dataclass(slots=True)
 class LogEntry:
-    """One entry of the run's log: who ran where, or which primitive they touched."""
+    """One entry of the run's log: who ran where, or which primitive they touched.
 
-    tid: int
-    code: CodeType | None = None
-    offset: int = -1
-    note: str | None = None       # "acquire", "blocked", "switch", "start" ...
-    obj: Any = None
-    preempted: bool = False
+    A plain class with its own ``__init__``, not a dataclass: compiled, a dataclass's
+    ``__init__`` is still the interpreted one ``dataclasses`` writes, and an entry is made
+    at nearly every scheduling point (2-4 % of a passing check's time went to it)."""
+
+    __slots__ = ("code", "note", "obj", "offset", "preempted", "tid")
+
+    def __init__(self, tid: int, code: CodeType | None = None, offset: int = -1,
+                 note: str | None = None, obj: Any = None, preempted: bool = False) -> None:
+        self.tid = tid
+        self.code = code
+        self.offset = offset
+        self.note = note          # "acquire", "blocked", "switch", "start" ...
+        self.obj = obj
+        self.preempted = preempted
+
+    def __repr__(self) -> str:
+        return (f"LogEntry(tid={self.tid}, code={self.code!r}, offset={self.offset}, "
+                f"note={self.note!r}, obj={self.obj!r}, preempted={self.preempted})")
 
 
 class Run:
