@@ -97,7 +97,14 @@ def _start(folder: Path, dumps: Path, size: int, body: str, after: float) -> sub
 
 
 def _stop(child: subprocess.Popen) -> tuple[str, str]:
-    """Kill the run's whole session (mpiexec, its proxy and every rank); its output."""
+    """End the run; its output. mpiexec is asked first (SIGTERM): it ends its proxy and
+    every rank, and removes the topology file its proxy wrote in /tmp, which a SIGKILL
+    leaves behind (one hydra_hwloc_xmlfile_* per hang test and suite run). Whatever of
+    its session is left then is killed."""
+    if child.poll() is None:
+        child.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.communicate(timeout=10)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
     return child.communicate()
